@@ -1,0 +1,30 @@
+// Shared Jest settings for every project: SWC transforms TypeScript with decorator metadata
+// (type checking is the separate `typecheck` target), and tsconfig paths map @mdp/* to source.
+const path = require('node:path');
+const { pathsToModuleNameMapper } = require('./tools/jest/paths');
+
+module.exports = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: {
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+          target: 'es2022',
+          keepClassNames: true,
+        },
+        module: { type: 'commonjs' },
+        sourceMaps: 'inline',
+      },
+    ],
+  },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper: pathsToModuleNameMapper(path.join(__dirname, 'tsconfig.base.json')),
+  testMatch: ['**/?(*.)+(spec|integration-spec).ts'],
+  globalSetup: path.join(__dirname, 'libs/testing/src/lib/global-setup.ts'),
+  globalTeardown: path.join(__dirname, 'libs/testing/src/lib/global-teardown.ts'),
+  setupFiles: [require.resolve('reflect-metadata')],
+  testTimeout: 30000,
+};

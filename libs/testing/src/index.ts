@@ -1,0 +1,5 @@
+export * from './lib/test-services';
+export * from './lib/test-redis';
+export * from './lib/test-database';
+export * from './lib/wait-for';
+export * from './lib/ts-process';

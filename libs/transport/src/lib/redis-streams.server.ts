@@ -1,0 +1,504 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { CustomTransportStrategy, Server, type MessageHandler } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import { MessageValidator, type StreamDefinition } from '@mdp/schemas';
+import { duplicateConnection, isCluster, type Logger, type RedisClient } from '@mdp/platform';
+import { decodeEntry, packEvent } from './stream-codec';
+import { StreamContext } from './stream-context';
+import { STREAM_HANDLER_EXTRAS, type StreamHandlerExtras } from './stream-handler.decorator';
+import { StreamTrimmer } from './stream-trimmer';
+import { TransientError, errorText, isNoGroupError, isRetryableRedisError } from './transport-errors';
+
+export interface RedisStreamsServerOptions {
+  /** Connection for acks, claims, dead letters and trimming; each stream's blocking reader gets a duplicate. */
+  redis: RedisClient;
+  /** Consumer group: one per service; replicas of the service share it and split the work. */
+  group: string;
+  /** Consumer name, unique per process (default: host-pid-random). */
+  consumer?: string;
+  /** Most entries per XREADGROUP (COUNT). */
+  readCount?: number;
+  /** XREADGROUP BLOCK in ms; bounds how long shutdown waits when the reader cannot be unblocked. */
+  blockMs?: number;
+  /** A pending entry idle this long (ms) is claimed from its consumer (XAUTOCLAIM): it is presumed dead. */
+  claimIdleMs?: number;
+  /** How often each stream looks for idle pending entries (ms). */
+  claimIntervalMs?: number;
+  /** Handler attempts per message before it is dead-lettered (transient errors do not count). */
+  maxAttempts?: number;
+  /** First retry delay after a handler failure (ms), doubled on each further attempt. */
+  retryBackoffMs?: number;
+  /** An entry delivered more often than this (its consumers keep dying on it) is dead-lettered unprocessed. */
+  maxDeliveries?: number;
+  /** Stream bound in entries; trimming never removes an entry some group has not acknowledged. 0 = no trimming. */
+  maxLen?: number;
+  /** Dead-letter stream bound in entries (approximate MAXLEN on each dead-letter write). */
+  deadLetterMaxLen?: number;
+  /** How often the trimmer runs (ms). */
+  trimIntervalMs?: number;
+  /** Where a new group starts: `0` (all retained entries, the default) or `$` (only new ones). */
+  startId?: string;
+  logger?: Logger;
+}
+
+interface Route {
+  definition: StreamDefinition;
+  batch: boolean;
+  handler: MessageHandler;
+  validator: MessageValidator<object>;
+}
+
+interface Subscription {
+  stream: string;
+  deadLetterStream: string;
+  routes: Map<string, Route>;
+  reader: RedisClient | null;
+  readerId: number | null;
+  loop: Promise<void> | null;
+}
+
+interface RawEntry {
+  id: string;
+  fields: Buffer[] | null;
+  deliveries: number;
+}
+
+interface WorkItem {
+  route: Route;
+  event: object;
+  entryId: string;
+  deliveries: number;
+}
+
+/** Counters since start, per server. */
+export interface StreamServerStats {
+  entriesRead: number;
+  eventsHandled: number;
+  deadLettered: number;
+  entriesClaimed: number;
+  handlerRetries: number;
+  transientWaits: number;
+  groupsRecreated: number;
+  readErrors: number;
+}
+
+class ShutdownDuringRetry extends Error {}
+
+const routeKey = (type: string, version: number) => `${type}@${version}`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A NestJS transport strategy over Redis Streams consumer groups.
+ *
+ * Delivery is at-least-once: an entry is acknowledged only after every event in it was handled or
+ * dead-lettered, and the dead-letter write and the XACK go together in one MULTI. Entries left
+ * pending by a consumer that died are claimed by a live one after `claimIdleMs`. A handler error
+ * is retried `maxAttempts` times, then the event goes to `<stream>:dlq` with the error and the
+ * payload; a TransientError (or a Redis connection error) is retried until it succeeds, holding
+ * the stream, so an outage downstream stops consumption instead of losing data.
+ */
+export class RedisStreamsServer extends Server implements CustomTransportStrategy {
+  readonly consumer: string;
+  readonly stats: StreamServerStats = {
+    entriesRead: 0,
+    eventsHandled: 0,
+    deadLettered: 0,
+    entriesClaimed: 0,
+    handlerRetries: 0,
+    transientWaits: 0,
+    groupsRecreated: 0,
+    readErrors: 0,
+  };
+  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly trimmer: StreamTrimmer;
+  private stopping = false;
+  private readonly opts: Required<Omit<RedisStreamsServerOptions, 'logger' | 'consumer'>>;
+  private readonly log: Logger | undefined;
+
+  constructor(options: RedisStreamsServerOptions) {
+    super();
+    this.consumer = options.consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.log = options.logger?.child({ group: options.group, consumer: this.consumer });
+    this.opts = {
+      redis: options.redis,
+      group: options.group,
+      readCount: options.readCount ?? 64,
+      blockMs: options.blockMs ?? 2_000,
+      claimIdleMs: options.claimIdleMs ?? 30_000,
+      claimIntervalMs: options.claimIntervalMs ?? 5_000,
+      maxAttempts: options.maxAttempts ?? 3,
+      retryBackoffMs: options.retryBackoffMs ?? 20,
+      maxDeliveries: options.maxDeliveries ?? 5,
+      maxLen: options.maxLen ?? 100_000,
+      deadLetterMaxLen: options.deadLetterMaxLen ?? 1_000_000,
+      trimIntervalMs: options.trimIntervalMs ?? 1_000,
+      startId: options.startId ?? '0',
+    };
+    this.trimmer = new StreamTrimmer(options.redis, { maxLen: this.opts.maxLen, logger: this.log });
+  }
+
+  /** Called by Nest once handlers are registered: creates groups and starts one reader per stream. */
+  async listen(callback: (error?: unknown) => void): Promise<void> {
+    try {
+      for (const [pattern, handler] of this.messageHandlers) {
+        const extras = handler.extras?.[STREAM_HANDLER_EXTRAS] as StreamHandlerExtras | undefined;
+        if (!extras) continue;
+        if (handler.next) throw new Error(`stream ${pattern} has more than one handler in group ${this.opts.group}`);
+        const { definition } = extras;
+        let subscription = this.subscriptions.get(definition.stream);
+        if (!subscription) {
+          subscription = {
+            stream: definition.stream,
+            deadLetterStream: definition.deadLetterStream,
+            routes: new Map(),
+            reader: null,
+            readerId: null,
+            loop: null,
+          };
+          this.subscriptions.set(definition.stream, subscription);
+        }
+        subscription.routes.set(routeKey(definition.type, definition.version), {
+          definition,
+          batch: extras.batch,
+          handler,
+          validator: new MessageValidator(definition.messageClass, definition.type),
+        });
+      }
+      for (const subscription of this.subscriptions.values()) {
+        await this.ensureGroup(subscription.stream, this.opts.startId);
+        subscription.reader = duplicateConnection(this.opts.redis);
+        if (!isCluster(subscription.reader)) {
+          subscription.readerId = Number(await subscription.reader.client('ID'));
+        }
+        subscription.loop = this.run(subscription);
+      }
+      if (this.opts.maxLen > 0) this.trimmer.start([...this.subscriptions.keys()], this.opts.trimIntervalMs);
+      this.log?.info({ streams: [...this.subscriptions.keys()] }, 'stream consumer started');
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  /**
+   * Graceful stop: no new reads; the batch in hand is finished and acknowledged; readers close.
+   * Nothing handled is left unacknowledged.
+   */
+  async close(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.trimmer.stop();
+    await Promise.all(
+      [...this.subscriptions.values()].map(async (subscription) => {
+        if (subscription.readerId !== null) {
+          await this.opts.redis.call('CLIENT', 'UNBLOCK', String(subscription.readerId)).catch(() => undefined);
+        }
+        await subscription.loop;
+        subscription.reader?.disconnect();
+      }),
+    );
+    this.log?.info(this.stats, 'stream consumer stopped');
+  }
+
+  on(): never {
+    throw new Error('RedisStreamsServer does not emit events; read its stats or logs');
+  }
+
+  unwrap<T>(): T {
+    return this.opts.redis as T;
+  }
+
+  /** The streams this server consumes. */
+  get streams(): string[] {
+    return [...this.subscriptions.keys()];
+  }
+
+  private async ensureGroup(stream: string, startId: string): Promise<void> {
+    try {
+      await this.opts.redis.xgroup('CREATE', stream, this.opts.group, startId, 'MKSTREAM');
+    } catch (error) {
+      if (!(error instanceof Error && error.message.startsWith('BUSYGROUP'))) throw error;
+    }
+  }
+
+  private async run(subscription: Subscription): Promise<void> {
+    let nextClaimAt = 0;
+    let errorDelay = 100;
+    while (!this.stopping) {
+      try {
+        if (Date.now() >= nextClaimAt) {
+          nextClaimAt = Date.now() + this.opts.claimIntervalMs;
+          await this.claimIdle(subscription);
+        }
+        const entries = await this.read(subscription);
+        if (entries.length > 0) await this.process(subscription, entries);
+        errorDelay = 100;
+      } catch (error) {
+        if (error instanceof ShutdownDuringRetry) break;
+        if (isNoGroupError(error)) {
+          // Redis lost the group (restart without persistence, FLUSHALL): recreate it and go on.
+          this.stats.groupsRecreated += 1;
+          this.log?.warn({ stream: subscription.stream }, 'consumer group missing, Redis lost its data; recreating it');
+          await this.ensureGroup(subscription.stream, '0').catch(() => undefined);
+          continue;
+        }
+        if (this.stopping) break;
+        this.stats.readErrors += 1;
+        this.log?.error({ stream: subscription.stream, error: errorText(error), delayMs: errorDelay }, 'stream read failed');
+        await sleep(errorDelay);
+        errorDelay = Math.min(errorDelay * 2, 5_000);
+      }
+    }
+  }
+
+  private async read(subscription: Subscription): Promise<RawEntry[]> {
+    const reply = (await subscription.reader!.callBuffer(
+      'XREADGROUP',
+      'GROUP',
+      this.opts.group,
+      this.consumer,
+      'COUNT',
+      String(this.opts.readCount),
+      'BLOCK',
+      String(this.opts.blockMs),
+      'STREAMS',
+      subscription.stream,
+      '>',
+    )) as Array<[Buffer, Array<[Buffer, Buffer[] | null]>]> | null;
+    if (!reply) return [];
+    const entries: RawEntry[] = [];
+    for (const [, streamEntries] of reply) {
+      for (const [id, fields] of streamEntries) entries.push({ id: id.toString(), fields, deliveries: 1 });
+    }
+    this.stats.entriesRead += entries.length;
+    return entries;
+  }
+
+  /** Takes over entries whose consumer has held them longer than claimIdleMs, and handles them. */
+  private async claimIdle(subscription: Subscription): Promise<void> {
+    let cursor = '0-0';
+    for (let round = 0; round < 100 && !this.stopping; round++) {
+      const reply = (await this.opts.redis.callBuffer(
+        'XAUTOCLAIM',
+        subscription.stream,
+        this.opts.group,
+        this.consumer,
+        String(this.opts.claimIdleMs),
+        cursor,
+        'COUNT',
+        String(this.opts.readCount),
+      )) as [Buffer, Array<[Buffer, Buffer[] | null]>, Buffer[]?];
+      cursor = reply[0].toString();
+      const claimed = reply[1].filter((entry) => entry !== null);
+      const deleted = reply[2] ?? [];
+      if (deleted.length > 0) {
+        this.log?.warn(
+          { stream: subscription.stream, ids: deleted.map((id) => id.toString()) },
+          'pending entries were deleted from the stream before they were handled',
+        );
+      }
+      if (claimed.length > 0) {
+        const deliveries = await this.deliveryCounts(subscription.stream, claimed.map(([id]) => id.toString()));
+        const entries = claimed.map(([id, fields]) => ({
+          id: id.toString(),
+          fields,
+          deliveries: deliveries.get(id.toString()) ?? 1,
+        }));
+        this.stats.entriesClaimed += entries.length;
+        this.log?.info({ stream: subscription.stream, count: entries.length }, 'claimed idle pending entries');
+        await this.process(subscription, entries);
+      }
+      if (cursor === '0-0') return;
+    }
+  }
+
+  private async deliveryCounts(stream: string, ids: string[]): Promise<Map<string, number>> {
+    const rows = (await this.opts.redis.xpending(stream, this.opts.group, ids[0]!, ids[ids.length - 1]!, ids.length * 2)) as Array<
+      [string, string, number, number]
+    >;
+    return new Map(rows.map(([id, , , count]) => [id, Number(count)]));
+  }
+
+  private async process(subscription: Subscription, entries: RawEntry[]): Promise<void> {
+    const deadLetters: Array<Array<string | Buffer>> = [];
+    const acks: string[] = [];
+    const work: WorkItem[] = [];
+    const deadLetter = (entry: RawEntry, reason: string, payload: Buffer, type = '', attempts = 0) => {
+      deadLetters.push([
+        'stream',
+        subscription.stream,
+        'group',
+        this.opts.group,
+        'entry',
+        entry.id,
+        'type',
+        type,
+        'error',
+        reason,
+        'attempts',
+        String(attempts),
+        'deliveries',
+        String(entry.deliveries),
+        'at',
+        String(Date.now()),
+        'p',
+        payload,
+      ]);
+      this.log?.warn({ stream: subscription.stream, entry: entry.id, type, error: reason }, 'message dead-lettered');
+    };
+
+    for (const entry of entries) {
+      acks.push(entry.id);
+      if (!entry.fields) continue; // deleted while pending: nothing left to handle
+      const rawPayload = payloadField(entry.fields);
+      if (entry.deliveries > this.opts.maxDeliveries) {
+        deadLetter(entry, `delivered ${entry.deliveries} times without being acknowledged (consumers died handling it)`, rawPayload);
+        continue;
+      }
+      let decoded;
+      try {
+        decoded = decodeEntry(entry.fields);
+      } catch (error) {
+        deadLetter(entry, `undecodable entry: ${(error as Error).message}`, rawPayload);
+        continue;
+      }
+      const route = subscription.routes.get(routeKey(decoded.type, decoded.version));
+      if (!route) {
+        deadLetter(entry, `no handler for ${decoded.type} v${decoded.version} in group ${this.opts.group}`, rawPayload, decoded.type);
+        continue;
+      }
+      for (const event of decoded.events) {
+        const result = route.validator.validate(event);
+        if (result.ok) work.push({ route, event: result.value, entryId: entry.id, deliveries: entry.deliveries });
+        else deadLetter(entry, `schema validation failed: ${result.reason}`, packEvent(event), decoded.type);
+      }
+    }
+
+    // Handle in stream order; consecutive events of one batch route form one call.
+    for (let start = 0; start < work.length; ) {
+      const route = work[start]!.route;
+      let end = start + 1;
+      if (route.batch) while (end < work.length && work[end]!.route === route) end++;
+      const items = work.slice(start, end);
+      const failures = route.batch ? await this.handleBatch(subscription, items) : await this.handleOne(subscription, items[0]!);
+      for (const failure of failures) {
+        const entry = entries.find((candidate) => candidate.id === failure.item.entryId)!;
+        deadLetter(entry, failure.error, packEvent(failure.item.event), route.definition.type, failure.attempts);
+      }
+      this.stats.eventsHandled += items.length - failures.length;
+      start = end;
+    }
+
+    await this.commit(subscription, acks, deadLetters);
+  }
+
+  /** Dead letters and acks go in one MULTI (same hash slot), retried through connection loss. */
+  private async commit(subscription: Subscription, acks: string[], deadLetters: Array<Array<string | Buffer>>): Promise<void> {
+    let delay = 50;
+    for (;;) {
+      try {
+        const multi = this.opts.redis.multi();
+        for (const fields of deadLetters) {
+          multi.xadd(subscription.deadLetterStream, 'MAXLEN', '~', this.opts.deadLetterMaxLen, '*', ...fields);
+        }
+        if (acks.length > 0) multi.xack(subscription.stream, this.opts.group, ...acks);
+        const results = await multi.exec();
+        const failed = results?.find(([error]) => error);
+        if (failed?.[0]) throw failed[0];
+        this.stats.deadLettered += deadLetters.length;
+        return;
+      } catch (error) {
+        if (isNoGroupError(error)) throw error;
+        if (!isRetryableRedisError(error) || this.stopping) {
+          // The entries stay pending and will be handled again (handlers are idempotent).
+          this.log?.error({ stream: subscription.stream, error: errorText(error) }, 'ack failed; entries stay pending');
+          return;
+        }
+        await sleep(delay);
+        delay = Math.min(delay * 2, 5_000);
+      }
+    }
+  }
+
+  private context(subscription: Subscription, items: WorkItem[]): StreamContext {
+    return new StreamContext([
+      {
+        stream: subscription.stream,
+        group: this.opts.group,
+        consumer: this.consumer,
+        entryIds: items.map((item) => item.entryId),
+        deliveries: Math.max(...items.map((item) => item.deliveries)),
+      },
+    ]);
+  }
+
+  private async invoke(route: Route, payload: unknown, context: StreamContext): Promise<void> {
+    const result = await route.handler(payload, context);
+    await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+  }
+
+  /**
+   * Runs `call` until it succeeds, a non-transient error has happened maxAttempts times (returned),
+   * or the server stops during a transient outage (ShutdownDuringRetry: nothing is acked).
+   */
+  private async attempt(call: () => Promise<void>, maxAttempts: number): Promise<{ error: string; attempts: number } | null> {
+    let attempts = 0;
+    let transientDelay = 50;
+    for (;;) {
+      try {
+        await call();
+        return null;
+      } catch (error) {
+        if (error instanceof TransientError || isRetryableRedisError(error)) {
+          if (this.stopping) throw new ShutdownDuringRetry();
+          this.stats.transientWaits += 1;
+          if (transientDelay >= 1_600 || this.stats.transientWaits % 20 === 1) {
+            this.log?.warn({ error: errorText(error), delayMs: transientDelay }, 'handler hit a transient failure; holding the stream');
+          }
+          await sleep(transientDelay);
+          transientDelay = Math.min(transientDelay * 2, 5_000);
+          continue;
+        }
+        attempts += 1;
+        if (attempts >= maxAttempts) return { error: errorText(error), attempts };
+        this.stats.handlerRetries += 1;
+        await sleep(this.opts.retryBackoffMs * 2 ** (attempts - 1));
+      }
+    }
+  }
+
+  private async handleOne(subscription: Subscription, item: WorkItem): Promise<Array<{ item: WorkItem; error: string; attempts: number }>> {
+    const context = this.context(subscription, [item]);
+    const failure = await this.attempt(() => this.invoke(item.route, item.event, context), this.opts.maxAttempts);
+    return failure ? [{ item, ...failure }] : [];
+  }
+
+  /** A batch that keeps failing is split into single events, so only the bad ones are dead-lettered. */
+  private async handleBatch(
+    subscription: Subscription,
+    items: WorkItem[],
+  ): Promise<Array<{ item: WorkItem; error: string; attempts: number }>> {
+    const events = items.map((item) => item.event);
+    const failure = await this.attempt(
+      () => this.invoke(items[0]!.route, events, this.context(subscription, items)),
+      items.length === 1 ? this.opts.maxAttempts : Math.max(1, this.opts.maxAttempts - 1),
+    );
+    if (!failure) return [];
+    if (items.length === 1) return [{ item: items[0]!, ...failure }];
+    this.log?.warn({ stream: subscription.stream, size: items.length, error: failure.error }, 'batch failed; handling its events one by one');
+    const failures: Array<{ item: WorkItem; error: string; attempts: number }> = [];
+    for (const item of items) {
+      const single = await this.attempt(() => this.invoke(item.route, [item.event], this.context(subscription, [item])), 1);
+      if (single) failures.push({ item, error: single.error, attempts: failure.attempts + single.attempts });
+    }
+    return failures;
+  }
+}
+
+function payloadField(fields: Buffer[]): Buffer {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i]!.toString() === 'p') return fields[i + 1]!;
+  }
+  return Buffer.from(JSON.stringify(fields.map((field) => field.toString('base64'))));
+}

@@ -1,0 +1,33 @@
+import { BaseRpcContext } from '@nestjs/microservices';
+
+export interface StreamContextArgs {
+  stream: string;
+  group: string;
+  consumer: string;
+  /** Ids of the stream entries the delivered events came from (one per event, in order). */
+  entryIds: string[];
+  /** How many times the entry was delivered (1 on first delivery; more after a reclaim). */
+  deliveries: number;
+}
+
+/** What a stream handler knows about the delivery, besides the payload. */
+export class StreamContext extends BaseRpcContext<[StreamContextArgs]> {
+  get delivery(): StreamContextArgs {
+    return this.getArgByIndex(0);
+  }
+  getStream(): string {
+    return this.delivery.stream;
+  }
+  getGroup(): string {
+    return this.delivery.group;
+  }
+  getConsumer(): string {
+    return this.delivery.consumer;
+  }
+  getEntryIds(): string[] {
+    return this.delivery.entryIds;
+  }
+  getDeliveries(): number {
+    return this.delivery.deliveries;
+  }
+}
