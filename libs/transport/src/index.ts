@@ -8,3 +8,5 @@ export * from './lib/stream-publisher';
 export * from './lib/stream-trimmer';
 export * from './lib/redis-streams.server';
 export * from './lib/redis-streams.client';
+export * from './lib/stream-consumer.config';
+export * from './lib/stream-metrics';

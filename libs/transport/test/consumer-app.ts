@@ -4,9 +4,9 @@
  * SIGKILL it mid-batch.
  */
 import 'reflect-metadata';
-import { Controller, Inject, Module, type DynamicModule } from '@nestjs/common';
+import { Controller, Inject, Module, type DynamicModule, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Ctx, Payload, type INestMicroservice } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 import type Redis from 'ioredis';
 import { TradeStream, type TradeMessage } from '@mdp/schemas';
 import { createRedisConnection, type RedisClient } from '@mdp/platform';

@@ -40,7 +40,7 @@ export function loadConfig<T extends object>(cls: ConfigClass<T>, env: NodeJS.Pr
   for (const { name } of describeConfig(cls)) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
-    const type = Reflect.getMetadata('design:type', cls.prototype, name) as unknown;
+    const type = Reflect.getMetadata('design:type', cls.prototype as object, name) as unknown;
     if (type === Number) {
       const value = Number(raw.trim());
       if (raw.trim() === '' || Number.isNaN(value)) problems.push(`${name}: expected a number, got ${JSON.stringify(raw)}`);

@@ -39,7 +39,8 @@ describe(MessageValidator.name, () => {
 
   it('rejects a missing field, NaN and a non-object', () => {
     const { tradeId: _omitted, ...withoutId } = aTrade();
-    expect(trades.validate(withoutId)).toMatchObject({ ok: false, reason: expect.stringContaining('tradeId') });
+    expect(trades.validate(withoutId)).toMatchObject({ ok: false });
+    expect(JSON.stringify(trades.validate(withoutId))).toContain('tradeId');
     expect(trades.validate(aTrade({ size: Number.NaN }))).toMatchObject({ ok: false });
     expect(trades.validate('trade')).toEqual({ ok: false, reason: 'expected an object, got "trade"' });
     expect(trades.validate(null)).toEqual({ ok: false, reason: 'expected an object, got null' });
@@ -74,7 +75,7 @@ describe(MessageValidator.name, () => {
     fc.assert(
       fc.property(fc.dictionary(fc.constantFrom(...keys), anyValue, { maxKeys: 4 }), (overrides) => {
         const candidate = { ...base, ...overrides };
-        const reference = validateSync(Object.setPrototypeOf({ ...candidate }, TradeMessage.prototype)).length === 0;
+        const reference = validateSync(Object.setPrototypeOf({ ...candidate }, TradeMessage.prototype) as object).length === 0;
         expect(trades.validate(candidate).ok).toBe(reference);
       }),
       { numRuns: 3000 },

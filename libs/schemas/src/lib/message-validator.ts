@@ -65,7 +65,7 @@ export class MessageValidator<T extends object> {
     if (this.fastCheck && this.fastCheck(candidate)) {
       return { ok: true, value: candidate as T };
     }
-    const instance = Object.setPrototypeOf({ ...candidate }, this.messageClass.prototype) as T;
+    const instance = Object.setPrototypeOf({ ...candidate }, this.messageClass.prototype as object) as T;
     const errors = validateSync(instance, { forbidUnknownValues: true });
     if (errors.length === 0) return { ok: true, value: candidate as T };
     return { ok: false, reason: formatValidationErrors(errors) };

@@ -209,6 +209,10 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
     return this.opts.redis as T;
   }
 
+  get group(): string {
+    return this.opts.group;
+  }
+
   /** The streams this server consumes. */
   get streams(): string[] {
     return [...this.subscriptions.keys()];
@@ -434,7 +438,7 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
   }
 
   private async invoke(route: Route, payload: unknown, context: StreamContext): Promise<void> {
-    const result = await route.handler(payload, context);
+    const result: unknown = await route.handler(payload, context);
     await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
   }
 

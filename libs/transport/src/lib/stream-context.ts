@@ -13,7 +13,7 @@ export interface StreamContextArgs {
 /** What a stream handler knows about the delivery, besides the payload. */
 export class StreamContext extends BaseRpcContext<[StreamContextArgs]> {
   get delivery(): StreamContextArgs {
-    return this.getArgByIndex(0);
+    return this.getArgByIndex(0) as StreamContextArgs;
   }
   getStream(): string {
     return this.delivery.stream;

@@ -196,7 +196,7 @@ export class StreamPublisher {
 
   private async writeWithRetry(entries: Array<{ definition: StreamDefinition; events: unknown[] }>): Promise<string[]> {
     let remaining = entries.map((entry, index) => ({ ...entry, index }));
-    const ids: string[] = new Array(entries.length);
+    const ids: string[] = new Array<string>(entries.length);
     let attempt = 0;
     for (;;) {
       const pipeline = this.redis.pipeline();
@@ -210,7 +210,7 @@ export class StreamPublisher {
         results = remaining.map(() => [error as Error, null]);
       }
       const failed: typeof remaining = [];
-      let lastError: Error | null = null;
+      let lastError: Error = new Error('no reply');
       remaining.forEach((entry, i) => {
         const [error, id] = results?.[i] ?? [new Error('no reply'), null];
         if (error) {

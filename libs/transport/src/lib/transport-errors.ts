@@ -24,7 +24,7 @@ export function errorText(error: unknown): string {
     try {
       return JSON.stringify(error);
     } catch {
-      return String(error);
+      return Object.prototype.toString.call(error);
     }
   }
   return String(error);
