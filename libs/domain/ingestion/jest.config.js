@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'domain-ingestion',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};
