@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'data-access-warm-store',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

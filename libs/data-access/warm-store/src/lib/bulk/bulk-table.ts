@@ -1,0 +1,130 @@
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type { ClientBase } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+
+/** Column types the bulk writer sends; `timestamptz` values are epoch milliseconds. */
+export type BulkColumnType = 'timestamptz' | 'text' | 'float8' | 'int4' | 'bool' | 'jsonb';
+export type BulkValue = string | number | boolean | null;
+
+export interface BulkColumn<R> {
+  name: string;
+  type: BulkColumnType;
+  value: (row: R) => BulkValue;
+}
+
+/**
+ * How a batch reaches the table. Both are one round trip of data plus ON CONFLICT, so both are
+ * idempotent:
+ * - `unnest`: INSERT ... SELECT FROM unnest($1::type[], ...) ON CONFLICT ... (one statement)
+ * - `copy`: COPY into a per-connection temp table, then INSERT ... SELECT ... ON CONFLICT
+ */
+export type BulkMethod = 'unnest' | 'copy';
+export const BULK_METHODS = ['unnest', 'copy'] as const;
+
+const ARRAY_TYPE: Record<BulkColumnType, string> = {
+  timestamptz: 'float8[]',
+  text: 'text[]',
+  float8: 'float8[]',
+  int4: 'int4[]',
+  bool: 'bool[]',
+  jsonb: 'text[]',
+};
+
+/** Writes batches of rows into one table, with the table's conflict rule (ON CONFLICT ...). */
+export class BulkTable<R> {
+  private readonly unnestSql: string;
+  private readonly stageTable: string;
+  private readonly copySql: string;
+  private readonly mergeSql: string;
+  private readonly staged = new WeakSet<ClientBase>();
+
+  constructor(
+    readonly table: string,
+    private readonly columns: readonly BulkColumn<R>[],
+    /** e.g. `ON CONFLICT DO NOTHING`, or `ON CONFLICT (key) DO UPDATE SET ... WHERE ...`. */
+    private readonly onConflict: string,
+  ) {
+    const names = columns.map((column) => quote(column.name)).join(', ');
+    const params = columns.map((column, i) => `$${i + 1}::${ARRAY_TYPE[column.type]}`).join(', ');
+    const aliases = columns.map((_, i) => `c${i}`).join(', ');
+    const selected = columns
+      .map((column, i) => (column.type === 'timestamptz' ? `to_timestamp(c${i} / 1000.0)` : column.type === 'jsonb' ? `c${i}::jsonb` : `c${i}`))
+      .join(', ');
+    this.unnestSql = `INSERT INTO ${quote(table)} AS target (${names}) SELECT ${selected} FROM unnest(${params}) AS u(${aliases}) ${onConflict}`;
+    this.stageTable = `warm_stage_${table}`;
+    this.copySql = `COPY ${quote(this.stageTable)} (${names}) FROM STDIN`;
+    this.mergeSql = `INSERT INTO ${quote(table)} AS target (${names}) SELECT ${names} FROM ${quote(this.stageTable)} ${onConflict}`;
+  }
+
+  /** Writes the rows; returns how many rows were inserted or updated (duplicates are skipped). */
+  async write(client: ClientBase, rows: readonly R[], method: BulkMethod): Promise<number> {
+    if (rows.length === 0) return 0;
+    return method === 'copy' ? this.writeCopy(client, rows) : this.writeUnnest(client, rows);
+  }
+
+  private async writeUnnest(client: ClientBase, rows: readonly R[]): Promise<number> {
+    const arrays = this.columns.map((column) => rows.map((row) => column.value(row)));
+    const result = await client.query(this.unnestSql, arrays);
+    return result.rowCount ?? 0;
+  }
+
+  private async writeCopy(client: ClientBase, rows: readonly R[]): Promise<number> {
+    await client.query('BEGIN');
+    try {
+      const created = !this.staged.has(client);
+      if (created) {
+        await client.query(
+          `CREATE TEMP TABLE IF NOT EXISTS ${quote(this.stageTable)} (LIKE ${quote(this.table)} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`,
+        );
+      }
+      await pipeline(Readable.from(this.copyText(rows)), client.query(copyFrom(this.copySql)));
+      const result = await client.query(this.mergeSql);
+      await client.query('COMMIT');
+      if (created) this.staged.add(client);
+      return result.rowCount ?? 0;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** COPY text format, in chunks of about 64 KiB. */
+  private *copyText(rows: readonly R[]): Generator<string> {
+    let chunk = '';
+    for (const row of rows) {
+      let line = '';
+      for (let i = 0; i < this.columns.length; i++) {
+        const column = this.columns[i]!;
+        if (i > 0) line += '\t';
+        line += copyField(column.type, column.value(row));
+      }
+      chunk += line + '\n';
+      if (chunk.length >= 65_536) {
+        yield chunk;
+        chunk = '';
+      }
+    }
+    if (chunk.length > 0) yield chunk;
+  }
+}
+
+function copyField(type: BulkColumnType, value: BulkValue): string {
+  if (value === null) return '\\N';
+  switch (type) {
+    case 'timestamptz':
+      return new Date(value as number).toISOString();
+    case 'bool':
+      return value ? 't' : 'f';
+    case 'float8':
+    case 'int4':
+      return String(value);
+    case 'text':
+    case 'jsonb':
+      return String(value).replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+  }
+}
+
+function quote(identifier: string): string {
+  return `"${identifier.replace(/"/g, '""')}"`;
+}

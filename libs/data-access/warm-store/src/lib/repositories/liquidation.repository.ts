@@ -1,0 +1,41 @@
+import type { Pool } from 'pg';
+import type { LiquidationMessage } from '@mdp/schemas';
+import { BulkTable, type BulkMethod } from '../bulk/bulk-table';
+import { withPooledClient } from '../sql/with-pooled-client';
+
+/** Writes accepted liquidations; one already stored (same eventId and time) is skipped. */
+export class LiquidationRepository {
+  private readonly table = new BulkTable<LiquidationMessage>(
+    'liquidations',
+    [
+      { name: 'time', type: 'timestamptz', value: (l) => l.ts },
+      { name: 'event_id', type: 'text', value: (l) => l.eventId },
+      { name: 'exchange', type: 'text', value: (l) => l.exchange },
+      { name: 'market', type: 'text', value: (l) => l.market },
+      { name: 'symbol', type: 'text', value: (l) => l.symbol },
+      { name: 'base', type: 'text', value: (l) => l.base },
+      { name: 'quote', type: 'text', value: (l) => l.quote },
+      { name: 'venue_symbol', type: 'text', value: (l) => l.venueSymbol },
+      { name: 'position_side', type: 'text', value: (l) => l.positionSide },
+      { name: 'order_side', type: 'text', value: (l) => l.orderSide },
+      { name: 'price', type: 'float8', value: (l) => l.price },
+      { name: 'price_kind', type: 'text', value: (l) => l.priceKind },
+      { name: 'size', type: 'float8', value: (l) => l.size },
+      { name: 'notional_usd', type: 'float8', value: (l) => l.notionalUsd },
+      { name: 'completeness', type: 'text', value: (l) => l.completeness },
+      { name: 'backfill', type: 'bool', value: (l) => l.backfill ?? false },
+      { name: 'recv_time', type: 'timestamptz', value: (l) => l.recvTs },
+    ],
+    'ON CONFLICT DO NOTHING',
+  );
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly method: BulkMethod = 'unnest',
+  ) {}
+
+  insert(liquidations: readonly LiquidationMessage[]): Promise<number> {
+    if (liquidations.length === 0) return Promise.resolve(0);
+    return withPooledClient(this.pool, (client) => this.table.write(client, liquidations, this.method));
+  }
+}
