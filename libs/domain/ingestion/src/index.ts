@@ -1,0 +1,15 @@
+export * from './lib/venue-adapter';
+export * from './lib/frame-parse.error';
+export * from './lib/instrument-catalog';
+export * from './lib/adapters/binance-frame.adapter';
+export * from './lib/adapters/hyperliquid-frame.adapter';
+export * from './lib/adapters/bybit-frame.adapter';
+export * from './lib/adapters/okx-frame.adapter';
+export * from './lib/adapters/alpaca-frame.adapter';
+export * from './lib/venue-adapter.factory';
+export * from './lib/recent-id.cache';
+export * from './lib/trade-id-gap.detector';
+export * from './lib/seeded-random';
+export * from './lib/synthetic-market.generator';
+export * from './lib/recorded-frame.codec';
+export { asRecordList } from './lib/frame-fields';
