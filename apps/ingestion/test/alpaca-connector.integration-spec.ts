@@ -83,8 +83,20 @@ describe(`${VenueConnector.name} for Alpaca market data`, () => {
       { ...aapl, tradeId: 'V:52983525029470', price: 150.5, size: 10, notionalUsd: 150.5 * 10, side: 'buy', ts: ts0 + 800, recvTs: expect.any(Number) as number },
     ]);
     const ticks = await readStream<TickMessage>(redis, TickStream);
-    expect(ticks[0]).toEqual({ ...aapl, last: 150.2, bid: 150.1, ask: 150.3, bidSize: 3, askSize: 2, ts: ts0 - 77, recvTs: expect.any(Number) as number });
-    expect(await redis.hgetall(tickLatestKey('AAPL-USD'))).toEqual({ ...aapl, last: '150.5', ts: String(ts0 + 800), recvTs: expect.any(String) });
+    // The quote's bid/ask stay on the ticks that trades move (however writes coalesce them).
+    const quote = { bid: 150.1, ask: 150.3, bidSize: 3, askSize: 2 };
+    expect(ticks).toContainEqual({ ...aapl, ...quote, last: 150.12, ts: ts0 + 100, recvTs: expect.any(Number) as number });
+    expect(ticks[ticks.length - 1]).toEqual({ ...aapl, ...quote, last: 150.5, ts: ts0 + 800, recvTs: expect.any(Number) as number });
+    expect(await redis.hgetall(tickLatestKey('AAPL-USD'))).toEqual({
+      ...aapl,
+      bid: '150.1',
+      ask: '150.3',
+      bidSize: '3',
+      askSize: '2',
+      last: '150.5',
+      ts: String(ts0 + 800),
+      recvTs: expect.any(String),
+    });
     expect(await readStream(redis, LiquidationStream)).toEqual([]);
     expect(await counterValue('mdp_ingestion_parse_errors_total', { venue: 'alpaca' })).toBe(errorsBefore + 1);
   });
