@@ -14,3 +14,4 @@ export * from './lib/repositories/liquidation-signal.repository';
 export * from './lib/repositories/flow-snapshot.repository';
 export * from './lib/repositories/candle-query.repository';
 export * from './lib/repositories/warm-store-maintenance.repository';
+export * from './lib/repositories/hot-flow-snapshot.repository';

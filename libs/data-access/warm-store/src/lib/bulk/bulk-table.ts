@@ -43,7 +43,7 @@ export class BulkTable<R> {
     readonly table: string,
     private readonly columns: readonly BulkColumn<R>[],
     /** e.g. `ON CONFLICT DO NOTHING`, or `ON CONFLICT (key) DO UPDATE SET ... WHERE ...`. */
-    private readonly onConflict: string,
+    onConflict: string,
   ) {
     const names = columns.map((column) => quote(column.name)).join(', ');
     const params = columns.map((column, i) => `$${i + 1}::${ARRAY_TYPE[column.type]}`).join(', ');

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'warm-writer',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,32 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Pool } from 'pg';
+import { createLogger, createRedisConnection, loadConfig, type RedisClient } from '@mdp/platform';
+import { RedisStreamsServer, serverOptionsFrom } from '@mdp/transport';
+import { AppModule } from '../src/app.module';
+import { WarmWriterConfig } from '../src/warm-writer.config';
+import { createWarmWriterPool } from '../src/warm-writer.pool';
+
+export interface RunningWriter {
+  app: INestApplication;
+  server: RedisStreamsServer;
+  pool: Pool;
+  redis: RedisClient;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the writer as main.ts does (HTTP on a free port), with the given environment. */
+export async function startWriter(env: Record<string, string>, overrides: Partial<WarmWriterConfig> = {}): Promise<RunningWriter> {
+  const config = Object.assign(loadConfig(WarmWriterConfig, env), { STREAM_BLOCK_MS: 200, HTTP_HOST: '127.0.0.1', ...overrides });
+  const logger = createLogger('warm-writer', process.env['TEST_LOG_LEVEL'] ?? 'silent');
+  const pool = createWarmWriterPool(config, logger);
+  const redis = createRedisConnection(config.REDIS_URL);
+  const app = await NestFactory.create(AppModule.register({ config, pool, redis, logger }), { logger: false });
+  const server = new RedisStreamsServer({ redis, group: 'warm-writer', logger, ...serverOptionsFrom(config) });
+  app.connectMicroservice({ strategy: server });
+  await app.startAllMicroservices();
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  return { app, server, pool, redis, url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+}
