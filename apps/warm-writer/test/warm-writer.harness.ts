@@ -27,6 +27,7 @@ export async function startWriter(env: Record<string, string>, overrides: Partia
   app.connectMicroservice({ strategy: server });
   await app.startAllMicroservices();
   await app.listen(0, '127.0.0.1');
-  const address = app.getHttpServer().address() as { port: number };
+  const httpServer = app.getHttpServer() as { address(): { port: number } };
+  const address = httpServer.address();
   return { app, server, pool, redis, url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
 }

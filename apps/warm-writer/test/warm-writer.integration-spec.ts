@@ -125,7 +125,7 @@ describe('warm writer (seed 004: hot data persists to the warm store)', () => {
     // A later snapshot of the open ETH window replaces the earlier one; a final one then sticks.
     await redis.set(snapshotKey('ETH', '5m', ts1), snapshotJson('ETH', ts1, 42), 'EX', 600);
     await publisher.publish(FlowSnapshotStream, [aFlowSnapshotNotice({ key: snapshotKey('ETH', '5m', ts1), coin: 'ETH', timestamp: ts1, final: true, totalTrades: 42, writtenAt: ts1 + 300_000 })]);
-    await waitFor('the final ETH snapshot', async () => (await pg.query(`SELECT final FROM flow_snapshots WHERE coin = 'ETH'`)).rows[0]?.final === true);
+    await waitFor('the final ETH snapshot', async () => (await pg.query<{ final: boolean }>(`SELECT final FROM flow_snapshots WHERE coin = 'ETH'`)).rows[0]?.final === true);
     const eth = await pg.query(`SELECT total_trades, data->'data'->'metrics'->>'totalTrades' AS trades FROM flow_snapshots WHERE coin = 'ETH'`);
     expect(eth.rows).toEqual([{ total_trades: 42, trades: '42' }]);
 

@@ -99,7 +99,7 @@ describe('warm store on TimescaleDB (PGlite) and plain PostgreSQL', () => {
     );
   });
 
-  it('applies the same migrations to plain PostgreSQL', async () => {
+  it('applies the same migrations to plain PostgreSQL', () => {
     expect(pgReport.mode).toBe('postgres');
     expect(pgReport.currentVersion).toBe(2);
   });
