@@ -100,6 +100,11 @@ export class IngestionConfig extends StreamConsumerConfig {
   @Min(1)
   INGESTION_TICK_TTL_SECONDS: number = 300;
 
+  @Describe('The tick stream carries at most one tick per instrument per this many ms of venue time (tick:latest always has the newest)')
+  @IsInt()
+  @Min(1)
+  INGESTION_TICK_INTERVAL_MS: number = 100;
+
   @Describe('Refetch trade-id gaps from the venue REST history (Binance /fapi/v1/aggTrades)')
   @IsBoolean()
   INGESTION_BACKFILL: boolean = true;

@@ -57,6 +57,7 @@ export class IngestionService implements OnApplicationBootstrap, OnApplicationSh
       flushMs: config.INGESTION_FLUSH_MS,
       batchSize: config.INGESTION_BATCH_SIZE,
       tickTtlSeconds: config.INGESTION_TICK_TTL_SECONDS,
+      tickIntervalMs: config.INGESTION_TICK_INTERVAL_MS,
     });
     this.publisher = publisher;
     if (config.STREAM_MAXLEN > 0) {

@@ -21,6 +21,8 @@ export interface IngestionPublisherOptions {
   flushMs: number;
   batchSize: number;
   tickTtlSeconds: number;
+  /** The tick stream gets at most one tick per instrument per interval of venue time (the first of it). */
+  tickIntervalMs: number;
 }
 
 /** Refetches a trade-id gap from a venue's REST history; returns the trades it found (marked backfill). */
@@ -51,6 +53,8 @@ export class IngestionPublisher {
   private readonly latestTicks = new Map<string, TickMessage>();
   private readonly latestWrittenTs = new Map<string, number>();
   private dirtyTicks = new Set<string>();
+  private streamTicks: TickMessage[] = [];
+  private readonly streamedInterval = new Map<string, number>();
   private buffered = 0;
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
@@ -173,6 +177,13 @@ export class IngestionPublisher {
     if (quote?.askSize !== undefined) tick.askSize = quote.askSize;
     this.latestTicks.set(key, tick);
     this.dirtyTicks.add(key);
+    // Sampled by venue time, not by write timing, so a replay gives the same tick stream.
+    const interval = Math.floor(tick.ts / this.options.tickIntervalMs);
+    if (this.streamedInterval.get(key) !== interval) {
+      this.streamedInterval.set(key, interval);
+      this.streamTicks.push(tick);
+      this.buffered += 1;
+    }
   }
 
   private onTradeIdGap(venue: Venue, venueSymbol: string, gap: TradeIdGap): void {
@@ -229,19 +240,23 @@ export class IngestionPublisher {
     const trades = this.trades;
     const liquidations = this.liquidations;
     const gaps = this.gaps;
-    const ticks = [...this.dirtyTicks].map((key) => this.latestTicks.get(key)!);
+    const latest = [...this.dirtyTicks].map((key) => this.latestTicks.get(key)!);
+    const ticks = this.streamTicks;
+    this.streamTicks = [];
     this.trades = [];
     this.liquidations = [];
     this.gaps = [];
     this.dirtyTicks = new Set();
-    const count = trades.length + liquidations.length + gaps.length;
-    const run = this.write(trades, liquidations, gaps, ticks)
+    const count = trades.length + liquidations.length + gaps.length + ticks.length;
+    const run = this.write(trades, liquidations, gaps, ticks, latest)
       .catch((error: unknown) => {
         if (error instanceof PublisherOverloadedError) {
           // Redis is not keeping up: keep the events and try again on the next flush.
           this.trades = trades.concat(this.trades);
           this.liquidations = liquidations.concat(this.liquidations);
           this.gaps = gaps.concat(this.gaps);
+          this.streamTicks = ticks.concat(this.streamTicks);
+          for (const tick of latest) this.dirtyTicks.add(`${tick.exchange}:${tick.venueSymbol}`);
           return;
         }
         this.metrics.publishFailures.inc({ stream: 'all' });
@@ -256,17 +271,15 @@ export class IngestionPublisher {
     return run;
   }
 
-  private async write(trades: TradeMessage[], liquidations: LiquidationMessage[], gaps: GapMessage[], ticks: TickMessage[]): Promise<void> {
+  private async write(trades: TradeMessage[], liquidations: LiquidationMessage[], gaps: GapMessage[], ticks: TickMessage[], latest: TickMessage[]): Promise<void> {
     const writes: Array<Promise<unknown>> = [];
     if (trades.length > 0) writes.push(this.streams.publish(TradeStream, trades));
     if (liquidations.length > 0) writes.push(this.streams.publish(LiquidationStream, liquidations));
     if (gaps.length > 0) writes.push(this.streams.publish(GapStream, gaps));
-    if (ticks.length > 0) {
-      writes.push(this.streams.publish(TickStream, ticks));
-      writes.push(this.writeLatest(ticks));
-    }
+    if (ticks.length > 0) writes.push(this.streams.publish(TickStream, ticks));
+    if (latest.length > 0) writes.push(this.writeLatest(latest));
     await Promise.all(writes);
-    this.buffered -= trades.length + liquidations.length + gaps.length;
+    this.buffered -= trades.length + liquidations.length + gaps.length + ticks.length;
     const now = Date.now();
     const perVenue = new Map<Venue, { trade: number; liquidation: number }>();
     for (const trade of trades) {

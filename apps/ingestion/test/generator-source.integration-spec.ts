@@ -1,0 +1,78 @@
+import type Redis from 'ioredis';
+import { SyntheticMarketGenerator } from '@mdp/domain-ingestion';
+import { LiquidationStream, TradeStream, type LiquidationMessage, type TradeMessage } from '@mdp/schemas';
+import { HealthRegistry } from '@mdp/platform';
+import { createTestRedis, waitFor } from '@mdp/testing';
+import { tickLatestKey, tickUpdateChannel } from '../src/publishing/ingestion-keys';
+import { GeneratorSource } from '../src/sources/generator.source';
+import { readStream, startIngestion } from './ingestion-harness';
+
+describe(GeneratorSource.name, () => {
+  let redis: Redis;
+  let subscriber: Redis;
+
+  beforeEach(async () => {
+    redis = await createTestRedis();
+    subscriber = redis.duplicate();
+  });
+
+  afterEach(async () => {
+    subscriber.disconnect();
+    await redis.quit();
+  });
+
+  it('publishes the seeded synthetic market, keeps tick:latest current with a TTL and notifies each update', async () => {
+    const notices: string[] = [];
+    await subscriber.subscribe(tickUpdateChannel('BTC-USD'));
+    subscriber.on('message', (channel: string, message: string) => notices.push(`${channel} ${message}`));
+    // Start an hour in the past: the whole first hour's events are due at once, deterministically.
+    const startTs = Date.now() - 3_600_000;
+    const ingestion = await startIngestion({
+      INGESTION_SOURCE: 'generator',
+      INGESTION_SYMBOLS: 'BTC,ETH,HYPE',
+      INGESTION_GENERATOR_SEED: '7',
+      INGESTION_GENERATOR_RATE: '1',
+      INGESTION_GENERATOR_START_TS: String(startTs),
+      INGESTION_TICK_TTL_SECONDS: '120',
+    });
+    try {
+      expect((await ingestion.app.get(HealthRegistry).run()).ok).toBe(true);
+      await waitFor('the first hour of trades', async () => (await readStream(redis, TradeStream)).length >= 3_000);
+    } finally {
+      await ingestion.close();
+    }
+    const published = await readStream<TradeMessage>(redis, TradeStream);
+    const liquidations = await readStream<LiquidationMessage>(redis, LiquidationStream);
+
+    // Exactly what the domain generator yields for the same seed and start.
+    const generator = new SyntheticMarketGenerator({ seed: 7, startTs, bases: ['BTC', 'ETH', 'HYPE'], tradesPerSecond: 1 });
+    const expected: TradeMessage[] = [];
+    const expectedLiquidations: LiquidationMessage[] = [];
+    while (expected.length < published.length) {
+      const event = generator.next();
+      if (event.kind === 'trade') expected.push(event.trade);
+      else expectedLiquidations.push(event.liquidation);
+    }
+    expect(published).toEqual(expected);
+    expect(liquidations).toEqual(expectedLiquidations.slice(0, liquidations.length));
+    expect(published.every((trade) => trade.exchange === 'synthetic')).toBe(true);
+
+    const lastBtc = [...published].reverse().find((trade) => trade.symbol === 'BTC-USD')!;
+    expect(await redis.hgetall(tickLatestKey('BTC-USD'))).toEqual({
+      exchange: 'synthetic',
+      market: 'perp',
+      symbol: 'BTC-USD',
+      base: 'BTC',
+      quote: 'USD',
+      venueSymbol: 'BTC',
+      last: String(lastBtc.price),
+      ts: String(lastBtc.ts),
+      recvTs: String(lastBtc.recvTs),
+    });
+    const ttl = await redis.pttl(tickLatestKey('BTC-USD'));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(120_000);
+    await waitFor('the notification of the last BTC tick', () => notices.some((notice) => notice.includes(`"ts":${lastBtc.ts}`)));
+    expect(notices[0]!.startsWith('tick:updates:BTC-USD {')).toBe(true);
+  });
+});
