@@ -100,7 +100,7 @@ describe(`${VenueConnector.name} for Alpaca market data`, () => {
       askSize: '2',
       last: '150.5',
       ts: String(ts0 + 800),
-      recvTs: expect.any(String),
+      recvTs: expect.any(String) as string,
     });
     expect(await readStream(redis, LiquidationStream)).toEqual([]);
     expect(await counterValue('mdp_ingestion_parse_errors_total', { venue: 'alpaca' })).toBe(errorsBefore + 1);

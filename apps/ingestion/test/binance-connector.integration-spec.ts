@@ -161,7 +161,7 @@ describe(`${VenueConnector.name} for Binance USD-M futures`, () => {
     const disconnects = gaps.filter((gap) => gap.kind === 'disconnect');
     expect(disconnects).toHaveLength(2);
     for (const gap of disconnects) {
-      expect(gap).toEqual({ exchange: 'binance', venueSymbol: 'BTCUSDT', kind: 'disconnect', fromTs: expect.any(Number), toTs: expect.any(Number), backfilled: false });
+      expect(gap).toEqual({ exchange: 'binance', venueSymbol: 'BTCUSDT', kind: 'disconnect', fromTs: expect.any(Number) as number, toTs: expect.any(Number) as number, backfilled: false });
       expect(gap.toTs).toBeGreaterThanOrEqual(gap.fromTs);
     }
 
@@ -178,7 +178,7 @@ describe(`${VenueConnector.name} for Binance USD-M futures`, () => {
     ]);
 
     // tick:latest follows the newest trade (105), not the older backfilled ones; every update was notified.
-    expect(await redis.hgetall(tickLatestKey('BTC-USDT'))).toEqual({ ...btc, last: '65010', ts: String(T + 105), recvTs: expect.any(String) });
+    expect(await redis.hgetall(tickLatestKey('BTC-USDT'))).toEqual({ ...btc, last: '65010', ts: String(T + 105), recvTs: expect.any(String) as string });
     expect(await redis.pttl(tickLatestKey('BTC-USDT'))).toBeGreaterThan(0);
     await waitFor('the last notification', () => notices.some((notice) => notice.last === 65010));
     expect(notices[notices.length - 1]).toMatchObject({ ...btc, last: 65010, ts: T + 105 });

@@ -16,7 +16,9 @@ async function allStreams(redis: Redis) {
     liquidations: await readStream<LiquidationMessage>(redis, LiquidationStream),
     gaps: await readStream<GapMessage>(redis, GapStream),
     ticks: await readStream(redis, TickStream),
-    latest: Object.fromEntries(await Promise.all((await redis.keys('tick:latest:*')).sort().map(async (key) => [key, await redis.hgetall(key)]))),
+    latest: Object.fromEntries(
+      await Promise.all((await redis.keys('tick:latest:*')).sort().map(async (key): Promise<[string, Record<string, string>]> => [key, await redis.hgetall(key)])),
+    ),
   };
 }
 
@@ -57,7 +59,7 @@ describe(ReplaySource.name, () => {
     const sides = new Set(first.liquidations.map((liquidation) => `${liquidation.exchange}:${liquidation.positionSide}:${liquidation.orderSide}:${liquidation.priceKind}`));
     expect([...sides].every((side) => /:(long:sell|short:buy):/.test(side))).toBe(true);
     expect([...new Set(first.liquidations.map((liquidation) => liquidation.exchange))].sort()).toEqual(['binance', 'bybit', 'okx']);
-    expect(first.gaps).toEqual([{ exchange: 'binance', venueSymbol: 'BTCUSDT', kind: 'trade_id', fromId: expect.any(String), toId: expect.any(String), fromTs: expect.any(Number), toTs: expect.any(Number), backfilled: false }]);
+    expect(first.gaps).toEqual([{ exchange: 'binance', venueSymbol: 'BTCUSDT', kind: 'trade_id', fromId: expect.any(String) as string, toId: expect.any(String) as string, fromTs: expect.any(Number) as number, toTs: expect.any(Number) as number, backfilled: false }]);
     expect(Number(first.gaps[0]!.toId) - Number(first.gaps[0]!.fromId)).toBe(2);
     expect(Object.keys(first.latest)).toEqual(['tick:latest:BTC-USDC', 'tick:latest:BTC-USDT', 'tick:latest:ETH-USDC', 'tick:latest:ETH-USDT', 'tick:latest:HYPE-USDC', 'tick:latest:HYPE-USDT']);
     // The sample's one malformed Bybit frame was skipped in each replay.

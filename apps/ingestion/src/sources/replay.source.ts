@@ -1,4 +1,4 @@
-import { createVenueAdapter, parseRecordedFrame, type LiveVenue, type VenueAdapter, type VenueAdapterSettings } from '@mdp/domain-ingestion';
+import { createVenueAdapter, parseRecordedFrame, type VenueAdapter, type VenueAdapterSettings } from '@mdp/domain-ingestion';
 import type { Logger } from '@mdp/platform';
 import { errorText } from '@mdp/transport';
 import type { IngestionPublisher } from '../publishing/ingestion.publisher';
@@ -70,7 +70,7 @@ export class ReplaySource implements EventSource {
       }
       let adapter = adapters.get(recorded.venue);
       if (!adapter) {
-        adapter = createVenueAdapter(recorded.venue as LiveVenue, this.settings);
+        adapter = createVenueAdapter(recorded.venue, this.settings);
         adapters.set(recorded.venue, adapter);
       }
       this.intake.handle(adapter, recorded.frame, recorded.recvTs);
