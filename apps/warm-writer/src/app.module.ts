@@ -44,7 +44,7 @@ class ConnectionCloser implements OnApplicationShutdown {
 @Module({})
 export class AppModule {
   static register({ config, pool, redis, logger }: WarmWriterDependencies): DynamicModule {
-    const method = config.WARM_BULK_METHOD;
+    const write = { method: config.WARM_BULK_METHOD, parallelism: config.WARM_WRITE_PARALLELISM };
     return {
       module: AppModule,
       imports: [HealthModule.forRoot()],
@@ -54,10 +54,10 @@ export class AppModule {
         { provide: Pool, useValue: pool },
         { provide: WRITER_REDIS, useValue: redis },
         { provide: WRITER_LOGGER, useValue: logger },
-        { provide: CandleRepository, useFactory: () => new CandleRepository(pool, method) },
-        { provide: LiquidationRepository, useFactory: () => new LiquidationRepository(pool, method) },
-        { provide: LiquidationSignalRepository, useFactory: () => new LiquidationSignalRepository(pool, method) },
-        { provide: FlowSnapshotRepository, useFactory: () => new FlowSnapshotRepository(pool, method) },
+        { provide: CandleRepository, useFactory: () => new CandleRepository(pool, write) },
+        { provide: LiquidationRepository, useFactory: () => new LiquidationRepository(pool, write) },
+        { provide: LiquidationSignalRepository, useFactory: () => new LiquidationSignalRepository(pool, write) },
+        { provide: FlowSnapshotRepository, useFactory: () => new FlowSnapshotRepository(pool, write) },
         { provide: HotFlowSnapshotRepository, useFactory: () => new HotFlowSnapshotRepository(redis) },
         { provide: WarmStoreMaintenanceRepository, useFactory: () => new WarmStoreMaintenanceRepository(pool) },
         WarmStoreMaintenanceService,

@@ -23,9 +23,15 @@ export class WarmWriterConfig extends StreamConsumerConfig {
   @Min(100)
   DATABASE_CONNECT_TIMEOUT_MS: number = 5_000;
 
-  @Describe('How batches are written: copy (COPY into a temp table, then INSERT ... ON CONFLICT) or unnest (INSERT ... SELECT FROM unnest)')
+  @Describe('How batches are written: copy (COPY into the table; a batch holding an already stored row is redone as staged-copy), staged-copy (COPY into a temp table, then INSERT ... ON CONFLICT) or unnest (INSERT ... SELECT FROM unnest ... ON CONFLICT)')
   @IsIn(BULK_METHODS)
   WARM_BULK_METHOD: BulkMethod = 'copy';
+
+  @Describe('Most connections one large batch is written over at once (slices of at least 2,000 rows); at most DATABASE_POOL_SIZE')
+  @IsInt()
+  @Min(1)
+  @Max(16)
+  WARM_WRITE_PARALLELISM: number = 2;
 
   @Describe('Plain-PostgreSQL mode: how often (ms) partitions are maintained and candle views refreshed; 0 turns it off')
   @IsInt()

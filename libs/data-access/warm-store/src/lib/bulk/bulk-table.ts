@@ -1,6 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import type { ClientBase } from 'pg';
+import type { ClientBase, Pool } from 'pg';
+import { withPooledClient } from '../sql/with-pooled-client';
 import { from as copyFrom } from 'pg-copy-streams';
 
 /** Column types the bulk writer sends; `timestamptz` values are epoch milliseconds. */
@@ -14,13 +15,25 @@ export interface BulkColumn<R> {
 }
 
 /**
- * How a batch reaches the table. Both are one round trip of data plus ON CONFLICT, so both are
- * idempotent:
- * - `unnest`: INSERT ... SELECT FROM unnest($1::type[], ...) ON CONFLICT ... (one statement)
- * - `copy`: COPY into a per-connection temp table, then INSERT ... SELECT ... ON CONFLICT
+ * How a batch reaches the table; every method is idempotent (a row already there is not doubled):
+ * - `copy`: COPY straight into the table. A batch with a row that is already stored (a redelivery)
+ *   fails as a whole on the unique key, changing nothing, and is then written by `staged-copy`.
+ *   New rows, the normal case, go at raw COPY speed.
+ * - `staged-copy`: COPY into a per-connection temp table, then INSERT ... SELECT ... ON CONFLICT.
+ * - `unnest`: INSERT ... SELECT FROM unnest($1::type[], ...) ON CONFLICT ... (one statement).
  */
-export type BulkMethod = 'unnest' | 'copy';
-export const BULK_METHODS = ['unnest', 'copy'] as const;
+export type BulkMethod = 'copy' | 'staged-copy' | 'unnest';
+export const BULK_METHODS = ['copy', 'staged-copy', 'unnest'] as const;
+
+const UNIQUE_VIOLATION = '23505';
+/** Below this many rows per slice a batch is not split across connections. */
+const MIN_SLICE_ROWS = 2_000;
+
+export interface BulkWriteOptions {
+  method: BulkMethod;
+  /** Most connections one batch is written over at once (default 1). */
+  parallelism?: number;
+}
 
 const ARRAY_TYPE: Record<BulkColumnType, string> = {
   timestamptz: 'float8[]',
@@ -36,6 +49,7 @@ export class BulkTable<R> {
   private readonly unnestSql: string;
   private readonly stageTable: string;
   private readonly copySql: string;
+  private readonly directCopySql: string;
   private readonly mergeSql: string;
   private readonly staged = new WeakSet<ClientBase>();
 
@@ -54,13 +68,49 @@ export class BulkTable<R> {
     this.unnestSql = `INSERT INTO ${quote(table)} AS target (${names}) SELECT ${selected} FROM unnest(${params}) AS u(${aliases}) ${onConflict}`;
     this.stageTable = `warm_stage_${table}`;
     this.copySql = `COPY ${quote(this.stageTable)} (${names}) FROM STDIN`;
+    this.directCopySql = `COPY ${quote(table)} (${names}) FROM STDIN`;
     this.mergeSql = `INSERT INTO ${quote(table)} AS target (${names}) SELECT ${names} FROM ${quote(this.stageTable)} ${onConflict}`;
   }
 
   /** Writes the rows; returns how many rows were inserted or updated (duplicates are skipped). */
   async write(client: ClientBase, rows: readonly R[], method: BulkMethod): Promise<number> {
     if (rows.length === 0) return 0;
-    return method === 'copy' ? this.writeCopy(client, rows) : this.writeUnnest(client, rows);
+    switch (method) {
+      case 'copy':
+        return this.writeDirectCopy(client, rows);
+      case 'staged-copy':
+        return this.writeStagedCopy(client, rows);
+      case 'unnest':
+        return this.writeUnnest(client, rows);
+    }
+  }
+
+  /**
+   * Writes the rows over up to `parallelism` pooled connections at once (slices of the batch), so
+   * the database spends more than one core on a large batch. Each slice is idempotent on its own.
+   */
+  async writePooled(pool: Pool, rows: readonly R[], options: BulkWriteOptions): Promise<number> {
+    if (rows.length === 0) return 0;
+    const slices = Math.max(1, Math.min(options.parallelism ?? 1, Math.ceil(rows.length / MIN_SLICE_ROWS)));
+    const size = Math.ceil(rows.length / slices);
+    const counts = await Promise.all(
+      Array.from({ length: slices }, (_, i) => withPooledClient(pool, (client) => this.write(client, rows.slice(i * size, (i + 1) * size), options.method))),
+    );
+    return counts.reduce((sum, n) => sum + n, 0);
+  }
+
+  /** How many batches met a row already stored and took the staged path (since start). */
+  fallbacks = 0;
+
+  private async writeDirectCopy(client: ClientBase, rows: readonly R[]): Promise<number> {
+    try {
+      await pipeline(Readable.from(this.copyText(rows)), client.query(copyFrom(this.directCopySql)));
+      return rows.length;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
+      this.fallbacks += 1;
+      return this.writeStagedCopy(client, rows);
+    }
   }
 
   private async writeUnnest(client: ClientBase, rows: readonly R[]): Promise<number> {
@@ -69,7 +119,7 @@ export class BulkTable<R> {
     return result.rowCount ?? 0;
   }
 
-  private async writeCopy(client: ClientBase, rows: readonly R[]): Promise<number> {
+  private async writeStagedCopy(client: ClientBase, rows: readonly R[]): Promise<number> {
     await client.query('BEGIN');
     try {
       const created = !this.staged.has(client);

@@ -1,7 +1,6 @@
 import type { Pool } from 'pg';
 import type { CandleMessage } from '@mdp/schemas';
-import { BulkTable, type BulkMethod } from '../bulk/bulk-table';
-import { withPooledClient } from '../sql/with-pooled-client';
+import { BulkTable, type BulkWriteOptions } from '../bulk/bulk-table';
 
 /** Writes closed 1m candles to candles_1m; a candle already stored (same symbol, exchange, time) is skipped. */
 export class CandleRepository {
@@ -24,12 +23,12 @@ export class CandleRepository {
 
   constructor(
     private readonly pool: Pool,
-    private readonly method: BulkMethod = 'unnest',
+    private readonly options: BulkWriteOptions = { method: 'copy' },
   ) {}
 
   /** Inserts the candles (callers pass closed 1m candles only); returns how many were new. */
   insert(candles: readonly CandleMessage[]): Promise<number> {
     if (candles.length === 0) return Promise.resolve(0);
-    return withPooledClient(this.pool, (client) => this.table.write(client, candles, this.method));
+    return this.table.writePooled(this.pool, candles, this.options);
   }
 }

@@ -1,7 +1,6 @@
 import type { Pool } from 'pg';
 import type { FlowSnapshotNoticeMessage } from '@mdp/schemas';
-import { BulkTable, type BulkMethod } from '../bulk/bulk-table';
-import { withPooledClient } from '../sql/with-pooled-client';
+import { BulkTable, type BulkWriteOptions } from '../bulk/bulk-table';
 
 /** A flow snapshot notice with the snapshot JSON read from Redis (null when the key had expired). */
 export interface FlowSnapshotRecord {
@@ -37,14 +36,14 @@ export class FlowSnapshotRepository {
 
   constructor(
     private readonly pool: Pool,
-    private readonly method: BulkMethod = 'unnest',
+    private readonly options: BulkWriteOptions = { method: 'copy' },
   ) {}
 
   /** Upserts the snapshots; returns how many rows were inserted or replaced. */
   upsert(records: readonly FlowSnapshotRecord[]): Promise<number> {
     const latest = FlowSnapshotRepository.latestPerWindow(records);
     if (latest.length === 0) return Promise.resolve(0);
-    return withPooledClient(this.pool, (client) => this.table.write(client, latest, this.method));
+    return this.table.writePooled(this.pool, latest, this.options);
   }
 
   /** One record per window (an upsert may touch a row once per statement): the final one, else the newest. */

@@ -1,7 +1,6 @@
 import type { Pool } from 'pg';
 import type { LiquidationSignalMessage } from '@mdp/schemas';
-import { BulkTable, type BulkMethod } from '../bulk/bulk-table';
-import { withPooledClient } from '../sql/with-pooled-client';
+import { BulkTable, type BulkWriteOptions } from '../bulk/bulk-table';
 
 /** Writes liquidation signals; one already stored (same signalId and time) is skipped. */
 export class LiquidationSignalRepository {
@@ -24,11 +23,11 @@ export class LiquidationSignalRepository {
 
   constructor(
     private readonly pool: Pool,
-    private readonly method: BulkMethod = 'unnest',
+    private readonly options: BulkWriteOptions = { method: 'copy' },
   ) {}
 
   insert(signals: readonly LiquidationSignalMessage[]): Promise<number> {
     if (signals.length === 0) return Promise.resolve(0);
-    return withPooledClient(this.pool, (client) => this.table.write(client, signals, this.method));
+    return this.table.writePooled(this.pool, signals, this.options);
   }
 }

@@ -1,7 +1,6 @@
 import type { Pool } from 'pg';
 import type { LiquidationMessage } from '@mdp/schemas';
-import { BulkTable, type BulkMethod } from '../bulk/bulk-table';
-import { withPooledClient } from '../sql/with-pooled-client';
+import { BulkTable, type BulkWriteOptions } from '../bulk/bulk-table';
 
 /** Writes accepted liquidations; one already stored (same eventId and time) is skipped. */
 export class LiquidationRepository {
@@ -31,11 +30,11 @@ export class LiquidationRepository {
 
   constructor(
     private readonly pool: Pool,
-    private readonly method: BulkMethod = 'unnest',
+    private readonly options: BulkWriteOptions = { method: 'copy' },
   ) {}
 
   insert(liquidations: readonly LiquidationMessage[]): Promise<number> {
     if (liquidations.length === 0) return Promise.resolve(0);
-    return withPooledClient(this.pool, (client) => this.table.write(client, liquidations, this.method));
+    return this.table.writePooled(this.pool, liquidations, this.options);
   }
 }
