@@ -51,7 +51,10 @@ export class IngestionService implements OnApplicationBootstrap, OnApplicationSh
     this.health.register('redis', async () => {
       await redis.ping();
     });
-    this.streams = new StreamPublisher(redis, { ...publisherOptionsFrom(config), logger: this.logger });
+    // IngestionPublisher validates every event once against the schema library before buffering it
+    // (so one bad event is skipped alone instead of failing a whole batch); a second pass here would
+    // only repeat that work on the hot path.
+    this.streams = new StreamPublisher(redis, { ...publisherOptionsFrom(config), validate: false, logger: this.logger });
     const publisher = new IngestionPublisher(redis, this.streams, this.metrics, this.logger, {
       dedupCapacity: config.INGESTION_DEDUP_CAPACITY,
       flushMs: config.INGESTION_FLUSH_MS,

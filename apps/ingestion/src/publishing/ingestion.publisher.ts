@@ -28,6 +28,8 @@ export interface IngestionPublisherOptions {
 /** Refetches a trade-id gap from a venue's REST history; returns the trades it found (marked backfill). */
 export type Backfiller = (gap: { venueSymbol: string; fromId: number; toId: number }) => Promise<TradeMessage[]>;
 
+const MAX_IN_FLIGHT = 4;
+
 type Events = Pick<ParsedFrame, 'trades' | 'liquidations' | 'ticks'>;
 
 /**
@@ -57,7 +59,7 @@ export class IngestionPublisher {
   private readonly streamedInterval = new Map<string, number>();
   private buffered = 0;
   private timer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly backfills = new Set<Promise<void>>();
   private closed = false;
 
@@ -122,10 +124,13 @@ export class IngestionPublisher {
     this.schedule();
   }
 
-  /** Resolves once the buffer is below its batch size again (for sources that can wait: replay). */
+  /**
+   * Resolves once the buffer is below four batches again (for sources that can wait: replay). The
+   * next batches are parsed while earlier ones are being written.
+   */
   async whenWritable(): Promise<void> {
-    while (this.buffered >= this.options.batchSize) {
-      if (this.flushing) await this.flushing;
+    while (this.buffered >= this.options.batchSize * 4) {
+      if (this.inFlight.size > 0) await Promise.race(this.inFlight);
       else await this.flushNow();
     }
   }
@@ -133,9 +138,15 @@ export class IngestionPublisher {
   /** Writes everything buffered, waits for running backfills, and for Redis to acknowledge. */
   async flush(): Promise<void> {
     while (this.backfills.size > 0) await Promise.all([...this.backfills]);
-    while (this.buffered > 0 || this.dirtyTicks.size > 0 || this.flushing) {
-      if (this.flushing) await this.flushing;
-      else await this.flushNow();
+    for (;;) {
+      if (this.hasBuffered()) {
+        void this.flushNow();
+        if (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight);
+      } else if (this.inFlight.size > 0) {
+        await Promise.all([...this.inFlight]);
+      } else {
+        return;
+      }
     }
   }
 
@@ -219,15 +230,19 @@ export class IngestionPublisher {
     }
   }
 
+  private hasBuffered(): boolean {
+    return this.trades.length + this.liquidations.length + this.gaps.length + this.streamTicks.length + this.dirtyTicks.size > 0;
+  }
+
   private schedule(): void {
-    if (this.flushing) return;
+    if (this.inFlight.size >= MAX_IN_FLIGHT) return; // a finishing write schedules again
     if (this.buffered >= this.options.batchSize) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
       void this.flushNow();
       return;
     }
-    if (!this.timer && (this.buffered > 0 || this.dirtyTicks.size > 0)) {
+    if (!this.timer && this.hasBuffered()) {
       this.timer = setTimeout(() => {
         this.timer = null;
         void this.flushNow();
@@ -235,8 +250,12 @@ export class IngestionPublisher {
     }
   }
 
+  /**
+   * Hands the buffer to Redis. Up to MAX_IN_FLIGHT writes overlap; the stream publisher keeps their
+   * order, so a stream's events stay in the order they were accepted.
+   */
   private flushNow(): Promise<void> {
-    if (this.flushing) return this.flushing;
+    if (!this.hasBuffered()) return Promise.resolve();
     const trades = this.trades;
     const liquidations = this.liquidations;
     const gaps = this.gaps;
@@ -248,7 +267,7 @@ export class IngestionPublisher {
     this.gaps = [];
     this.dirtyTicks = new Set();
     const count = trades.length + liquidations.length + gaps.length + ticks.length;
-    const run = this.write(trades, liquidations, gaps, ticks, latest)
+    const run: Promise<void> = this.write(trades, liquidations, gaps, ticks, latest)
       .catch((error: unknown) => {
         if (error instanceof PublisherOverloadedError) {
           // Redis is not keeping up: keep the events and try again on the next flush.
@@ -264,10 +283,10 @@ export class IngestionPublisher {
         this.logger.error({ error: errorText(error), trades: trades.length, liquidations: liquidations.length }, 'events could not be written');
       })
       .finally(() => {
-        this.flushing = null;
+        this.inFlight.delete(run);
         if (!this.closed) this.schedule();
       });
-    this.flushing = run;
+    this.inFlight.add(run);
     return run;
   }
 

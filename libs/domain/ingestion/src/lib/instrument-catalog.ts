@@ -74,14 +74,3 @@ export const OKX_DEFAULT_CONTRACT_VALUES: Readonly<Record<string, number>> = {
   'ETH-USDT-SWAP': 0.1,
 };
 
-/** The market-event fields every normalized message of this instrument carries. */
-export function instrumentFields(instrument: Instrument) {
-  return {
-    exchange: instrument.venue,
-    market: instrument.market,
-    symbol: instrument.symbol,
-    base: instrument.base,
-    quote: instrument.quote,
-    venueSymbol: instrument.venueSymbol,
-  };
-}

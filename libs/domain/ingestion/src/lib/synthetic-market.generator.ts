@@ -1,5 +1,5 @@
 import type { LiquidationMessage, Side, TradeMessage } from '@mdp/schemas';
-import { InstrumentCatalog, instrumentFields, type Instrument } from './instrument-catalog';
+import { InstrumentCatalog, type Instrument } from './instrument-catalog';
 import { SeededRandom } from './seeded-random';
 
 export interface SyntheticMarketOptions {
@@ -115,7 +115,12 @@ export class SyntheticMarketGenerator {
       const price = state.price;
       const size = round(this.random.pareto((5 * TYPICAL_NOTIONAL_USD) / price, 1.2), 6);
       const liquidation: LiquidationMessage = {
-        ...instrumentFields(state.instrument),
+        exchange: state.instrument.venue,
+        market: state.instrument.market,
+        symbol: state.instrument.symbol,
+        base: state.instrument.base,
+        quote: state.instrument.quote,
+        venueSymbol: state.instrument.venueSymbol,
         eventId: `synthetic:${state.instrument.venueSymbol}:${state.nextLiquidationId++}`,
         positionSide,
         orderSide,
@@ -132,7 +137,9 @@ export class SyntheticMarketGenerator {
       const followers = 1 + Math.floor(this.random.next() * 3);
       for (let j = 0; j < followers; j++) {
         ts += this.random.exponential(5);
-        this.queued.push({ kind: 'trade', trade: { ...this.trade(state, orderSide, this.size(state)), ts: Math.floor(ts), recvTs: Math.floor(ts) } });
+        const trade = this.trade(state, orderSide, this.size(state));
+        trade.ts = trade.recvTs = Math.floor(ts);
+        this.queued.push({ kind: 'trade', trade });
       }
     }
     this.clock = ts;
@@ -152,7 +159,12 @@ export class SyntheticMarketGenerator {
   private trade(state: SymbolState, side: Side, size: number): TradeMessage {
     const ts = Math.floor(this.clock);
     return {
-      ...instrumentFields(state.instrument),
+      exchange: state.instrument.venue,
+      market: state.instrument.market,
+      symbol: state.instrument.symbol,
+      base: state.instrument.base,
+      quote: state.instrument.quote,
+      venueSymbol: state.instrument.venueSymbol,
       tradeId: String(state.nextTradeId++),
       price: state.price,
       size,

@@ -1,7 +1,7 @@
 import type { Side, TickMessage, TradeMessage } from '@mdp/schemas';
 import { FrameParseError } from '../frame-parse.error';
 import { asArray, asRecord, parseJson, positive, str } from '../frame-fields';
-import { instrumentFields, type Instrument, type InstrumentCatalog } from '../instrument-catalog';
+import type { Instrument, InstrumentCatalog } from '../instrument-catalog';
 import { emptyFrame, type ParsedFrame, type VenueAdapter } from '../venue-adapter';
 
 /**
@@ -82,7 +82,12 @@ export class AlpacaFrameAdapter implements VenueAdapter {
     const side = this.inferSide(instrument.venueSymbol, price);
     this.lastTrade.set(instrument.venueSymbol, { price, side });
     return {
-      ...instrumentFields(instrument),
+      exchange: instrument.venue,
+      market: instrument.market,
+      symbol: instrument.symbol,
+      base: instrument.base,
+      quote: instrument.quote,
+      venueSymbol: instrument.venueSymbol,
       tradeId: `${str(record, 'x')}:${str(record, 'i')}`,
       price,
       size,
@@ -100,7 +105,12 @@ export class AlpacaFrameAdapter implements VenueAdapter {
     this.quotes.set(instrument.venueSymbol, { bid, ask });
     const last = this.lastTrade.get(instrument.venueSymbol)?.price ?? (bid + ask) / 2;
     return {
-      ...instrumentFields(instrument),
+      exchange: instrument.venue,
+      market: instrument.market,
+      symbol: instrument.symbol,
+      base: instrument.base,
+      quote: instrument.quote,
+      venueSymbol: instrument.venueSymbol,
       last,
       bid,
       ask,

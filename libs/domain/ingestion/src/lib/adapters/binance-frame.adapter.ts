@@ -1,7 +1,7 @@
 import type { LiquidationMessage, TradeMessage } from '@mdp/schemas';
 import { FrameParseError } from '../frame-parse.error';
 import { asRecord, millis, num, parseJson, positive, str } from '../frame-fields';
-import { instrumentFields, type Instrument, type InstrumentCatalog } from '../instrument-catalog';
+import type { Instrument, InstrumentCatalog } from '../instrument-catalog';
 import { emptyFrame, type ParsedFrame, type VenueAdapter } from '../venue-adapter';
 
 /**
@@ -64,7 +64,12 @@ export class BinanceFrameAdapter implements VenueAdapter {
     const id = num(record, 'a');
     if (!Number.isInteger(id) || id < 0) throw new FrameParseError('field a is not an aggregate trade id');
     return {
-      ...instrumentFields(instrument),
+      exchange: instrument.venue,
+      market: instrument.market,
+      symbol: instrument.symbol,
+      base: instrument.base,
+      quote: instrument.quote,
+      venueSymbol: instrument.venueSymbol,
       tradeId: String(id),
       price,
       size,
@@ -87,7 +92,12 @@ export class BinanceFrameAdapter implements VenueAdapter {
     const price = average > 0 ? average : positive(order, 'p');
     const ts = millis(order, 'T');
     return {
-      ...instrumentFields(instrument),
+      exchange: instrument.venue,
+      market: instrument.market,
+      symbol: instrument.symbol,
+      base: instrument.base,
+      quote: instrument.quote,
+      venueSymbol: instrument.venueSymbol,
       eventId: `binance:${instrument.venueSymbol}:${ts}:${orderSide}:${str(order, filled > 0 ? 'z' : 'q')}`,
       positionSide: orderSide === 'SELL' ? 'long' : 'short',
       orderSide: orderSide === 'SELL' ? 'sell' : 'buy',

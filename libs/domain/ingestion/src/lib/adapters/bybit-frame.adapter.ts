@@ -1,7 +1,7 @@
 import type { LiquidationMessage, TradeMessage } from '@mdp/schemas';
 import { FrameParseError } from '../frame-parse.error';
 import { asArray, asRecord, millis, parseJson, positive, str } from '../frame-fields';
-import { instrumentFields, type Instrument, type InstrumentCatalog } from '../instrument-catalog';
+import type { Instrument, InstrumentCatalog } from '../instrument-catalog';
 import { emptyFrame, type ParsedFrame, type VenueAdapter } from '../venue-adapter';
 
 /**
@@ -59,7 +59,12 @@ export class BybitFrameAdapter implements VenueAdapter {
     const price = positive(record, 'p');
     const size = positive(record, 'v');
     return {
-      ...instrumentFields(instrument),
+      exchange: instrument.venue,
+      market: instrument.market,
+      symbol: instrument.symbol,
+      base: instrument.base,
+      quote: instrument.quote,
+      venueSymbol: instrument.venueSymbol,
       tradeId: str(record, 'i'),
       price,
       size,
@@ -77,7 +82,12 @@ export class BybitFrameAdapter implements VenueAdapter {
     const size = positive(record, 'v');
     const ts = millis(record, 'T');
     return {
-      ...instrumentFields(instrument),
+      exchange: instrument.venue,
+      market: instrument.market,
+      symbol: instrument.symbol,
+      base: instrument.base,
+      quote: instrument.quote,
+      venueSymbol: instrument.venueSymbol,
       eventId: `bybit:${instrument.venueSymbol}:${ts}:${str(record, 'S')}:${str(record, 'v')}:${str(record, 'p')}`,
       positionSide,
       orderSide: positionSide === 'long' ? 'sell' : 'buy',

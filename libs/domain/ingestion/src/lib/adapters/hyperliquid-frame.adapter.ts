@@ -1,7 +1,7 @@
 import type { TradeMessage } from '@mdp/schemas';
 import { FrameParseError } from '../frame-parse.error';
 import { asArray, asRecord, millis, num, parseJson, positive, str } from '../frame-fields';
-import { instrumentFields, type InstrumentCatalog } from '../instrument-catalog';
+import type { InstrumentCatalog } from '../instrument-catalog';
 import { emptyFrame, type ParsedFrame, type VenueAdapter } from '../venue-adapter';
 
 /**
@@ -56,7 +56,12 @@ export class HyperliquidFrameAdapter implements VenueAdapter {
     const tid = num(record, 'tid');
     if (!Number.isInteger(tid) || tid < 0) throw new FrameParseError('field tid is not a trade id');
     return {
-      ...instrumentFields(instrument),
+      exchange: instrument.venue,
+      market: instrument.market,
+      symbol: instrument.symbol,
+      base: instrument.base,
+      quote: instrument.quote,
+      venueSymbol: instrument.venueSymbol,
       tradeId: String(tid),
       price,
       size,

@@ -1,7 +1,7 @@
 import type { LiquidationMessage, TradeMessage } from '@mdp/schemas';
 import { FrameParseError } from '../frame-parse.error';
 import { asArray, asRecord, millis, multiply, parseJson, positive, str } from '../frame-fields';
-import { instrumentFields, type Instrument, type InstrumentCatalog } from '../instrument-catalog';
+import type { Instrument, InstrumentCatalog } from '../instrument-catalog';
 import { emptyFrame, type ParsedFrame, type VenueAdapter } from '../venue-adapter';
 
 /**
@@ -71,7 +71,12 @@ export class OkxFrameAdapter implements VenueAdapter {
     const side = record['side'];
     if (side !== 'buy' && side !== 'sell') throw new FrameParseError(`field side is ${JSON.stringify(side ?? null)}`);
     return {
-      ...instrumentFields(instrument),
+      exchange: instrument.venue,
+      market: instrument.market,
+      symbol: instrument.symbol,
+      base: instrument.base,
+      quote: instrument.quote,
+      venueSymbol: instrument.venueSymbol,
       tradeId: str(record, 'tradeId'),
       price,
       size,
@@ -94,7 +99,12 @@ export class OkxFrameAdapter implements VenueAdapter {
     const size = multiply(positive(detail, 'sz'), instrument.contractValue);
     const ts = millis(detail, 'ts');
     return {
-      ...instrumentFields(instrument),
+      exchange: instrument.venue,
+      market: instrument.market,
+      symbol: instrument.symbol,
+      base: instrument.base,
+      quote: instrument.quote,
+      venueSymbol: instrument.venueSymbol,
       eventId: `okx:${instrument.venueSymbol}:${ts}:${positionSide}:${str(detail, 'sz')}:${str(detail, 'bkPx')}`,
       positionSide,
       orderSide: positionSide === 'long' ? 'sell' : 'buy',
