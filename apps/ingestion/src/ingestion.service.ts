@@ -128,6 +128,9 @@ export class IngestionService implements OnApplicationBootstrap, OnApplicationSh
       alpaca: config.INGESTION_ALPACA_WS_URL,
     };
     const venues = [...new Set(listOf(config.INGESTION_VENUES))] as LiveVenue[];
+    if (venues.includes('alpaca') && (!config.INGESTION_ALPACA_KEY_ID || !config.INGESTION_ALPACA_SECRET_KEY)) {
+      throw new Error('INGESTION_VENUES includes alpaca but INGESTION_ALPACA_KEY_ID and INGESTION_ALPACA_SECRET_KEY are not both set');
+    }
     if (venues.includes('binance') && config.INGESTION_BACKFILL) {
       const history = new BinanceHistoryClient(config.INGESTION_BINANCE_REST_URL, settings.bases);
       publisher.setBackfiller('binance', (gap) => history.aggTrades(gap.venueSymbol, gap.fromId, gap.toId));
