@@ -102,12 +102,13 @@ function compileFastCheck(messageClass: MessageClass): Check | null {
   const storage = getMetadataStorage() as unknown as Storage;
   const metadatas = storage.getTargetValidationMetadatas(messageClass, '', true, false);
   const optional = new Set<string>();
-  const rules: Array<{ property: string; validate: (value: unknown, args: object) => unknown; args: object }> = [];
+  // One arguments object per rule, reused: validators read only `constraints` (and `object`/`value`).
+  const rules: Array<{ property: string; validate: (value: unknown, args: object) => unknown; args: RuleArgs }> = [];
   for (const metadata of metadatas) {
     if (metadata.groups?.length || metadata.each || metadata.validateIf) return null;
     if (metadata.type === 'conditionalValidation') {
       // @IsOptional registers a condition "value is not null/undefined"; anything else is not modelled.
-      if (metadata.constraints.length !== 1 || !isOptionalCondition(metadata.constraints[0])) return null;
+      if (metadata.constraints.length !== 1 || !isOptionalCondition(metadata.constraints[0], metadata.propertyName)) return null;
       optional.add(metadata.propertyName);
       continue;
     }
@@ -117,23 +118,34 @@ function compileFastCheck(messageClass: MessageClass): Check | null {
       rules.push({
         property: metadata.propertyName,
         validate: constraint.instance.validate.bind(constraint.instance),
-        args: { targetName: messageClass.name, property: metadata.propertyName, constraints: metadata.constraints },
+        args: { targetName: messageClass.name, property: metadata.propertyName, constraints: metadata.constraints, object: null, value: undefined },
       });
     }
   }
   return (object) => {
-    for (const rule of rules) {
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
       const value = object[rule.property];
       if ((value === undefined || value === null) && optional.has(rule.property)) continue;
-      const result = rule.validate(value, { ...rule.args, object, value });
-      if (result !== true) return false;
+      rule.args.object = object;
+      rule.args.value = value;
+      if (rule.validate(value, rule.args) !== true) return false;
     }
     return true;
   };
 }
 
-function isOptionalCondition(condition: unknown): boolean {
+interface RuleArgs {
+  targetName: string;
+  property: string;
+  constraints: unknown[];
+  object: object | null;
+  value: unknown;
+}
+
+function isOptionalCondition(condition: unknown, property: string): boolean {
   if (typeof condition !== 'function') return false;
   const probe = condition as (object: object, value: unknown) => boolean;
-  return probe({}, undefined) === false && probe({}, null) === false && probe({}, 0) === true;
+  const on = (value: unknown) => probe({ [property]: value }, value);
+  return on(undefined) === false && on(null) === false && on(0) === true && on('') === true;
 }
