@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     config = loadConfig(WarmWriterConfig);
   } catch (error) {
     if (error instanceof ConfigError) {
-      createLogger('warm-writer').fatal({ problems: error.problems }, error.message);
+      createLogger('warm-writer').fatal({ problems: error.problems }, 'invalid configuration');
       process.exit(1);
     }
     throw error;
