@@ -2,10 +2,29 @@ import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
-const FRAMEWORK_AND_IO = ['@nestjs/*', 'typeorm', 'ioredis', 'pg', 'pg-copy-streams', 'ws', 'express', 'msgpackr'];
+const FRAMEWORK_AND_IO = [
+  '@nestjs/*',
+  'typeorm',
+  'ioredis',
+  'pg',
+  'pg-copy-streams',
+  'ws',
+  'express',
+  'msgpackr',
+];
 
 export default [
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/coverage/**', '.nx/**', 'tmp/**', '**/*.js', '**/*.mjs'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/coverage/**',
+      '.nx/**',
+      'tmp/**',
+      '**/*.js',
+      '**/*.mjs',
+    ],
+  },
   ...nx.configs['flat/base'],
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -18,20 +37,57 @@ export default [
           enforceBuildableLibDependency: false,
           allow: ['@mdp/schemas/testing'],
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:transport', 'type:data-access', 'type:domain', 'type:schemas', 'type:platform', 'type:testing'] },
-            { sourceTag: 'type:transport', onlyDependOnLibsWithTags: ['type:schemas', 'type:platform', 'type:testing'] },
-            { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:domain', 'type:schemas', 'type:platform', 'type:testing'] },
-            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:schemas', 'type:domain'], bannedExternalImports: FRAMEWORK_AND_IO },
-            { sourceTag: 'type:schemas', onlyDependOnLibsWithTags: [], bannedExternalImports: FRAMEWORK_AND_IO },
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: [
+                'type:transport',
+                'type:data-access',
+                'type:domain',
+                'type:schemas',
+                'type:platform',
+                'type:testing',
+              ],
+            },
+            {
+              sourceTag: 'type:transport',
+              onlyDependOnLibsWithTags: ['type:schemas', 'type:platform', 'type:testing'],
+            },
+            {
+              sourceTag: 'type:data-access',
+              onlyDependOnLibsWithTags: ['type:domain', 'type:schemas', 'type:platform', 'type:testing'],
+            },
+            {
+              sourceTag: 'type:domain',
+              onlyDependOnLibsWithTags: ['type:schemas', 'type:domain'],
+              bannedExternalImports: FRAMEWORK_AND_IO,
+            },
+            {
+              sourceTag: 'type:schemas',
+              onlyDependOnLibsWithTags: [],
+              bannedExternalImports: FRAMEWORK_AND_IO,
+            },
             { sourceTag: 'type:platform', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:schemas', 'type:platform'] },
-            { sourceTag: 'type:tools', onlyDependOnLibsWithTags: ['type:transport', 'type:data-access', 'type:domain', 'type:schemas', 'type:platform', 'type:testing'] },
+            {
+              sourceTag: 'type:tools',
+              onlyDependOnLibsWithTags: [
+                'type:transport',
+                'type:data-access',
+                'type:domain',
+                'type:schemas',
+                'type:platform',
+                'type:testing',
+              ],
+            },
           ],
         },
       ],
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       'no-console': 'error',
     },
   },
@@ -40,7 +96,13 @@ export default [
     files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts', 'libs/*/*/src/**/*.ts'],
     ignores: ['**/*.spec.ts', '**/*.integration-spec.ts', 'libs/testing/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: '@mdp/testing', message: '@mdp/testing is for tests only' }], patterns: ['@mdp/schemas/testing'] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@mdp/testing', message: '@mdp/testing is for tests only' }],
+          patterns: ['@mdp/schemas/testing'],
+        },
+      ],
     },
   },
   {

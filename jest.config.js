@@ -13,5 +13,9 @@ function findProjects(dir, depth = 0) {
 }
 
 module.exports = {
-  projects: [...findProjects(path.join(__dirname, 'apps')), ...findProjects(path.join(__dirname, 'libs')), ...findProjects(path.join(__dirname, 'tools'))],
+  projects: [
+    ...findProjects(path.join(__dirname, 'apps')),
+    ...findProjects(path.join(__dirname, 'libs')),
+    path.join(__dirname, 'tools'),
+  ],
 };

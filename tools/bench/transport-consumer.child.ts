@@ -33,7 +33,9 @@ class CountingController {
     received += trades.length;
     if (received - phaseStart >= targets[phase]!) {
       const ms = (q: number) => (latency.getValueAtPercentile(q) / 1000).toFixed(2);
-      process.stdout.write(`done ${received - phaseStart} ${ms(50)} ${ms(99)} ${(latency.maxValue / 1000).toFixed(2)}\n`);
+      process.stdout.write(
+        `done ${received - phaseStart} ${ms(50)} ${ms(99)} ${(latency.maxValue / 1000).toFixed(2)}\n`,
+      );
       phaseStart = received;
       phase += 1;
       latency.reset();
@@ -45,7 +47,13 @@ class CountingController {
 class CountingModule {}
 
 async function main(): Promise<void> {
-  const server = new RedisStreamsServer({ redis: createRedisConnection(REDIS_URL), group: 'bench', readCount: 64, blockMs: 100, maxLen: 0 });
+  const server = new RedisStreamsServer({
+    redis: createRedisConnection(REDIS_URL),
+    group: 'bench',
+    readCount: 64,
+    blockMs: 100,
+    maxLen: 0,
+  });
   const app = await NestFactory.createMicroservice(CountingModule, { strategy: server, logger: false });
   await app.listen();
   process.stdout.write('ready\n');

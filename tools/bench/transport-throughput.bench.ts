@@ -50,7 +50,9 @@ async function main(): Promise<void> {
 
   const publisherConnection = createRedisConnection(REDIS_URL);
   const publisher = new StreamPublisher(publisherConnection, { maxEventsPerEntry: 256, lingerMs: 1 });
-  const events = Array.from({ length: EVENTS }, (_, i) => aTrade({ tradeId: String(i), ts: 1_700_000_000_000 + i }));
+  const events = Array.from({ length: EVENTS }, (_, i) =>
+    aTrade({ tradeId: String(i), ts: 1_700_000_000_000 + i }),
+  );
 
   // 1. Saturating run: chunks of 1000 events, up to 64 publish calls in flight.
   let report = next();
@@ -72,7 +74,8 @@ async function main(): Promise<void> {
   while (sent < pacedTotal) {
     const due = Math.min(pacedTotal, Math.floor(((performance.now() - pacedStart) / 1000) * PACED_RATE));
     const batch: TradeMessage[] = [];
-    for (; sent < due; sent++) batch.push(aTrade({ tradeId: `${sent}@${Math.round(nowMicros())}`, ts: Date.now() }));
+    for (; sent < due; sent++)
+      batch.push(aTrade({ tradeId: `${sent}@${Math.round(nowMicros())}`, ts: Date.now() }));
     if (batch.length > 0) void publisher.publish(TradeStream, batch);
     await new Promise((resolve) => setTimeout(resolve, 1));
   }

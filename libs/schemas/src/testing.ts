@@ -109,7 +109,9 @@ export function aSignal(overrides: Partial<LiquidationSignalMessage> = {}): Liqu
   };
 }
 
-export function aFlowSnapshotNotice(overrides: Partial<FlowSnapshotNoticeMessage> = {}): FlowSnapshotNoticeMessage {
+export function aFlowSnapshotNotice(
+  overrides: Partial<FlowSnapshotNoticeMessage> = {},
+): FlowSnapshotNoticeMessage {
   return {
     key: 'liquidity-flow:BTC:5m:1699999800000',
     coin: 'BTC',

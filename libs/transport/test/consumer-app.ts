@@ -62,7 +62,10 @@ export async function startConsumer(
   const redis = createRedisConnection(redisUrl);
   const { batch = true, ...serverOptions } = options;
   const server = new RedisStreamsServer({ redis, group: 'test-group', blockMs: 200, ...serverOptions });
-  const app = await NestFactory.createMicroservice(ConsumerModule.with(behaviour, batch), { strategy: server, logger: false });
+  const app = await NestFactory.createMicroservice(ConsumerModule.with(behaviour, batch), {
+    strategy: server,
+    logger: false,
+  });
   await app.listen();
   return {
     app,

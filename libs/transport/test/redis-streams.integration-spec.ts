@@ -3,11 +3,20 @@ import { TradeStream, type TradeMessage } from '@mdp/schemas';
 import { aTrade } from '@mdp/schemas/testing';
 import { createRedisConnection } from '@mdp/platform';
 import { createTestRedis, spawnTs, testRedisUrl, waitFor } from '@mdp/testing';
-import { RedisStreamsServer, StreamPublisher, StreamTrimmer, TransientError, encodeEntry, unpackEvent } from '../src';
+import {
+  RedisStreamsServer,
+  StreamPublisher,
+  StreamTrimmer,
+  TransientError,
+  encodeEntry,
+  unpackEvent,
+} from '../src';
 import { recordOnce, startConsumer, type TestConsumer } from './consumer-app';
 
 const trades = (count: number, from = 0): TradeMessage[] =>
-  Array.from({ length: count }, (_, i) => aTrade({ tradeId: String(from + i), ts: 1_700_000_000_000 + from + i }));
+  Array.from({ length: count }, (_, i) =>
+    aTrade({ tradeId: String(from + i), ts: 1_700_000_000_000 + from + i }),
+  );
 
 describe(RedisStreamsServer.name, () => {
   let redis: Redis;
@@ -47,7 +56,9 @@ describe(RedisStreamsServer.name, () => {
     await start(testRedisUrl(), behaviour('a'), { readCount: 2 });
     await start(testRedisUrl(), behaviour('b'), { readCount: 2 });
 
-    await Promise.all(Array.from({ length: 40 }, (_, i) => publisher.publish(TradeStream, trades(10, i * 10))));
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => publisher.publish(TradeStream, trades(10, i * 10))),
+    );
 
     await waitFor('400 events to take effect', async () => (await count('effect:count')) === 400);
     await waitFor('acks', async () => (await pending()) === 0);
@@ -69,7 +80,10 @@ describe(RedisStreamsServer.name, () => {
       await publisher.publish(TradeStream, trades(200));
       // Let it finish at least one batch, then kill it while it holds the next one unacknowledged.
       await waitFor('the child to handle a batch', async () => (await count('effect:count')) > 0);
-      await waitFor('the child to be inside a batch', () => lines.filter((line) => line.startsWith('handling')).length >= 2);
+      await waitFor(
+        'the child to be inside a batch',
+        () => lines.filter((line) => line.startsWith('handling')).length >= 2,
+      );
       child.kill('SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));
     } finally {
@@ -79,9 +93,14 @@ describe(RedisStreamsServer.name, () => {
     expect(pendingOfDead).toBeGreaterThan(0);
     expect(await count('effect:count')).toBeLessThan(200);
 
-    await start(testRedisUrl(), (batch) => recordOnce(redis, batch), { claimIdleMs: 300, claimIntervalMs: 100 });
+    await start(testRedisUrl(), (batch) => recordOnce(redis, batch), {
+      claimIdleMs: 300,
+      claimIntervalMs: 100,
+    });
 
-    await waitFor('all 200 events to take effect', async () => (await count('effect:count')) === 200, { timeoutMs: 15_000 });
+    await waitFor('all 200 events to take effect', async () => (await count('effect:count')) === 200, {
+      timeoutMs: 15_000,
+    });
     await waitFor('no pending entries', async () => (await pending()) === 0);
     expect(await redis.scard('effect:seen')).toBe(200);
   });
@@ -133,12 +152,18 @@ describe(RedisStreamsServer.name, () => {
     });
     // A producer that skips validation (another language, an old build) writes a bad event.
     const bad = { ...aTrade({ tradeId: 'bad' }), price: 'NaN', side: 'long' };
-    await redis.xadd(TradeStream.stream, '*', ...encodeEntry(TradeStream, [aTrade({ tradeId: 'ok-1' }), bad, aTrade({ tradeId: 'ok-2' })]));
+    await redis.xadd(
+      TradeStream.stream,
+      '*',
+      ...encodeEntry(TradeStream, [aTrade({ tradeId: 'ok-1' }), bad, aTrade({ tradeId: 'ok-2' })]),
+    );
 
     await waitFor('the valid events', async () => (await count('effect:count')) === 2);
     await waitFor('acks', async () => (await pending()) === 0);
     expect(seen).toEqual(['ok-1', 'ok-2']);
-    const [[, raw]] = (await redis.xrangeBuffer(TradeStream.deadLetterStream, '-', '+')) as [[Buffer, Buffer[]]];
+    const [[, raw]] = (await redis.xrangeBuffer(TradeStream.deadLetterStream, '-', '+')) as [
+      [Buffer, Buffer[]],
+    ];
     const error = fieldsOf(raw)['error']!.toString();
     expect(error).toContain('schema validation failed');
     expect(error).toContain('price: price must be a number');
@@ -152,8 +177,12 @@ describe(RedisStreamsServer.name, () => {
     await publisher.publish(TradeStream, trades(1));
     await waitFor('the valid event', async () => (await count('effect:count')) === 1);
     await waitFor('acks', async () => (await pending()) === 0);
-    const [[, raw]] = (await redis.xrangeBuffer(TradeStream.deadLetterStream, '-', '+')) as [[Buffer, Buffer[]]];
-    expect(fieldsOf(raw)['error']!.toString()).toBe('undecodable entry: entry lacks the fields t, v and p (has hello)');
+    const [[, raw]] = (await redis.xrangeBuffer(TradeStream.deadLetterStream, '-', '+')) as [
+      [Buffer, Buffer[]],
+    ];
+    expect(fieldsOf(raw)['error']!.toString()).toBe(
+      'undecodable entry: entry lacks the fields t, v and p (has hello)',
+    );
   });
 
   it('holds the stream on a transient error and carries on once it clears, dead-lettering nothing', async () => {
@@ -224,7 +253,9 @@ describe(RedisStreamsServer.name, () => {
     await redis.flushdb();
     await publisher.publish(TradeStream, trades(7, 100));
 
-    await waitFor('the next 7 after the loss', async () => (await count('effect:count')) === 7, { timeoutMs: 15_000 });
+    await waitFor('the next 7 after the loss', async () => (await count('effect:count')) === 7, {
+      timeoutMs: 15_000,
+    });
     expect(consumer.server.stats.groupsRecreated).toBeGreaterThanOrEqual(1);
     await waitFor('acks', async () => (await pending()) === 0);
   });

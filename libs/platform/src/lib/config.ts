@@ -7,7 +7,9 @@ const DESCRIPTIONS = Symbol('mdp:config-descriptions');
 export function Describe(text: string): PropertyDecorator {
   return (target, property) => {
     const owner = target as { [DESCRIPTIONS]?: Record<string, string> };
-    const own = Object.prototype.hasOwnProperty.call(owner, DESCRIPTIONS) ? owner[DESCRIPTIONS]! : { ...owner[DESCRIPTIONS] };
+    const own = Object.prototype.hasOwnProperty.call(owner, DESCRIPTIONS)
+      ? owner[DESCRIPTIONS]!
+      : { ...owner[DESCRIPTIONS] };
     own[String(property)] = text;
     Object.defineProperty(owner, DESCRIPTIONS, { value: own, enumerable: false, configurable: true });
   };
@@ -40,10 +42,18 @@ export function loadConfig<T extends object>(cls: ConfigClass<T>, env: NodeJS.Pr
   for (const { name } of describeConfig(cls)) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
-    const type = Reflect.getMetadata('design:type', cls.prototype as object, name) as unknown;
+    // The default's type decides the conversion; a variable without a default uses the declared type.
+    const sample = config[name];
+    const type =
+      typeof sample === 'number'
+        ? Number
+        : typeof sample === 'boolean'
+          ? Boolean
+          : (Reflect.getMetadata('design:type', cls.prototype as object, name) as unknown);
     if (type === Number) {
       const value = Number(raw.trim());
-      if (raw.trim() === '' || Number.isNaN(value)) problems.push(`${name}: expected a number, got ${JSON.stringify(raw)}`);
+      if (raw.trim() === '' || Number.isNaN(value))
+        problems.push(`${name}: expected a number, got ${JSON.stringify(raw)}`);
       else config[name] = value;
     } else if (type === Boolean) {
       const lowered = raw.trim().toLowerCase();
@@ -54,8 +64,10 @@ export function loadConfig<T extends object>(cls: ConfigClass<T>, env: NodeJS.Pr
       config[name] = raw;
     }
   }
-  if (problems.length === 0) {
+  const unconvertible = new Set(problems.map((problem) => problem.slice(0, problem.indexOf(':'))));
+  {
     for (const error of validateSync(config as object)) {
+      if (unconvertible.has(error.property)) continue;
       const why = Object.values(error.constraints ?? {}).join(', ');
       const got = error.value === undefined ? 'it is not set' : `got ${JSON.stringify(error.value)}`;
       problems.push(`${error.property}: ${why} (${got})`);
@@ -70,5 +82,9 @@ export function describeConfig<T extends object>(cls: ConfigClass<T>): ConfigVar
   const defaults = new cls() as Record<string, unknown>;
   const descriptions = (cls.prototype as { [DESCRIPTIONS]?: Record<string, string> })[DESCRIPTIONS] ?? {};
   const names = new Set([...Object.keys(defaults), ...Object.keys(descriptions)]);
-  return [...names].map((name) => ({ name, defaultValue: defaults[name], description: descriptions[name] ?? '' }));
+  return [...names].map((name) => ({
+    name,
+    defaultValue: defaults[name],
+    description: descriptions[name] ?? '',
+  }));
 }

@@ -1,4 +1,13 @@
-import { Controller, Get, HttpCode, Injectable, Module, ServiceUnavailableException, type DynamicModule, Res } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpCode,
+  Injectable,
+  Module,
+  ServiceUnavailableException,
+  type DynamicModule,
+  Res,
+} from '@nestjs/common';
 import { collectDefaultMetrics, register as metricsRegistry } from 'prom-client';
 
 export type HealthCheck = () => Promise<Record<string, unknown> | void>;
@@ -20,7 +29,9 @@ export class HealthRegistry {
         try {
           const detail = await Promise.race([
             check(),
-            new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref()),
+            new Promise<never>((_, reject) =>
+              setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref(),
+            ),
           ]);
           results[name] = { status: 'up', ...(detail ?? {}) };
         } catch (error) {
@@ -69,6 +80,12 @@ export class HealthModule {
       collectDefaultMetrics();
       defaultMetricsStarted = true;
     }
-    return { module: HealthModule, global: true, controllers: [HealthController], providers: [HealthRegistry], exports: [HealthRegistry] };
+    return {
+      module: HealthModule,
+      global: true,
+      controllers: [HealthController],
+      providers: [HealthRegistry],
+      exports: [HealthRegistry],
+    };
   }
 }

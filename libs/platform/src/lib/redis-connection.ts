@@ -18,7 +18,11 @@ export function createRedisConnection(url: string, options: RedisOptions = {}): 
         return { host: host!, port: Number(port ?? 6379) };
       });
     return new Cluster(hosts, {
-      redisOptions: { ...options, password: parsed.password || undefined, username: parsed.username || undefined },
+      redisOptions: {
+        ...options,
+        password: parsed.password || undefined,
+        username: parsed.username || undefined,
+      },
       enableOfflineQueue: options.enableOfflineQueue ?? true,
     });
   }

@@ -3,8 +3,12 @@ import { Describe } from './config';
 
 /** Settings every service has. Each app's config class extends this. */
 export class ServiceConfig {
-  @Describe('Redis URL: redis://[:password@]host:port[/db], rediss:// for TLS, or redis-cluster://host:port,host:port')
-  @Matches(/^(redis|rediss|redis-cluster):\/\/.+/, { message: '$property must be a redis://, rediss:// or redis-cluster:// URL' })
+  @Describe(
+    'Redis URL: redis://[:password@]host:port[/db], rediss:// for TLS, or redis-cluster://host:port,host:port',
+  )
+  @Matches(/^(redis|rediss|redis-cluster):\/\/.+/, {
+    message: '$property must be a redis://, rediss:// or redis-cluster:// URL',
+  })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
   @Describe('Log level: fatal, error, warn, info, debug or trace')

@@ -1,7 +1,16 @@
 import 'reflect-metadata';
 import fc from 'fast-check';
 import { validateSync } from 'class-validator';
-import { aCandle, aFlowSnapshotNotice, aGap, aLiquidation, aSignal, aTick, aTokenUpdate, aTrade } from '../testing';
+import {
+  aCandle,
+  aFlowSnapshotNotice,
+  aGap,
+  aLiquidation,
+  aSignal,
+  aTick,
+  aTokenUpdate,
+  aTrade,
+} from '../testing';
 import { MessageValidationError, MessageValidator } from './message-validator';
 import { CandleStream } from './messages/candle.message';
 import { FlowSnapshotStream } from './messages/flow-snapshot-notice.message';
@@ -24,9 +33,12 @@ describe(MessageValidator.name, () => {
     [FlowSnapshotStream.type, FlowSnapshotStream.messageClass, aFlowSnapshotNotice()],
     [TokenUpdateStream.type, TokenUpdateStream.messageClass, aTokenUpdate()],
     [GapStream.type, GapStream.messageClass, aGap()],
-  ] as Array<[string, new () => object, object]>)('accepts a valid %s message', (_type, messageClass, message) => {
-    expect(new MessageValidator(messageClass).validate(message)).toEqual({ ok: true, value: message });
-  });
+  ] as Array<[string, new () => object, object]>)(
+    'accepts a valid %s message',
+    (_type, messageClass, message) => {
+      expect(new MessageValidator(messageClass).validate(message)).toEqual({ ok: true, value: message });
+    },
+  );
 
   it('names the property, the rule and the value in the reason', () => {
     const result = trades.validate(aTrade({ price: -1, side: 'up' as never }));
@@ -57,7 +69,9 @@ describe(MessageValidator.name, () => {
 
   it('throws MessageValidationError from assert', () => {
     expect(() => trades.assert(aTrade({ ts: 1.5 }))).toThrow(MessageValidationError);
-    expect(() => trades.assert(aTrade({ ts: 1.5 }))).toThrow('invalid TradeMessage message: ts: ts must be an integer');
+    expect(() => trades.assert(aTrade({ ts: 1.5 }))).toThrow(
+      'invalid TradeMessage message: ts: ts must be an integer',
+    );
   });
 
   it('agrees with class-validator validateSync on random messages', () => {
@@ -75,7 +89,9 @@ describe(MessageValidator.name, () => {
     fc.assert(
       fc.property(fc.dictionary(fc.constantFrom(...keys), anyValue, { maxKeys: 4 }), (overrides) => {
         const candidate = { ...base, ...overrides };
-        const reference = validateSync(Object.setPrototypeOf({ ...candidate }, TradeMessage.prototype) as object).length === 0;
+        const reference =
+          validateSync(Object.setPrototypeOf({ ...candidate }, TradeMessage.prototype) as object).length ===
+          0;
         expect(trades.validate(candidate).ok).toBe(reference);
       }),
       { numRuns: 3000 },

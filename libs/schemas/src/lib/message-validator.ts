@@ -32,7 +32,12 @@ interface ConstraintMetadata {
   instance: { validate(value: unknown, args: object): unknown };
 }
 interface Storage {
-  getTargetValidationMetadatas(target: object, schema: string, always: boolean, strict: boolean): RuleMetadata[];
+  getTargetValidationMetadatas(
+    target: object,
+    schema: string,
+    always: boolean,
+    strict: boolean,
+  ): RuleMetadata[];
   getTargetValidatorConstraints(cls: unknown): ConstraintMetadata[];
 }
 
@@ -93,7 +98,8 @@ export function formatValidationErrors(errors: ValidationError[], parent = ''): 
 
 function describe(value: unknown): string {
   if (value === undefined) return 'undefined';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
   return Array.isArray(value) ? 'an array' : typeof value;
 }
@@ -103,12 +109,20 @@ function compileFastCheck(messageClass: MessageClass): Check | null {
   const metadatas = storage.getTargetValidationMetadatas(messageClass, '', true, false);
   const optional = new Set<string>();
   // One arguments object per rule, reused: validators read only `constraints` (and `object`/`value`).
-  const rules: Array<{ property: string; validate: (value: unknown, args: object) => unknown; args: RuleArgs }> = [];
+  const rules: Array<{
+    property: string;
+    validate: (value: unknown, args: object) => unknown;
+    args: RuleArgs;
+  }> = [];
   for (const metadata of metadatas) {
     if (metadata.groups?.length || metadata.each || metadata.validateIf) return null;
     if (metadata.type === 'conditionalValidation') {
       // @IsOptional registers a condition "value is not null/undefined"; anything else is not modelled.
-      if (metadata.constraints.length !== 1 || !isOptionalCondition(metadata.constraints[0], metadata.propertyName)) return null;
+      if (
+        metadata.constraints.length !== 1 ||
+        !isOptionalCondition(metadata.constraints[0], metadata.propertyName)
+      )
+        return null;
       optional.add(metadata.propertyName);
       continue;
     }
@@ -118,7 +132,13 @@ function compileFastCheck(messageClass: MessageClass): Check | null {
       rules.push({
         property: metadata.propertyName,
         validate: constraint.instance.validate.bind(constraint.instance),
-        args: { targetName: messageClass.name, property: metadata.propertyName, constraints: metadata.constraints, object: null, value: undefined },
+        args: {
+          targetName: messageClass.name,
+          property: metadata.propertyName,
+          constraints: metadata.constraints,
+          object: null,
+          value: undefined,
+        },
       });
     }
   }

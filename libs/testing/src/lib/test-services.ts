@@ -56,9 +56,9 @@ export async function resolveTestServices(env: NodeJS.ProcessEnv = process.env):
     databaseSource = 'local';
   }
 
-  const problems = (await Promise.all([checkRedis(redisUrl, redisSource), checkPostgres(databaseUrl, databaseSource)])).filter(
-    (problem): problem is string => problem !== null,
-  );
+  const problems = (
+    await Promise.all([checkRedis(redisUrl, redisSource), checkPostgres(databaseUrl, databaseSource)])
+  ).filter((problem): problem is string => problem !== null);
   const stop = async () => {
     await Promise.all(stops.map((fn) => fn()));
   };

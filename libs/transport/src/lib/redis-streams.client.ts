@@ -19,7 +19,10 @@ export class RedisStreamsClient extends ClientProxy {
     this.definitions = new Map(definitions.map((definition) => [definition.stream, definition]));
   }
 
-  publish<D extends StreamDefinition>(definition: D, events: MessageOf<D> | readonly MessageOf<D>[]): Promise<string[]>;
+  publish<D extends StreamDefinition>(
+    definition: D,
+    events: MessageOf<D> | readonly MessageOf<D>[],
+  ): Promise<string[]>;
   publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void;
   publish(first: unknown, second: unknown): unknown {
     if (typeof second === 'function') {

@@ -144,7 +144,8 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
       for (const [pattern, handler] of this.messageHandlers) {
         const extras = handler.extras?.[STREAM_HANDLER_EXTRAS] as StreamHandlerExtras | undefined;
         if (!extras) continue;
-        if (handler.next) throw new Error(`stream ${pattern} has more than one handler in group ${this.opts.group}`);
+        if (handler.next)
+          throw new Error(`stream ${pattern} has more than one handler in group ${this.opts.group}`);
         const { definition } = extras;
         let subscription = this.subscriptions.get(definition.stream);
         if (!subscription) {
@@ -192,7 +193,9 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
     await Promise.all(
       [...this.subscriptions.values()].map(async (subscription) => {
         if (subscription.readerId !== null) {
-          await this.opts.redis.call('CLIENT', 'UNBLOCK', String(subscription.readerId)).catch(() => undefined);
+          await this.opts.redis
+            .call('CLIENT', 'UNBLOCK', String(subscription.readerId))
+            .catch(() => undefined);
         }
         await subscription.loop;
         subscription.reader?.disconnect();
@@ -243,13 +246,19 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
         if (isNoGroupError(error)) {
           // Redis lost the group (restart without persistence, FLUSHALL): recreate it and go on.
           this.stats.groupsRecreated += 1;
-          this.log?.warn({ stream: subscription.stream }, 'consumer group missing, Redis lost its data; recreating it');
+          this.log?.warn(
+            { stream: subscription.stream },
+            'consumer group missing, Redis lost its data; recreating it',
+          );
           await this.ensureGroup(subscription.stream, '0').catch(() => undefined);
           continue;
         }
         if (this.stopping) break;
         this.stats.readErrors += 1;
-        this.log?.error({ stream: subscription.stream, error: errorText(error), delayMs: errorDelay }, 'stream read failed');
+        this.log?.error(
+          { stream: subscription.stream, error: errorText(error), delayMs: errorDelay },
+          'stream read failed',
+        );
         await sleep(errorDelay);
         errorDelay = Math.min(errorDelay * 2, 5_000);
       }
@@ -303,14 +312,20 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
         );
       }
       if (claimed.length > 0) {
-        const deliveries = await this.deliveryCounts(subscription.stream, claimed.map(([id]) => id.toString()));
+        const deliveries = await this.deliveryCounts(
+          subscription.stream,
+          claimed.map(([id]) => id.toString()),
+        );
         const entries = claimed.map(([id, fields]) => ({
           id: id.toString(),
           fields,
           deliveries: deliveries.get(id.toString()) ?? 1,
         }));
         this.stats.entriesClaimed += entries.length;
-        this.log?.info({ stream: subscription.stream, count: entries.length }, 'claimed idle pending entries');
+        this.log?.info(
+          { stream: subscription.stream, count: entries.length },
+          'claimed idle pending entries',
+        );
         await this.process(subscription, entries);
       }
       if (cursor === '0-0') return;
@@ -318,9 +333,13 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
   }
 
   private async deliveryCounts(stream: string, ids: string[]): Promise<Map<string, number>> {
-    const rows = (await this.opts.redis.xpending(stream, this.opts.group, ids[0]!, ids[ids.length - 1]!, ids.length * 2)) as Array<
-      [string, string, number, number]
-    >;
+    const rows = (await this.opts.redis.xpending(
+      stream,
+      this.opts.group,
+      ids[0]!,
+      ids[ids.length - 1]!,
+      ids.length * 2,
+    )) as Array<[string, string, number, number]>;
     return new Map(rows.map(([id, , , count]) => [id, Number(count)]));
   }
 
@@ -349,7 +368,10 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
         'p',
         payload,
       ]);
-      this.log?.warn({ stream: subscription.stream, entry: entry.id, type, error: reason }, 'message dead-lettered');
+      this.log?.warn(
+        { stream: subscription.stream, entry: entry.id, type, error: reason },
+        'message dead-lettered',
+      );
     };
 
     for (const entry of entries) {
@@ -357,7 +379,11 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
       if (!entry.fields) continue; // deleted while pending: nothing left to handle
       const rawPayload = payloadField(entry.fields);
       if (entry.deliveries > this.opts.maxDeliveries) {
-        deadLetter(entry, `delivered ${entry.deliveries} times without being acknowledged (consumers died handling it)`, rawPayload);
+        deadLetter(
+          entry,
+          `delivered ${entry.deliveries} times without being acknowledged (consumers died handling it)`,
+          rawPayload,
+        );
         continue;
       }
       let decoded;
@@ -369,26 +395,40 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
       }
       const route = subscription.routes.get(routeKey(decoded.type, decoded.version));
       if (!route) {
-        deadLetter(entry, `no handler for ${decoded.type} v${decoded.version} in group ${this.opts.group}`, rawPayload, decoded.type);
+        deadLetter(
+          entry,
+          `no handler for ${decoded.type} v${decoded.version} in group ${this.opts.group}`,
+          rawPayload,
+          decoded.type,
+        );
         continue;
       }
       for (const event of decoded.events) {
         const result = route.validator.validate(event);
-        if (result.ok) work.push({ route, event: result.value, entryId: entry.id, deliveries: entry.deliveries });
+        if (result.ok)
+          work.push({ route, event: result.value, entryId: entry.id, deliveries: entry.deliveries });
         else deadLetter(entry, `schema validation failed: ${result.reason}`, packEvent(event), decoded.type);
       }
     }
 
     // Handle in stream order; consecutive events of one batch route form one call.
-    for (let start = 0; start < work.length; ) {
+    for (let start = 0; start < work.length;) {
       const route = work[start]!.route;
       let end = start + 1;
       if (route.batch) while (end < work.length && work[end]!.route === route) end++;
       const items = work.slice(start, end);
-      const failures = route.batch ? await this.handleBatch(subscription, items) : await this.handleOne(subscription, items[0]!);
+      const failures = route.batch
+        ? await this.handleBatch(subscription, items)
+        : await this.handleOne(subscription, items[0]!);
       for (const failure of failures) {
         const entry = entries.find((candidate) => candidate.id === failure.item.entryId)!;
-        deadLetter(entry, failure.error, packEvent(failure.item.event), route.definition.type, failure.attempts);
+        deadLetter(
+          entry,
+          failure.error,
+          packEvent(failure.item.event),
+          route.definition.type,
+          failure.attempts,
+        );
       }
       this.stats.eventsHandled += items.length - failures.length;
       start = end;
@@ -398,13 +438,24 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
   }
 
   /** Dead letters and acks go in one MULTI (same hash slot), retried through connection loss. */
-  private async commit(subscription: Subscription, acks: string[], deadLetters: Array<Array<string | Buffer>>): Promise<void> {
+  private async commit(
+    subscription: Subscription,
+    acks: string[],
+    deadLetters: Array<Array<string | Buffer>>,
+  ): Promise<void> {
     let delay = 50;
     for (;;) {
       try {
         const multi = this.opts.redis.multi();
         for (const fields of deadLetters) {
-          multi.xadd(subscription.deadLetterStream, 'MAXLEN', '~', this.opts.deadLetterMaxLen, '*', ...fields);
+          multi.xadd(
+            subscription.deadLetterStream,
+            'MAXLEN',
+            '~',
+            this.opts.deadLetterMaxLen,
+            '*',
+            ...fields,
+          );
         }
         if (acks.length > 0) multi.xack(subscription.stream, this.opts.group, ...acks);
         const results = await multi.exec();
@@ -416,7 +467,10 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
         if (isNoGroupError(error)) throw error;
         if (!isRetryableRedisError(error) || this.stopping) {
           // The entries stay pending and will be handled again (handlers are idempotent).
-          this.log?.error({ stream: subscription.stream, error: errorText(error) }, 'ack failed; entries stay pending');
+          this.log?.error(
+            { stream: subscription.stream, error: errorText(error) },
+            'ack failed; entries stay pending',
+          );
           return;
         }
         await sleep(delay);
@@ -446,7 +500,10 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
    * Runs `call` until it succeeds, a non-transient error has happened maxAttempts times (returned),
    * or the server stops during a transient outage (ShutdownDuringRetry: nothing is acked).
    */
-  private async attempt(call: () => Promise<void>, maxAttempts: number): Promise<{ error: string; attempts: number } | null> {
+  private async attempt(
+    call: () => Promise<void>,
+    maxAttempts: number,
+  ): Promise<{ error: string; attempts: number } | null> {
     let attempts = 0;
     let transientDelay = 50;
     for (;;) {
@@ -458,7 +515,10 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
           if (this.stopping) throw new ShutdownDuringRetry();
           this.stats.transientWaits += 1;
           if (transientDelay >= 1_600 || this.stats.transientWaits % 20 === 1) {
-            this.log?.warn({ error: errorText(error), delayMs: transientDelay }, 'handler hit a transient failure; holding the stream');
+            this.log?.warn(
+              { error: errorText(error), delayMs: transientDelay },
+              'handler hit a transient failure; holding the stream',
+            );
           }
           await sleep(transientDelay);
           transientDelay = Math.min(transientDelay * 2, 5_000);
@@ -472,9 +532,15 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
     }
   }
 
-  private async handleOne(subscription: Subscription, item: WorkItem): Promise<Array<{ item: WorkItem; error: string; attempts: number }>> {
+  private async handleOne(
+    subscription: Subscription,
+    item: WorkItem,
+  ): Promise<Array<{ item: WorkItem; error: string; attempts: number }>> {
     const context = this.context(subscription, [item]);
-    const failure = await this.attempt(() => this.invoke(item.route, item.event, context), this.opts.maxAttempts);
+    const failure = await this.attempt(
+      () => this.invoke(item.route, item.event, context),
+      this.opts.maxAttempts,
+    );
     return failure ? [{ item, ...failure }] : [];
   }
 
@@ -490,10 +556,16 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
     );
     if (!failure) return [];
     if (items.length === 1) return [{ item: items[0]!, ...failure }];
-    this.log?.warn({ stream: subscription.stream, size: items.length, error: failure.error }, 'batch failed; handling its events one by one');
+    this.log?.warn(
+      { stream: subscription.stream, size: items.length, error: failure.error },
+      'batch failed; handling its events one by one',
+    );
     const failures: Array<{ item: WorkItem; error: string; attempts: number }> = [];
     for (const item of items) {
-      const single = await this.attempt(() => this.invoke(item.route, [item.event], this.context(subscription, [item])), 1);
+      const single = await this.attempt(
+        () => this.invoke(item.route, [item.event], this.context(subscription, [item])),
+        1,
+      );
       if (single) failures.push({ item, error: single.error, attempts: failure.attempts + single.attempts });
     }
     return failures;

@@ -30,7 +30,10 @@ export class EntryDecodeError extends Error {
   }
 }
 
-export function encodeEntry(definition: StreamDefinition, events: readonly unknown[]): Array<string | Buffer> {
+export function encodeEntry(
+  definition: StreamDefinition,
+  events: readonly unknown[],
+): Array<string | Buffer> {
   return [
     FIELD_TYPE,
     definition.type,
@@ -58,7 +61,9 @@ export function decodeEntry(fields: readonly Buffer[]): DecodedEntry {
     else if (name === FIELD_PAYLOAD) payload = value;
   }
   if (!type || version === undefined || !Number.isInteger(version) || !payload) {
-    throw new EntryDecodeError(`entry lacks the fields t, v and p (has ${fieldNames(fields).join(', ') || 'none'})`);
+    throw new EntryDecodeError(
+      `entry lacks the fields t, v and p (has ${fieldNames(fields).join(', ') || 'none'})`,
+    );
   }
   let events: unknown;
   try {

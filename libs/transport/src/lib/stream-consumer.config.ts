@@ -38,7 +38,9 @@ export class StreamConsumerConfig extends ServiceConfig {
   @Min(1)
   STREAM_MAX_DELIVERIES = 5;
 
-  @Describe('Stream bound in entries (each entry holds up to STREAM_EVENTS_PER_ENTRY events); 0 disables trimming')
+  @Describe(
+    'Stream bound in entries (each entry holds up to STREAM_EVENTS_PER_ENTRY events); 0 disables trimming',
+  )
   @IsInt()
   @Min(0)
   STREAM_MAXLEN = 100_000;
@@ -65,7 +67,9 @@ export class StreamConsumerConfig extends ServiceConfig {
   STREAM_LINGER_MS = 1;
 }
 
-export function serverOptionsFrom(config: StreamConsumerConfig): Omit<RedisStreamsServerOptions, 'redis' | 'group' | 'logger'> {
+export function serverOptionsFrom(
+  config: StreamConsumerConfig,
+): Omit<RedisStreamsServerOptions, 'redis' | 'group' | 'logger'> {
   return {
     readCount: config.STREAM_READ_COUNT,
     blockMs: config.STREAM_BLOCK_MS,

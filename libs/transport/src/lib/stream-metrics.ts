@@ -7,7 +7,11 @@ import type { StreamPublisher } from './stream-publisher';
  * Exposes a server's and a publisher's counters, and each consumed stream's group lag and pending
  * count, as Prometheus metrics (read at scrape time).
  */
-export function registerStreamMetrics(redis: RedisClient, server?: RedisStreamsServer, publisher?: StreamPublisher): void {
+export function registerStreamMetrics(
+  redis: RedisClient,
+  server?: RedisStreamsServer,
+  publisher?: StreamPublisher,
+): void {
   if (server) {
     for (const [name, help] of Object.entries({
       entriesRead: 'stream entries read',
@@ -30,8 +34,16 @@ export function registerStreamMetrics(redis: RedisClient, server?: RedisStreamsS
     }
     register.removeSingleMetric('mdp_stream_group_lag');
     register.removeSingleMetric('mdp_stream_group_pending');
-    const lag = new Gauge({ name: 'mdp_stream_group_lag', help: 'Entries not yet delivered to the group', labelNames: ['stream', 'group'] });
-    const pending = new Gauge({ name: 'mdp_stream_group_pending', help: 'Entries delivered but not acknowledged', labelNames: ['stream', 'group'] });
+    const lag = new Gauge({
+      name: 'mdp_stream_group_lag',
+      help: 'Entries not yet delivered to the group',
+      labelNames: ['stream', 'group'],
+    });
+    const pending = new Gauge({
+      name: 'mdp_stream_group_pending',
+      help: 'Entries delivered but not acknowledged',
+      labelNames: ['stream', 'group'],
+    });
     register.removeSingleMetric('mdp_stream_group_collect');
     new Gauge({
       name: 'mdp_stream_group_collect',
@@ -75,7 +87,12 @@ export async function groupStates(redis: RedisClient, server: RedisStreamsServer
       const info: Record<string, unknown> = {};
       for (let i = 0; i + 1 < raw.length; i += 2) info[String(raw[i])] = raw[i + 1];
       if (info['name'] !== server.group) continue;
-      states.push({ stream, group: server.group, lag: Number(info['lag'] ?? 0), pending: Number(info['pending'] ?? 0) });
+      states.push({
+        stream,
+        group: server.group,
+        lag: Number(info['lag'] ?? 0),
+        pending: Number(info['pending'] ?? 0),
+      });
     }
   }
   return states;

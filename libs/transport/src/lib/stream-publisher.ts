@@ -1,4 +1,9 @@
-import { MessageValidationError, MessageValidator, type MessageOf, type StreamDefinition } from '@mdp/schemas';
+import {
+  MessageValidationError,
+  MessageValidator,
+  type MessageOf,
+  type StreamDefinition,
+} from '@mdp/schemas';
 import type { Logger, RedisClient } from '@mdp/platform';
 import { encodeEntry } from './stream-codec';
 import { PublisherOverloadedError, errorText, isRetryableRedisError } from './transport-errors';
@@ -64,7 +69,10 @@ export class StreamPublisher {
   }
 
   /** Publishes one event or many; rejects with MessageValidationError (nothing sent) if any is invalid. */
-  publish<D extends StreamDefinition>(definition: D, events: MessageOf<D> | readonly MessageOf<D>[]): Promise<string[]> {
+  publish<D extends StreamDefinition>(
+    definition: D,
+    events: MessageOf<D> | readonly MessageOf<D>[],
+  ): Promise<string[]> {
     if (this.closed) return Promise.reject(new Error('publisher is closed'));
     const list = (Array.isArray(events) ? events : [events]) as unknown[];
     if (list.length === 0) return Promise.resolve([]);
@@ -146,9 +154,9 @@ export class StreamPublisher {
         }
       })
       .finally(() => {
-      this.flushing = null;
-      if (this.queue.length > 0) this.schedule();
-    });
+        this.flushing = null;
+        if (this.queue.length > 0) this.schedule();
+      });
     this.flushing = run;
     return run;
   }
@@ -161,11 +169,15 @@ export class StreamPublisher {
       if (list) list.push(item);
       else byStream.set(item.definition, [item]);
     }
-    const entries: Array<{ definition: StreamDefinition; events: unknown[]; owners: Array<{ item: Pending }> }> = [];
+    const entries: Array<{
+      definition: StreamDefinition;
+      events: unknown[];
+      owners: Array<{ item: Pending }>;
+    }> = [];
     for (const [definition, items] of byStream) {
       let current: (typeof entries)[number] | null = null;
       for (const item of items) {
-        for (let start = 0; start < item.events.length; ) {
+        for (let start = 0; start < item.events.length;) {
           if (!current || current.events.length >= this.maxEventsPerEntry) {
             current = { definition, events: [], owners: [] };
             entries.push(current);
@@ -194,7 +206,9 @@ export class StreamPublisher {
     this.stats.entriesWritten += entries.length;
   }
 
-  private async writeWithRetry(entries: Array<{ definition: StreamDefinition; events: unknown[] }>): Promise<string[]> {
+  private async writeWithRetry(
+    entries: Array<{ definition: StreamDefinition; events: unknown[] }>,
+  ): Promise<string[]> {
     let remaining = entries.map((entry, index) => ({ ...entry, index }));
     const ids: string[] = new Array<string>(entries.length);
     let attempt = 0;

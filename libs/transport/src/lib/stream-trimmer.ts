@@ -24,7 +24,9 @@ export class StreamTrimmer {
     this.timer = setInterval(() => {
       if (this.running) return;
       this.running = true;
-      void Promise.all(streams.map((stream) => this.trim(stream).catch((error: unknown) => this.fail(stream, error)))).finally(() => {
+      void Promise.all(
+        streams.map((stream) => this.trim(stream).catch((error: unknown) => this.fail(stream, error))),
+      ).finally(() => {
         this.running = false;
       });
     }, intervalMs);
@@ -42,14 +44,23 @@ export class StreamTrimmer {
     const excess = length - this.options.maxLen;
     if (excess <= 0) return 0;
     const safe = await this.oldestNeeded(stream);
-    const window = (await this.redis.xrange(stream, '-', '+', 'COUNT', Math.min(excess, MAX_SCAN) + 1)) as Array<[string, string[]]>;
+    const window = (await this.redis.xrange(
+      stream,
+      '-',
+      '+',
+      'COUNT',
+      Math.min(excess, MAX_SCAN) + 1,
+    )) as Array<[string, string[]]>;
     if (window.length === 0) return 0;
     let minId = window[window.length - 1]![0];
     if (safe !== null && compareStreamIds(safe, minId) < 0) minId = safe;
     const removed = Number(await this.redis.xtrim(stream, 'MINID', minId));
     const over = length - removed - this.options.maxLen;
     if (over > 0 && safe !== null && compareStreamIds(safe, minId) === 0) {
-      this.options.logger?.warn({ stream, over, oldestNeeded: safe }, 'stream over its bound: consumers have not acknowledged older entries');
+      this.options.logger?.warn(
+        { stream, over, oldestNeeded: safe },
+        'stream over its bound: consumers have not acknowledged older entries',
+      );
     }
     return removed;
   }

@@ -56,4 +56,9 @@ export class CandleMessage {
   closed!: boolean;
 }
 
-export const CandleStream = defineStream({ name: 'candles', type: 'candle', version: 1, messageClass: CandleMessage });
+export const CandleStream = defineStream({
+  name: 'candles',
+  type: 'candle',
+  version: 1,
+  messageClass: CandleMessage,
+});

@@ -31,4 +31,9 @@ export class TickMessage extends MarketEventFields {
   askSize?: number;
 }
 
-export const TickStream = defineStream({ name: 'ticks', type: 'tick', version: 1, messageClass: TickMessage });
+export const TickStream = defineStream({
+  name: 'ticks',
+  type: 'tick',
+  version: 1,
+  messageClass: TickMessage,
+});

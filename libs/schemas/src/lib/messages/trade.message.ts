@@ -37,4 +37,9 @@ export class TradeMessage extends MarketEventFields {
   backfill?: boolean;
 }
 
-export const TradeStream = defineStream({ name: 'trades', type: 'trade', version: 1, messageClass: TradeMessage });
+export const TradeStream = defineStream({
+  name: 'trades',
+  type: 'trade',
+  version: 1,
+  messageClass: TradeMessage,
+});
