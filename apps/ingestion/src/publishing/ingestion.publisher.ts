@@ -30,6 +30,31 @@ export type Backfiller = (gap: { venueSymbol: string; fromId: number; toId: numb
 
 const MAX_IN_FLIGHT = 4;
 
+/** The newest event of a venue instrument and its last quote (Alpaca). */
+interface LatestTick {
+  event: TradeMessage | TickMessage;
+  quote: TickMessage | null;
+}
+
+function tickOf({ event, quote }: LatestTick): TickMessage {
+  const tick: TickMessage = {
+    exchange: event.exchange,
+    market: event.market,
+    symbol: event.symbol,
+    base: event.base,
+    quote: event.quote,
+    venueSymbol: event.venueSymbol,
+    last: 'last' in event ? event.last : event.price,
+    ts: event.ts,
+    recvTs: event.recvTs,
+  };
+  if (quote?.bid !== undefined) tick.bid = quote.bid;
+  if (quote?.ask !== undefined) tick.ask = quote.ask;
+  if (quote?.bidSize !== undefined) tick.bidSize = quote.bidSize;
+  if (quote?.askSize !== undefined) tick.askSize = quote.askSize;
+  return tick;
+}
+
 type Events = Pick<ParsedFrame, 'trades' | 'liquidations' | 'ticks'>;
 
 /**
@@ -52,7 +77,7 @@ export class IngestionPublisher {
   private trades: TradeMessage[] = [];
   private liquidations: LiquidationMessage[] = [];
   private gaps: GapMessage[] = [];
-  private readonly latestTicks = new Map<string, TickMessage>();
+  private readonly latestTicks = new Map<string, LatestTick>();
   private readonly latestWrittenTs = new Map<string, number>();
   private dirtyTicks = new Set<string>();
   private streamTicks: TickMessage[] = [];
@@ -94,7 +119,7 @@ export class IngestionPublisher {
         if (gap) this.onTradeIdGap(venue, trade.venueSymbol, gap);
       }
       this.trades.push(trade);
-      this.touchTick(trade.exchange, trade.venueSymbol, trade, { last: trade.price, ts: trade.ts, recvTs: trade.recvTs });
+      this.touchTick(trade.exchange, trade.venueSymbol, trade);
       accepted += 1;
     }
     for (const liquidation of events.liquidations) {
@@ -108,7 +133,7 @@ export class IngestionPublisher {
     }
     for (const tick of events.ticks) {
       if (!this.valid('tick', venue, tick)) continue;
-      this.touchTick(tick.exchange, tick.venueSymbol, tick, tick);
+      this.touchTick(tick.exchange, tick.venueSymbol, tick);
       ticks += 1;
     }
     this.buffered += accepted;
@@ -165,34 +190,24 @@ export class IngestionPublisher {
     return false;
   }
 
-  /** Latest tick per venue instrument (for the tick stream); a trade moves `last` and keeps the venue's quote. */
-  private touchTick(exchange: Venue, venueSymbol: string, base: TickMessage | TradeMessage, update: Pick<TickMessage, 'last' | 'ts' | 'recvTs'>): void {
+  /**
+   * Tracks the latest tick per venue instrument: a trade moves `last` and keeps the venue's last
+   * quote. The TickMessage itself is only built when it is written (first event of a tick interval,
+   * or the latest at a write), not once per trade.
+   */
+  private touchTick(exchange: Venue, venueSymbol: string, event: TickMessage | TradeMessage): void {
     const key = `${exchange}:${venueSymbol}`;
-    const previous = this.latestTicks.get(key);
-    if (previous && previous.ts > update.ts) return; // an older event (a backfill) does not move the latest tick
-    const tick: TickMessage = {
-      exchange,
-      market: base.market,
-      symbol: base.symbol,
-      base: base.base,
-      quote: base.quote,
-      venueSymbol,
-      last: update.last,
-      ts: update.ts,
-      recvTs: update.recvTs,
-    };
-    const quote = 'last' in base ? base : previous;
-    if (quote?.bid !== undefined) tick.bid = quote.bid;
-    if (quote?.ask !== undefined) tick.ask = quote.ask;
-    if (quote?.bidSize !== undefined) tick.bidSize = quote.bidSize;
-    if (quote?.askSize !== undefined) tick.askSize = quote.askSize;
-    this.latestTicks.set(key, tick);
+    let state = this.latestTicks.get(key);
+    if (state && state.event.ts > event.ts) return; // an older event (a backfill) does not move the latest tick
+    if (state) state.event = event;
+    else this.latestTicks.set(key, (state = { event, quote: null }));
+    if ('last' in event) state.quote = event;
     this.dirtyTicks.add(key);
     // Sampled by venue time, not by write timing, so a replay gives the same tick stream.
-    const interval = Math.floor(tick.ts / this.options.tickIntervalMs);
+    const interval = Math.floor(event.ts / this.options.tickIntervalMs);
     if (this.streamedInterval.get(key) !== interval) {
       this.streamedInterval.set(key, interval);
-      this.streamTicks.push(tick);
+      this.streamTicks.push(tickOf(state));
       this.buffered += 1;
     }
   }
@@ -259,7 +274,7 @@ export class IngestionPublisher {
     const trades = this.trades;
     const liquidations = this.liquidations;
     const gaps = this.gaps;
-    const latest = [...this.dirtyTicks].map((key) => this.latestTicks.get(key)!);
+    const latest = [...this.dirtyTicks].map((key) => tickOf(this.latestTicks.get(key)!));
     const ticks = this.streamTicks;
     this.streamTicks = [];
     this.trades = [];
