@@ -19,9 +19,13 @@ import { createVenueAdapter, parseRecordedFrame, type LiveVenue, type RecordedFr
 import { TradeStream } from '@mdp/schemas';
 import { createLogger, createRedisConnection } from '@mdp/platform';
 import { StreamPublisher } from '@mdp/transport';
-// The bench measures the service's own pipeline classes, so it imports them from the app.
+// The bench measures the service's own pipeline classes, so it imports them from the app (the one
+// place outside the app that does; they need Redis and prom-client, so they cannot live in the domain lib).
+// eslint-disable-next-line @nx/enforce-module-boundaries -- benchmark of the app's own pipeline
 import { IngestionMetrics } from '../../apps/ingestion/src/metrics/ingestion.metrics';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- benchmark of the app's own pipeline
 import { IngestionPublisher } from '../../apps/ingestion/src/publishing/ingestion.publisher';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- benchmark of the app's own pipeline
 import { FrameIntake } from '../../apps/ingestion/src/sources/frame-intake.service';
 
 const arg = (name: string, fallback: number) => {
