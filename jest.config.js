@@ -13,6 +13,8 @@ function findProjects(dir, depth = 0) {
 }
 
 module.exports = {
+  // Global options (a project config cannot set these).
+  testTimeout: 60_000,
   projects: [
     ...findProjects(path.join(__dirname, 'apps')),
     ...findProjects(path.join(__dirname, 'libs')),

@@ -1,8 +1,8 @@
 /**
  * The consumer side of the transport benchmark, run as its own process (as a real consuming
  * service is). Counts events; for events whose tradeId is `<seq>@<epoch-microseconds>` it records
- * the delivery latency. Prints `ready`, then `done <count> <p50-ms> <p99-ms> <max-ms>` each time
- * the count reaches a multiple of BENCH_REPORT_EVERY.
+ * the delivery latency. Prints `ready`, then `done <count> <p50-ms> <p99-ms> <max-ms> <cpu-us-per-event>` each time
+ * the count reaches the next of BENCH_TARGETS (with the CPU time it spent per event).
  */
 import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
@@ -19,6 +19,7 @@ const latency = build({ numberOfSignificantValueDigits: 3 });
 let received = 0;
 let phase = 0;
 let phaseStart = 0;
+let cpuAtPhaseStart = process.cpuUsage();
 const nowMicros = () => (performance.timeOrigin + performance.now()) * 1000;
 
 @Controller()
@@ -33,9 +34,11 @@ class CountingController {
     received += trades.length;
     if (received - phaseStart >= targets[phase]!) {
       const ms = (q: number) => (latency.getValueAtPercentile(q) / 1000).toFixed(2);
-      process.stdout.write(
-        `done ${received - phaseStart} ${ms(50)} ${ms(99)} ${(latency.maxValue / 1000).toFixed(2)}\n`,
-      );
+      const cpu = process.cpuUsage(cpuAtPhaseStart);
+      const cpuMicrosPerEvent = ((cpu.user + cpu.system) / (received - phaseStart)).toFixed(2);
+      const max = (latency.maxValue / 1000).toFixed(2);
+      process.stdout.write(`done ${received - phaseStart} ${ms(50)} ${ms(99)} ${max} ${cpuMicrosPerEvent}\n`);
+      cpuAtPhaseStart = process.cpuUsage();
       phaseStart = received;
       phase += 1;
       latency.reset();
@@ -56,6 +59,7 @@ async function main(): Promise<void> {
   });
   const app = await NestFactory.createMicroservice(CountingModule, { strategy: server, logger: false });
   await app.listen();
+  cpuAtPhaseStart = process.cpuUsage();
   process.stdout.write('ready\n');
   process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
 }

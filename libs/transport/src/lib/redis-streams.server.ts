@@ -64,11 +64,18 @@ interface RawEntry {
   deliveries: number;
 }
 
+/** The valid events of one entry, bound for one route. */
 interface WorkItem {
   route: Route;
+  entry: RawEntry;
+  events: object[];
+}
+
+interface Failure {
+  entry: RawEntry;
   event: object;
-  entryId: string;
-  deliveries: number;
+  error: string;
+  attempts: number;
 }
 
 /** Counters since start, per server. */
@@ -403,34 +410,34 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
         );
         continue;
       }
+      const valid: object[] = [];
       for (const event of decoded.events) {
         const result = route.validator.validate(event);
-        if (result.ok)
-          work.push({ route, event: result.value, entryId: entry.id, deliveries: entry.deliveries });
+        if (result.ok) valid.push(result.value);
         else deadLetter(entry, `schema validation failed: ${result.reason}`, packEvent(event), decoded.type);
       }
+      if (valid.length > 0) work.push({ route, entry, events: valid });
     }
 
-    // Handle in stream order; consecutive events of one batch route form one call.
+    // Handle in stream order; consecutive entries of one batch route form one call.
     for (let start = 0; start < work.length;) {
       const route = work[start]!.route;
       let end = start + 1;
       if (route.batch) while (end < work.length && work[end]!.route === route) end++;
       const items = work.slice(start, end);
       const failures = route.batch
-        ? await this.handleBatch(subscription, items)
-        : await this.handleOne(subscription, items[0]!);
+        ? await this.handleBatch(subscription, route, items)
+        : await this.handleSingles(subscription, route, items);
       for (const failure of failures) {
-        const entry = entries.find((candidate) => candidate.id === failure.item.entryId)!;
         deadLetter(
-          entry,
+          failure.entry,
           failure.error,
-          packEvent(failure.item.event),
+          packEvent(failure.event),
           route.definition.type,
           failure.attempts,
         );
       }
-      this.stats.eventsHandled += items.length - failures.length;
+      this.stats.eventsHandled += countEvents(items) - failures.length;
       start = end;
     }
 
@@ -479,14 +486,16 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
     }
   }
 
-  private context(subscription: Subscription, items: WorkItem[]): StreamContext {
+  private context(subscription: Subscription, entries: RawEntry[]): StreamContext {
+    let deliveries = 1;
+    for (const entry of entries) if (entry.deliveries > deliveries) deliveries = entry.deliveries;
     return new StreamContext([
       {
         stream: subscription.stream,
         group: this.opts.group,
         consumer: this.consumer,
-        entryIds: items.map((item) => item.entryId),
-        deliveries: Math.max(...items.map((item) => item.deliveries)),
+        entryIds: entries.map((entry) => entry.id),
+        deliveries,
       },
     ]);
   }
@@ -532,44 +541,62 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
     }
   }
 
-  private async handleOne(
+  /** Per-event routes: one call per event, in order. */
+  private async handleSingles(
     subscription: Subscription,
-    item: WorkItem,
-  ): Promise<Array<{ item: WorkItem; error: string; attempts: number }>> {
-    const context = this.context(subscription, [item]);
-    const failure = await this.attempt(
-      () => this.invoke(item.route, item.event, context),
-      this.opts.maxAttempts,
-    );
-    return failure ? [{ item, ...failure }] : [];
-  }
-
-  /** A batch that keeps failing is split into single events, so only the bad ones are dead-lettered. */
-  private async handleBatch(
-    subscription: Subscription,
+    route: Route,
     items: WorkItem[],
-  ): Promise<Array<{ item: WorkItem; error: string; attempts: number }>> {
-    const events = items.map((item) => item.event);
-    const failure = await this.attempt(
-      () => this.invoke(items[0]!.route, events, this.context(subscription, items)),
-      items.length === 1 ? this.opts.maxAttempts : Math.max(1, this.opts.maxAttempts - 1),
-    );
-    if (!failure) return [];
-    if (items.length === 1) return [{ item: items[0]!, ...failure }];
-    this.log?.warn(
-      { stream: subscription.stream, size: items.length, error: failure.error },
-      'batch failed; handling its events one by one',
-    );
-    const failures: Array<{ item: WorkItem; error: string; attempts: number }> = [];
-    for (const item of items) {
-      const single = await this.attempt(
-        () => this.invoke(item.route, [item.event], this.context(subscription, [item])),
-        1,
-      );
-      if (single) failures.push({ item, error: single.error, attempts: failure.attempts + single.attempts });
+  ): Promise<Failure[]> {
+    const failures: Failure[] = [];
+    for (const { entry, events } of items) {
+      const context = this.context(subscription, [entry]);
+      for (const event of events) {
+        const failure = await this.attempt(() => this.invoke(route, event, context), this.opts.maxAttempts);
+        if (failure) failures.push({ entry, event, ...failure });
+      }
     }
     return failures;
   }
+
+  /** A batch that keeps failing is split into single events, so only the bad ones are dead-lettered. */
+  private async handleBatch(subscription: Subscription, route: Route, items: WorkItem[]): Promise<Failure[]> {
+    const events = items.length === 1 ? items[0]!.events : items.flatMap((item) => item.events);
+    const single = events.length === 1;
+    const failure = await this.attempt(
+      () =>
+        this.invoke(
+          route,
+          events,
+          this.context(
+            subscription,
+            items.map((item) => item.entry),
+          ),
+        ),
+      single ? this.opts.maxAttempts : Math.max(1, this.opts.maxAttempts - 1),
+    );
+    if (!failure) return [];
+    if (single) return [{ entry: items[0]!.entry, event: events[0]!, ...failure }];
+    this.log?.warn(
+      { stream: subscription.stream, size: events.length, error: failure.error },
+      'batch failed; handling its events one by one',
+    );
+    const failures: Failure[] = [];
+    for (const { entry, events: entryEvents } of items) {
+      const context = this.context(subscription, [entry]);
+      for (const event of entryEvents) {
+        const again = await this.attempt(() => this.invoke(route, [event], context), 1);
+        if (again)
+          failures.push({ entry, event, error: again.error, attempts: failure.attempts + again.attempts });
+      }
+    }
+    return failures;
+  }
+}
+
+function countEvents(items: WorkItem[]): number {
+  let count = 0;
+  for (const item of items) count += item.events.length;
+  return count;
 }
 
 function payloadField(fields: Buffer[]): Buffer {

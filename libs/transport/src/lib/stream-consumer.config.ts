@@ -60,11 +60,13 @@ export class StreamConsumerConfig extends ServiceConfig {
   @Max(10_000)
   STREAM_EVENTS_PER_ENTRY = 256;
 
-  @Describe('How long (ms) a producer waits to fill a batch frame before sending it')
+  @Describe(
+    'How long (ms) a producer waits to fill a batch frame before sending it (0: sends after the current tick)',
+  )
   @IsInt()
   @Min(0)
   @Max(1_000)
-  STREAM_LINGER_MS = 1;
+  STREAM_LINGER_MS = 0;
 }
 
 export function serverOptionsFrom(

@@ -4,9 +4,9 @@ export interface StreamContextArgs {
   stream: string;
   group: string;
   consumer: string;
-  /** Ids of the stream entries the delivered events came from (one per event, in order). */
+  /** Ids of the stream entries the delivered events came from, in order (an entry may carry many events). */
   entryIds: string[];
-  /** How many times the entry was delivered (1 on first delivery; more after a reclaim). */
+  /** Most times any of those entries was delivered (1 on first delivery; more after a reclaim). */
   deliveries: number;
 }
 

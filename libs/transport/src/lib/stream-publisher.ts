@@ -11,7 +11,7 @@ import { PublisherOverloadedError, errorText, isRetryableRedisError } from './tr
 export interface StreamPublisherOptions {
   /** Most events packed into one stream entry (a batch frame). */
   maxEventsPerEntry?: number;
-  /** How long the first buffered event waits for company before the buffer is sent (ms; 0 = next tick). */
+  /** How long the first buffered event waits for company before the buffer is sent (ms; 0, the default: after the current tick). */
   lingerMs?: number;
   /** Most events the publisher holds unsent before publish() rejects with PublisherOverloadedError. */
   maxBufferedEvents?: number;
@@ -43,7 +43,7 @@ export class StreamPublisher {
   private readonly validators = new Map<StreamDefinition, MessageValidator<object>>();
   private queue: Pending[] = [];
   private buffered = 0;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private flushing: Promise<void> | null = null;
   private closed = false;
   private readonly maxEventsPerEntry: number;
@@ -61,7 +61,7 @@ export class StreamPublisher {
     private readonly options: StreamPublisherOptions = {},
   ) {
     this.maxEventsPerEntry = options.maxEventsPerEntry ?? 256;
-    this.lingerMs = options.lingerMs ?? 1;
+    this.lingerMs = options.lingerMs ?? 0;
     this.maxBufferedEvents = options.maxBufferedEvents ?? 200_000;
     this.retryBaseMs = options.retryBaseMs ?? 50;
     this.retryMaxMs = options.retryMaxMs ?? 5_000;
@@ -98,10 +98,7 @@ export class StreamPublisher {
 
   /** Sends everything buffered now and waits until Redis has it. */
   async flush(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
+    this.cancelTimer();
     while (this.queue.length > 0 || this.flushing) {
       if (this.flushing) await this.flushing;
       else await this.sendQueued();
@@ -130,17 +127,24 @@ export class StreamPublisher {
   private schedule(): void {
     if (this.flushing) return; // the running send picks the queue up when it finishes
     if (this.buffered >= this.maxEventsPerEntry * 8) {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = null;
+      this.cancelTimer();
       void this.sendQueued();
       return;
     }
-    if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        void this.sendQueued();
-      }, this.lingerMs);
-    }
+    if (this.timer) return;
+    const fire = () => {
+      this.timer = null;
+      void this.sendQueued();
+    };
+    // lingerMs 0: send after the current tick, batching whatever it published.
+    this.timer = this.lingerMs > 0 ? setTimeout(fire, this.lingerMs) : setImmediate(fire);
+  }
+
+  private cancelTimer(): void {
+    if (!this.timer) return;
+    if (this.lingerMs === 0) clearImmediate(this.timer as NodeJS.Immediate);
+    else clearTimeout(this.timer as NodeJS.Timeout);
+    this.timer = null;
   }
 
   private sendQueued(): Promise<void> {

@@ -1,0 +1,47 @@
+import { Packr } from 'msgpackr';
+import { TradeStream } from '@mdp/schemas';
+import { aTrade } from '@mdp/schemas/testing';
+import { EntryDecodeError, decodeEntry, encodeEntry } from './stream-codec';
+
+const asBuffers = (fields: Array<string | Buffer>) =>
+  fields.map((field) => (Buffer.isBuffer(field) ? field : Buffer.from(field)));
+
+describe('stream codec', () => {
+  it('round-trips a batch frame, optional fields staying absent where they were', () => {
+    const events = [
+      aTrade({ tradeId: '1' }),
+      aTrade({ tradeId: '2', backfill: true }),
+      aTrade({ tradeId: '3' }),
+    ];
+    const decoded = decodeEntry(asBuffers(encodeEntry(TradeStream, events)));
+    expect(decoded).toEqual({ type: 'trade', version: 1, events });
+    expect('backfill' in (decoded.events[0] as object)).toBe(false);
+  });
+
+  it('writes standard MessagePack: [field names, rows]', () => {
+    const fields = encodeEntry(TradeStream, [aTrade({ tradeId: '7' })]);
+    expect(fields.slice(0, 6)).toEqual(['t', 'trade', 'v', '1', 'n', '1']);
+    const [names, rows] = new Packr({ useRecords: false }).unpack(fields[7] as Buffer) as [
+      string[],
+      unknown[][],
+    ];
+    expect(names[names.indexOf('tradeId')]).toBe('tradeId');
+    expect(rows[0]![names.indexOf('tradeId')]).toBe('7');
+    expect(rows[0]![names.indexOf('price')]).toBe(65_000.5);
+  });
+
+  it('rejects entries that are not in the format, saying why', () => {
+    const packr = new Packr({ useRecords: false });
+    const entry = (payload: unknown, n = '1') =>
+      asBuffers(['t', 'trade', 'v', '1', 'n', n, 'p', packr.pack(payload)]);
+    expect(() => decodeEntry(asBuffers(['x', 'y']))).toThrow('entry lacks the fields t, v and p (has x)');
+    expect(() => decodeEntry(entry([{ a: 1 }]))).toThrow('payload is not a MessagePack [fields, rows] pair');
+    expect(() => decodeEntry(entry([['a', 'b'], [[1]]]))).toThrow(
+      'row 0 does not have one value per field (2)',
+    );
+    expect(() => decodeEntry(entry([['a'], [[1]]], '2'))).toThrow('entry says n=2 but carries 1 events');
+    expect(() => decodeEntry(asBuffers(['t', 'trade', 'v', '1', 'p', Buffer.from([0xc1])]))).toThrow(
+      EntryDecodeError,
+    );
+  });
+});

@@ -1,0 +1,103 @@
+/**
+ * `npm start`: runs the whole system on this machine, offline.
+ *
+ * 1. Makes sure Redis and PostgreSQL answer (REDIS_URL / DATABASE_URL, else the local services,
+ *    started by tools/ci/ensure-services.sh when they are down).
+ * 2. Applies the warm-store migrations (when the migration command exists).
+ * 3. Starts every app under apps/ in the order below, each on its own HTTP port, with its output
+ *    prefixed by its name; Ctrl-C stops them all gracefully (SIGTERM, then waits).
+ *
+ * Each app reads its settings from the environment (see .env.example); a `.env` file in the repo
+ * root is loaded first if present.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../..');
+const APPS: Array<{ name: string; port: number }> = [
+  { name: 'ingestion', port: 3001 },
+  { name: 'liquidation-detector', port: 3002 },
+  { name: 'flow-aggregator', port: 3003 },
+  { name: 'velocity-poller', port: 3004 },
+  { name: 'warm-writer', port: 3005 },
+  { name: 'gateway', port: 3000 },
+];
+
+function loadDotEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  const file = path.join(ROOT, '.env');
+  if (!existsSync(file)) return env;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const match = /^\s*([A-Z0-9_]+)\s*=\s*(.*)\s*$/.exec(line);
+    if (match && env[match[1]!] === undefined) env[match[1]!] = match[2]!.replace(/^"(.*)"$/, '$1');
+  }
+  return env;
+}
+
+function say(line: string): void {
+  process.stdout.write(`[start] ${line}\n`);
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): void {
+  const result = spawnSync(command, args, { cwd: ROOT, env, stdio: 'inherit' });
+  if (result.status !== 0) {
+    say(`${command} ${args.join(' ')} failed (exit ${result.status}); stopping`);
+    process.exit(1);
+  }
+}
+
+function main(): void {
+  const env = loadDotEnv();
+  say('checking Redis and PostgreSQL');
+  run('bash', [path.join(ROOT, 'tools/ci/ensure-services.sh')], env);
+
+  const migrate = path.join(ROOT, 'tools/migrate/migrate.ts');
+  if (existsSync(migrate)) {
+    say('applying warm-store migrations');
+    run(process.execPath, ['-r', '@swc-node/register', migrate], env);
+  }
+
+  const children: ChildProcess[] = [];
+  for (const app of APPS) {
+    const main = path.join(ROOT, 'apps', app.name, 'src', 'main.ts');
+    if (!existsSync(main)) continue;
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', main], {
+      cwd: ROOT,
+      // One port per app: <APP>_HTTP_PORT (e.g. GATEWAY_HTTP_PORT) overrides the default below.
+      env: {
+        ...env,
+        HTTP_PORT: env[`${app.name.toUpperCase().replace(/-/g, '_')}_HTTP_PORT`] ?? String(app.port),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const prefix = `[${app.name}] `;
+    for (const stream of [child.stdout, child.stderr]) {
+      let buffer = '';
+      stream?.setEncoding('utf8').on('data', (chunk: string) => {
+        buffer += chunk;
+        const lines = buffer.split('\n');
+        buffer = lines.pop() ?? '';
+        for (const line of lines) process.stdout.write(`${prefix}${line}\n`);
+      });
+    }
+    child.on('exit', (code, signal) => say(`${app.name} exited (${signal ?? code})`));
+    children.push(child);
+    say(`started ${app.name}: http://127.0.0.1:${app.port}/health/ready`);
+  }
+  if (children.length === 0) {
+    say('no apps to start');
+    return;
+  }
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping every service');
+    for (const child of children) child.kill('SIGTERM');
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main();
