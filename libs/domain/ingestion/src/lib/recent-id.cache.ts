@@ -1,34 +1,37 @@
 /**
- * Remembers the last `capacity` ids per key (venue + symbol) to drop events a venue or a reconnect
- * sends twice. Memory is bounded: the oldest id of a key is forgotten when a new one arrives at capacity.
+ * Remembers recent ids per key (venue + symbol) to drop events a venue or a reconnect sends twice.
+ * Two generations per key: when the current one holds capacity/2 ids it becomes the previous one
+ * and a new current starts, so at least the last capacity/2 and at most the last `capacity` ids are
+ * remembered, memory stays bounded, and no id is ever deleted one by one (cheap on the hot path).
  */
 export class RecentIdCache {
-  private readonly perKey = new Map<string, { seen: Set<string>; order: string[]; next: number }>();
+  private readonly perKey = new Map<string, { current: Set<string>; previous: Set<string> }>();
+  private readonly generation: number;
 
-  constructor(private readonly capacity = 10_000) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`capacity must be a positive integer, got ${capacity}`);
+  constructor(capacity = 10_000) {
+    if (!Number.isInteger(capacity) || capacity < 2) throw new Error(`capacity must be an integer of at least 2, got ${capacity}`);
+    this.generation = Math.floor(capacity / 2);
   }
 
   /** True when the id is new for the key (and records it); false for a repeat. */
   add(key: string, id: string): boolean {
     let entry = this.perKey.get(key);
     if (!entry) {
-      entry = { seen: new Set(), order: [], next: 0 };
+      entry = { current: new Set(), previous: new Set() };
       this.perKey.set(key, entry);
     }
-    if (entry.seen.has(id)) return false;
-    if (entry.order.length < this.capacity) {
-      entry.order.push(id);
-    } else {
-      entry.seen.delete(entry.order[entry.next]!);
-      entry.order[entry.next] = id;
-      entry.next = (entry.next + 1) % this.capacity;
+    if (entry.current.has(id) || entry.previous.has(id)) return false;
+    if (entry.current.size >= this.generation) {
+      entry.previous = entry.current;
+      entry.current = new Set();
     }
-    entry.seen.add(id);
+    entry.current.add(id);
     return true;
   }
 
+  /** How many ids of the key are remembered now. */
   size(key: string): number {
-    return this.perKey.get(key)?.seen.size ?? 0;
+    const entry = this.perKey.get(key);
+    return entry ? entry.current.size + entry.previous.size : 0;
   }
 }
