@@ -140,11 +140,11 @@ describe('warm writer (seed 004: hot data persists to the warm store)', () => {
     const port = await proxy.start();
     const viaProxy = new URL(database.url);
     viaProxy.port = String(port);
-    writer = await startWriter({ REDIS_URL: testRedisUrl(), DATABASE_URL: viaProxy.toString(), DATABASE_CONNECT_TIMEOUT_MS: '500' }, { STREAM_CLAIM_IDLE_MS: 60_000 });
+    writer = await startWriter({ REDIS_URL: testRedisUrl(), DATABASE_URL: viaProxy.toString(), DATABASE_CONNECT_TIMEOUT_MS: '2000' }, { STREAM_CLAIM_IDLE_MS: 60_000 });
 
     await publisher.publish(CandleStream, candles(200, 0));
     await publisher.publish(LiquidationStream, liquidations(100, 0));
-    await waitFor('the first events', async () => (await count('candles_1m')) === 200 && (await count('liquidations')) === 100);
+    await waitFor('the first events', async () => (await count('candles_1m')) === 200 && (await count('liquidations')) === 100, { timeoutMs: 20_000 });
 
     proxy.cut();
     const waitsBefore = writer.server.stats.transientWaits;
@@ -177,6 +177,36 @@ describe('warm writer (seed 004: hot data persists to the warm store)', () => {
     expect(distinct.rows[0]).toEqual({ rows: '500', keys: '500', first: '100', last: true });
     expect(await redis.xlen(CandleStream.deadLetterStream)).toBe(0);
     expect(await redis.xlen(LiquidationStream.deadLetterStream)).toBe(0);
+    expect(writer.server.stats.deadLettered).toBe(0);
+  }, 60_000);
+
+  it('survives the server terminating its connections again and again, every row present exactly once', async () => {
+    writer = await startWriter({ REDIS_URL: testRedisUrl(), DATABASE_URL: database.url });
+    let terminating = true;
+    let terminated = 0;
+    const killer = (async () => {
+      while (terminating) {
+        const { rowCount } = await pg.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'warm-writer' AND pid <> pg_backend_pid()`,
+          [database.name],
+        );
+        terminated += rowCount ?? 0;
+        await new Promise((resolve) => setTimeout(resolve, 15));
+      }
+    })();
+    for (let i = 0; i < 20; i++) {
+      await publisher.publish(CandleStream, candles(100, i * 100));
+      await publisher.publish(LiquidationStream, liquidations(25, i * 25));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await waitFor('some connections to be terminated', () => terminated >= 3, { timeoutMs: 15_000 });
+    terminating = false;
+    await killer;
+
+    await waitFor('the writer to catch up', async () => (await count('candles_1m')) === 2_000 && (await count('liquidations')) === 500, { timeoutMs: 30_000 });
+    await waitFor('every entry acknowledged', allAcked, { timeoutMs: 10_000 });
+    const keys = await pg.query<{ n: string }>(`SELECT count(DISTINCT (symbol, exchange, time))::text AS n FROM candles_1m`);
+    expect(keys.rows[0]!.n).toBe('2000');
     expect(writer.server.stats.deadLettered).toBe(0);
   }, 60_000);
 

@@ -2,9 +2,13 @@ import { Client } from 'pg';
 import { createLogger } from '@mdp/platform';
 import { createTestDatabase, type TestDatabase } from '@mdp/testing';
 import { TIMEFRAMES } from '@mdp/schemas';
-import { CandleQueryRepository, MigrationRunner, PgClientSession, detectInstalledMode, type MigrationReport, type StoredCandle } from '../src';
+import { CandleQueryRepository, CandleRepository, FlowSnapshotRepository, MigrationRunner, PgClientSession, detectInstalledMode, type MigrationReport, type StoredCandle } from '../src';
 import { PgliteSession } from './pglite.session';
-import { DAY0, MINUTE, MIGRATIONS_DIR, candleRows, insertCandlesSql } from './warm-store-fixtures';
+import { aFlowSnapshotNotice } from '@mdp/schemas/testing';
+import type { CandleMessage } from '@mdp/schemas';
+import { DAY0, MINUTE, MIGRATIONS_DIR, candleRows, insertCandlesSql, type CandleRow } from './warm-store-fixtures';
+
+const asMessage = (r: CandleRow): CandleMessage => ({ ...r, openTime: r.time, timeframe: '1m', closed: true });
 
 const logger = createLogger('warm-store-test', 'silent');
 
@@ -165,6 +169,28 @@ describe('warm store on TimescaleDB (PGlite) and plain PostgreSQL', () => {
     expect(chunks.rows).toEqual([{ is_compressed: true, n: 3 }]);
     expect(await new CandleQueryRepository(tsdb).range('1h', 'BTC', 'all', DAY0, DAY0 + 3 * 86_400_000)).toEqual(before);
   }, 60_000);
+
+  it("writes idempotently into the hypertables with the writer's SQL, compressed chunks included", async () => {
+    // 14 November is compressed by now: its rows again (a redelivery) and 30 new minutes of 17 November, two symbols.
+    const old = candleRows(DAY0, 60).map(asMessage);
+    const fresh = candleRows(DAY0 + 3 * 86_400_000, 30).map(asMessage);
+    const first = CandleRepository.table.unnestQuery([...old, ...fresh]);
+    expect((await tsdb.query(first.text, first.values)).rowCount).toBe(60);
+    expect((await tsdb.query(first.text, first.values)).rowCount).toBe(0);
+    const { rows } = await tsdb.query<{ n: number }>(`SELECT count(*)::int AS n FROM candles_1m`);
+    expect(rows[0]!.n).toBe(3 * 24 * 60 * 2 + 60);
+
+    // Flow snapshots: a later snapshot of an open window replaces the earlier one; a stale redelivery does not.
+    const window = { coin: 'BTC', timeWindow: '5m' as const, timestamp: DAY0 };
+    const early = { notice: aFlowSnapshotNotice({ ...window, final: false, totalTrades: 5, writtenAt: DAY0 + 60_000 }), json: '{"v":1}' };
+    const final = { notice: aFlowSnapshotNotice({ ...window, final: true, totalTrades: 9, writtenAt: DAY0 + 300_000 }), json: '{"v":2}' };
+    for (const [record, changed] of [[early, 1], [final, 1], [early, 0], [final, 0]] as const) {
+      const query = FlowSnapshotRepository.table.unnestQuery([record]);
+      expect((await tsdb.query(query.text, query.values)).rowCount).toBe(changed);
+    }
+    const stored = await tsdb.query<{ final: boolean; total_trades: number; data: unknown }>(`SELECT final, total_trades, data FROM flow_snapshots`);
+    expect(stored.rows).toEqual([{ final: true, total_trades: 9, data: { v: 2 } }]);
+  });
 
   it('excludes chunks and uses the key index for a candle range query (EXPLAIN, TimescaleDB)', async () => {
     const plan = await explain(tsdb, CandleQueryRepository.rangeSql('1m').replace(/to_timestamp\(\$3::float8 \/ 1000.0\)/, `'2023-11-15T01:00:00Z'`).replace(/to_timestamp\(\$4::float8 \/ 1000.0\)/, `'2023-11-15T03:00:00Z'`), ['BTC', 'all']);

@@ -113,9 +113,14 @@ export class BulkTable<R> {
     }
   }
 
+  /** The `unnest` statement for the rows: one parameter array per column (any PostgreSQL client can run it). */
+  unnestQuery(rows: readonly R[]): { text: string; values: BulkValue[][] } {
+    return { text: this.unnestSql, values: this.columns.map((column) => rows.map((row) => column.value(row))) };
+  }
+
   private async writeUnnest(client: ClientBase, rows: readonly R[]): Promise<number> {
-    const arrays = this.columns.map((column) => rows.map((row) => column.value(row)));
-    const result = await client.query(this.unnestSql, arrays);
+    const { text, values } = this.unnestQuery(rows);
+    const result = await client.query(text, values);
     return result.rowCount ?? 0;
   }
 

@@ -4,7 +4,8 @@ import { BulkTable, type BulkWriteOptions } from '../bulk/bulk-table';
 
 /** Writes closed 1m candles to candles_1m; a candle already stored (same symbol, exchange, time) is skipped. */
 export class CandleRepository {
-  private readonly table = new BulkTable<CandleMessage>(
+  /** The table's bulk writer; its SQL runs on any PostgreSQL client (the TimescaleDB tests use it). */
+  static readonly table = new BulkTable<CandleMessage>(
     'candles_1m',
     [
       { name: 'time', type: 'timestamptz', value: (c) => c.openTime },
@@ -29,6 +30,6 @@ export class CandleRepository {
   /** Inserts the candles (callers pass closed 1m candles only); returns how many were new. */
   insert(candles: readonly CandleMessage[]): Promise<number> {
     if (candles.length === 0) return Promise.resolve(0);
-    return this.table.writePooled(this.pool, candles, this.options);
+    return CandleRepository.table.writePooled(this.pool, candles, this.options);
   }
 }

@@ -14,7 +14,8 @@ export interface FlowSnapshotRecord {
  * expired; a redelivered notice changes nothing.
  */
 export class FlowSnapshotRepository {
-  private readonly table = new BulkTable<FlowSnapshotRecord>(
+  /** The table's bulk writer; its SQL runs on any PostgreSQL client (the TimescaleDB tests use it). */
+  static readonly table = new BulkTable<FlowSnapshotRecord>(
     'flow_snapshots',
     [
       { name: 'time', type: 'timestamptz', value: (r) => r.notice.timestamp },
@@ -43,7 +44,7 @@ export class FlowSnapshotRepository {
   upsert(records: readonly FlowSnapshotRecord[]): Promise<number> {
     const latest = FlowSnapshotRepository.latestPerWindow(records);
     if (latest.length === 0) return Promise.resolve(0);
-    return this.table.writePooled(this.pool, latest, this.options);
+    return FlowSnapshotRepository.table.writePooled(this.pool, latest, this.options);
   }
 
   /** One record per window (an upsert may touch a row once per statement): the final one, else the newest. */

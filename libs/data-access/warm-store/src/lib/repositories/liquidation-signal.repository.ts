@@ -4,7 +4,8 @@ import { BulkTable, type BulkWriteOptions } from '../bulk/bulk-table';
 
 /** Writes liquidation signals; one already stored (same signalId and time) is skipped. */
 export class LiquidationSignalRepository {
-  private readonly table = new BulkTable<LiquidationSignalMessage>(
+  /** The table's bulk writer; its SQL runs on any PostgreSQL client (the TimescaleDB tests use it). */
+  static readonly table = new BulkTable<LiquidationSignalMessage>(
     'liquidation_signals',
     [
       { name: 'time', type: 'timestamptz', value: (s) => s.ts },
@@ -28,6 +29,6 @@ export class LiquidationSignalRepository {
 
   insert(signals: readonly LiquidationSignalMessage[]): Promise<number> {
     if (signals.length === 0) return Promise.resolve(0);
-    return this.table.writePooled(this.pool, signals, this.options);
+    return LiquidationSignalRepository.table.writePooled(this.pool, signals, this.options);
   }
 }

@@ -4,7 +4,8 @@ import { BulkTable, type BulkWriteOptions } from '../bulk/bulk-table';
 
 /** Writes accepted liquidations; one already stored (same eventId and time) is skipped. */
 export class LiquidationRepository {
-  private readonly table = new BulkTable<LiquidationMessage>(
+  /** The table's bulk writer; its SQL runs on any PostgreSQL client (the TimescaleDB tests use it). */
+  static readonly table = new BulkTable<LiquidationMessage>(
     'liquidations',
     [
       { name: 'time', type: 'timestamptz', value: (l) => l.ts },
@@ -35,6 +36,6 @@ export class LiquidationRepository {
 
   insert(liquidations: readonly LiquidationMessage[]): Promise<number> {
     if (liquidations.length === 0) return Promise.resolve(0);
-    return this.table.writePooled(this.pool, liquidations, this.options);
+    return LiquidationRepository.table.writePooled(this.pool, liquidations, this.options);
   }
 }

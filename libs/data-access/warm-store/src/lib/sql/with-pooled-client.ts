@@ -14,11 +14,15 @@ export async function withPooledClient<T>(pool: Pool, fn: (client: PoolClient) =
   client.on('error', onError);
   try {
     const result = await fn(client);
-    client.off('error', onError);
-    client.release(lost ?? undefined);
+    if (lost) {
+      client.release(lost);
+    } else {
+      client.off('error', onError);
+      client.release();
+    }
     return result;
   } catch (error) {
-    client.off('error', onError);
+    // The listener stays: a dying connection can still emit its FATAL after the failed query.
     client.release(error instanceof Error ? error : true);
     throw error;
   }
