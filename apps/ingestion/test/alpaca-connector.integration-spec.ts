@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { LiquidationStream, TickStream, TradeStream, type TickMessage, type TradeMessage } from '@mdp/schemas';
+import { GapStream, LiquidationStream, TickStream, TradeStream, type GapMessage, type TickMessage, type TradeMessage } from '@mdp/schemas';
 import { createTestRedis, waitFor } from '@mdp/testing';
 import { VenueConnector } from '../src/connectors/venue.connector';
 import { tickLatestKey } from '../src/publishing/ingestion-keys';
@@ -25,7 +25,7 @@ describe(`${VenueConnector.name} for Alpaca market data`, () => {
     await redis.quit();
   });
 
-  it('authenticates, subscribes trades and quotes, infers the aggressor side from the quote, and re-authenticates after a drop', async () => {
+  it('authenticates, subscribes trades and quotes, infers the aggressor side from the quote, and re-authenticates after a drop and after silence', async () => {
     const actions: Array<Record<string, unknown>> = [];
     venue.onConnect = () => [JSON.stringify([{ T: 'success', msg: 'connected' }])];
     venue.onMessage = (text) => {
@@ -52,7 +52,7 @@ describe(`${VenueConnector.name} for Alpaca market data`, () => {
       INGESTION_BACKOFF_BASE_MS: '20',
       INGESTION_BACKOFF_MAX_MS: '100',
       INGESTION_HEARTBEAT_MS: '50',
-      INGESTION_SILENCE_MS: '2000',
+      INGESTION_SILENCE_MS: '500',
     });
 
     await waitFor('the subscription', () => actions.length === 2);
@@ -72,6 +72,9 @@ describe(`${VenueConnector.name} for Alpaca market data`, () => {
     await waitFor('re-authentication and resubscription', () => actions.length === 4);
     venue.send([{ T: 't', S: 'AAPL', i: 52983525029470, x: 'V', p: 150.5, s: 10, t: '2024-05-09T14:30:01Z', c: ['@'], z: 'C' }]);
     await waitFor('three trades', async () => (await readStream(redis, TradeStream)).length === 3);
+    // Then nothing more arrives (WebSocket pongs do not count as data): stale, reconnected, re-authenticated.
+    await waitFor('a reconnect after silence', () => actions.length === 6, { timeoutMs: 5_000 });
+    expect(venue.sessions).toHaveLength(3);
     await ingestion.close();
     ingestion = null;
 
@@ -104,5 +107,9 @@ describe(`${VenueConnector.name} for Alpaca market data`, () => {
     });
     expect(await readStream(redis, LiquidationStream)).toEqual([]);
     expect(await counterValue('mdp_ingestion_parse_errors_total', { venue: 'alpaca' })).toBe(errorsBefore + 1);
+    expect((await readStream<GapMessage>(redis, GapStream)).map((gap) => [gap.kind, gap.venueSymbol])).toEqual([
+      ['disconnect', 'AAPL'],
+      ['disconnect', 'AAPL'],
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { LiquidationStream, TradeStream, type LiquidationMessage, type TradeMessage } from '@mdp/schemas';
+import { GapStream, LiquidationStream, TradeStream, type GapMessage, type LiquidationMessage, type TradeMessage } from '@mdp/schemas';
 import { createTestRedis, waitFor } from '@mdp/testing';
 import { VenueConnector } from '../src/connectors/venue.connector';
 import { counterValue, readStream, startIngestion, type RunningIngestion } from './ingestion-harness';
@@ -127,5 +127,10 @@ describe(`${VenueConnector.name} for Bybit v5`, () => {
       },
     ]);
     expect(await counterValue('mdp_ingestion_parse_errors_total', { venue: 'bybit' })).toBe(errorsBefore + 1);
+    // Trade ids are UUIDs: no id gaps are claimed, only the two disconnected intervals.
+    expect((await readStream<GapMessage>(redis, GapStream)).map((gap) => [gap.kind, gap.venueSymbol])).toEqual([
+      ['disconnect', 'BTCUSDT'],
+      ['disconnect', 'BTCUSDT'],
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { LiquidationStream, TradeStream, type LiquidationMessage, type TradeMessage } from '@mdp/schemas';
+import { GapStream, LiquidationStream, TradeStream, type GapMessage, type LiquidationMessage, type TradeMessage } from '@mdp/schemas';
 import { createTestRedis, waitFor } from '@mdp/testing';
 import { VenueConnector } from '../src/connectors/venue.connector';
 import { counterValue, readStream, startIngestion, type RunningIngestion } from './ingestion-harness';
@@ -123,5 +123,9 @@ describe(`${VenueConnector.name} for OKX v5`, () => {
     ]);
     // The venue error frame is counted as a skipped frame; the XRP liquidation is not ours and is dropped quietly.
     expect(await counterValue('mdp_ingestion_parse_errors_total', { venue: 'okx' })).toBe(errorsBefore + 1);
+    expect((await readStream<GapMessage>(redis, GapStream)).map((gap) => [gap.kind, gap.venueSymbol])).toEqual([
+      ['disconnect', 'BTC-USDT-SWAP'],
+      ['disconnect', 'BTC-USDT-SWAP'],
+    ]);
   });
 });
