@@ -21,8 +21,7 @@ export interface RunningIngestion {
 
 /** Boots the real ingestion app (Nest module, config from env strings) against this worker's Redis. */
 export async function startIngestion(env: Record<string, string>): Promise<RunningIngestion> {
-  const config = loadConfig(IngestionConfig, { REDIS_URL: testRedisUrl(), INGESTION_FLUSH_MS: '5', ...env });
-  config.STREAM_MAXLEN = 0; // no trimmer in tests (set here: the inherited numeric settings are not read from strings yet)
+  const config = loadConfig(IngestionConfig, { REDIS_URL: testRedisUrl(), INGESTION_FLUSH_MS: '5', STREAM_MAXLEN: '0', ...env });
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
