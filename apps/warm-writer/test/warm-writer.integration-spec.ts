@@ -131,7 +131,11 @@ describe('warm writer (seed 004: hot data persists to the warm store)', () => {
 
     const ready = await fetch(`${writer.url}/health/ready`);
     expect(ready.status).toBe(200);
-    expect(((await ready.json()) as { checks: Record<string, { status: string }> }).checks).toMatchObject({ redis: { status: 'up' }, database: { status: 'up', schemaVersion: 2 } });
+    expect(((await ready.json()) as { checks: Record<string, { status: string }> }).checks).toMatchObject({
+      redis: { status: 'up' },
+      database: { status: 'up', schemaVersion: 2 },
+      consumer: { status: 'up', group: 'warm-writer', streams: { [CandleStream.stream]: { lag: 0, pending: 0 }, [FlowSnapshotStream.stream]: { lag: 0, pending: 0 } } },
+    });
   });
 
   it('holds the streams through a database outage and catches up afterwards, every row present exactly once', async () => {
