@@ -106,6 +106,11 @@ export default [
     },
   },
   {
+    // Benchmarks and launchers measure and run the apps themselves, so they may reach into them.
+    files: ['tools/bench/**/*.ts', 'tools/start/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
+  {
     files: ['**/*.spec.ts', '**/*.integration-spec.ts', '**/test/**/*.ts'],
     rules: {
       '@typescript-eslint/unbound-method': 'off',

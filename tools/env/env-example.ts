@@ -35,7 +35,10 @@ function block(title: string, variables: ConfigVariable[]): string {
   const lines = [`# ---- ${title} ----`];
   for (const variable of variables) {
     lines.push(`# ${variable.description}`);
-    const value = variable.defaultValue === undefined ? '' : String(variable.defaultValue);
+    const value =
+      variable.defaultValue === undefined
+        ? ''
+        : JSON.stringify(variable.defaultValue).replace(/^"(.*)"$/, '$1');
     lines.push(`${variable.defaultValue === undefined ? '# (required) ' : ''}${variable.name}=${value}`);
   }
   return lines.join('\n');
@@ -55,7 +58,7 @@ export function renderEnvExample(): string {
     block('every stream consumer and producer (Redis Streams transport)', streams),
   ];
   for (const { app, cls } of appConfigClasses()) {
-    const own = describeConfig(cls as new () => object).filter(
+    const own = describeConfig(cls).filter(
       (variable) => !sharedNames.has(variable.name) && !streamNames.has(variable.name),
     );
     if (own.length > 0) sections.push('', block(app, own));
