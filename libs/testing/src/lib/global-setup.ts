@@ -1,3 +1,4 @@
+import { leaseRedisDbs } from './redis-db-lease';
 import { resolveTestServices, redactUrl, type TestServices } from './test-services';
 
 declare global {
@@ -11,8 +12,12 @@ export default async function globalSetup(): Promise<void> {
   globalThis.__MDP_TEST_SERVICES__ = services;
   process.env['MDP_TEST_REDIS_URL'] = services.redisUrl;
   process.env['MDP_TEST_DATABASE_URL'] = services.databaseUrl;
+  const owner = `${process.pid}-${Date.now()}`;
+  const dbs = await leaseRedisDbs(services.redisUrl, 4, owner);
+  process.env['MDP_TEST_REDIS_DBS'] = dbs.join(',');
+  process.env['MDP_TEST_REDIS_LEASE_OWNER'] = owner;
   process.stdout.write(
     `\ntest services: Redis ${redactUrl(services.redisUrl)} (${services.redisSource}), ` +
-      `PostgreSQL ${redactUrl(services.databaseUrl)} (${services.databaseSource})\n`,
+      `PostgreSQL ${redactUrl(services.databaseUrl)} (${services.databaseSource}), Redis databases ${dbs.join(',')}\n`,
   );
 }
