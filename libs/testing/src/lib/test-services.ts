@@ -81,14 +81,14 @@ async function dockerEngineAnswers(env: NodeJS.ProcessEnv): Promise<boolean> {
 }
 
 function explain(kind: string, url: string, source: ServiceSource, error: unknown): string {
-  const why = error instanceof Error ? error.message : String(error);
+  const why = (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
   const from =
     source === 'env'
       ? `the URL in ${kind === 'Redis' ? 'REDIS_URL' : 'DATABASE_URL'}`
       : source === 'local'
         ? `the local default (no ${kind === 'Redis' ? 'REDIS_URL' : 'DATABASE_URL'} set and no Docker engine answered)`
         : 'the testcontainers container';
-  return `${kind} does not answer at ${redactUrl(url)}, ${from}: ${why}. Start it (see README, "Running the tests") or set ${kind === 'Redis' ? 'REDIS_URL' : 'DATABASE_URL'}.`;
+  return `${kind} does not answer at ${redactUrl(url)}, ${from}: ${why}. Start it (the README's first lines say how) or set ${kind === 'Redis' ? 'REDIS_URL' : 'DATABASE_URL'}.`;
 }
 
 async function checkRedis(url: string, source: ServiceSource): Promise<string | null> {
@@ -99,13 +99,14 @@ async function checkRedis(url: string, source: ServiceSource): Promise<string | 
     retryStrategy: () => null,
     enableOfflineQueue: false,
   });
-  client.on('error', () => undefined);
+  let cause: unknown;
+  client.on('error', (error) => (cause = error));
   try {
     await client.connect();
     await client.ping();
     return null;
   } catch (error) {
-    return explain('Redis', url, source, error);
+    return explain('Redis', url, source, cause ?? error);
   } finally {
     client.disconnect();
   }
