@@ -2,6 +2,14 @@ import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
+const ALL_LIBS = [
+  'type:transport',
+  'type:data-access',
+  'type:domain',
+  'type:schemas',
+  'type:platform',
+  'type:testing',
+];
 const FRAMEWORK_AND_IO = [
   '@nestjs/*',
   'typeorm',
@@ -37,17 +45,7 @@ export default [
           enforceBuildableLibDependency: false,
           allow: ['@mdp/schemas/testing'],
           depConstraints: [
-            {
-              sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: [
-                'type:transport',
-                'type:data-access',
-                'type:domain',
-                'type:schemas',
-                'type:platform',
-                'type:testing',
-              ],
-            },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ALL_LIBS },
             {
               sourceTag: 'type:transport',
               onlyDependOnLibsWithTags: ['type:schemas', 'type:platform', 'type:testing'],
@@ -68,17 +66,7 @@ export default [
             },
             { sourceTag: 'type:platform', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:schemas', 'type:platform'] },
-            {
-              sourceTag: 'type:tools',
-              onlyDependOnLibsWithTags: [
-                'type:transport',
-                'type:data-access',
-                'type:domain',
-                'type:schemas',
-                'type:platform',
-                'type:testing',
-              ],
-            },
+            { sourceTag: 'type:tools', onlyDependOnLibsWithTags: ALL_LIBS },
           ],
         },
       ],

@@ -13,16 +13,20 @@ import type { TradeMessage } from './lib/messages/trade.message';
 
 const T0 = 1_700_000_000_000;
 
+const BTC_PERP_ON_BINANCE = {
+  exchange: 'binance',
+  market: 'perp',
+  symbol: 'BTC-USDT',
+  base: 'BTC',
+  quote: 'USDT',
+  venueSymbol: 'BTCUSDT',
+} as const;
+
 export function aTrade(overrides: Partial<TradeMessage> = {}): TradeMessage {
   const price = overrides.price ?? 65_000.5;
   const size = overrides.size ?? 0.25;
   return {
-    exchange: 'binance',
-    market: 'perp',
-    symbol: 'BTC-USDT',
-    base: 'BTC',
-    quote: 'USDT',
-    venueSymbol: 'BTCUSDT',
+    ...BTC_PERP_ON_BINANCE,
     tradeId: '1000',
     price,
     size,
@@ -38,12 +42,7 @@ export function aLiquidation(overrides: Partial<LiquidationMessage> = {}): Liqui
   const price = overrides.price ?? 64_000;
   const size = overrides.size ?? 1.5;
   return {
-    exchange: 'binance',
-    market: 'perp',
-    symbol: 'BTC-USDT',
-    base: 'BTC',
-    quote: 'USDT',
-    venueSymbol: 'BTCUSDT',
+    ...BTC_PERP_ON_BINANCE,
     eventId: 'binance:BTCUSDT:1700000000000:SELL:1.5',
     positionSide: 'long',
     orderSide: 'sell',
@@ -60,12 +59,7 @@ export function aLiquidation(overrides: Partial<LiquidationMessage> = {}): Liqui
 
 export function aTick(overrides: Partial<TickMessage> = {}): TickMessage {
   return {
-    exchange: 'binance',
-    market: 'perp',
-    symbol: 'BTC-USDT',
-    base: 'BTC',
-    quote: 'USDT',
-    venueSymbol: 'BTCUSDT',
+    ...BTC_PERP_ON_BINANCE,
     last: 65_000.5,
     bid: 65_000,
     ask: 65_001,
