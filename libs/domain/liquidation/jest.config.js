@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'domain-liquidation',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,65 @@
+import { RollingQuantileSketch } from './rolling-quantile.sketch';
+
+export interface PercentileFilterSettings {
+  enabled: boolean;
+  /** Percentile (0..100) a liquidation's notional must reach among its symbol's recent ones. */
+  percentile: number;
+  /** Rolling window of the distribution, ms (24 h). */
+  windowMs: number;
+  /** Fewer observations than this in the window: the filter lets everything through (no distribution yet). */
+  minSamples: number;
+  sliceMs?: number;
+  relativeAccuracy?: number;
+}
+
+export interface PercentileVerdict {
+  passes: boolean;
+  /** The percentile's value before this liquidation was added, when the filter applied. */
+  threshold: number | undefined;
+}
+
+/**
+ * The seed's percentile filter: a liquidation passes when its notional is at least the
+ * `percentile`-th percentile of its symbol's liquidations over the rolling window. Every
+ * liquidation seen (accepted or not) enters the distribution, after it was judged against it.
+ */
+export class PercentileFilter {
+  private readonly sketches = new Map<string, RollingQuantileSketch>();
+
+  constructor(private readonly settings: PercentileFilterSettings) {}
+
+  /** Records `notionalUsd` for `symbol` at `ts` and says whether it passed the filter before being added. */
+  observe(symbol: string, notionalUsd: number, ts: number): PercentileVerdict {
+    const sketch = this.sketchOf(symbol);
+    sketch.advance(ts);
+    let verdict: PercentileVerdict = { passes: true, threshold: undefined };
+    if (this.settings.enabled && sketch.count >= this.settings.minSamples) {
+      const threshold = sketch.quantile(this.settings.percentile / 100);
+      verdict = { passes: threshold === undefined || notionalUsd >= threshold, threshold };
+    }
+    sketch.add(notionalUsd, ts);
+    return verdict;
+  }
+
+  /** The current value of percentile `p` (0..100) for `symbol`, or undefined with no data (the seed's calculate_percentile). */
+  percentileOf(symbol: string, p: number): number | undefined {
+    return this.sketches.get(symbol)?.quantile(p / 100);
+  }
+
+  sampleCount(symbol: string): number {
+    return this.sketches.get(symbol)?.count ?? 0;
+  }
+
+  private sketchOf(symbol: string): RollingQuantileSketch {
+    let sketch = this.sketches.get(symbol);
+    if (!sketch) {
+      sketch = new RollingQuantileSketch({
+        windowMs: this.settings.windowMs,
+        sliceMs: this.settings.sliceMs,
+        relativeAccuracy: this.settings.relativeAccuracy,
+      });
+      this.sketches.set(symbol, sketch);
+    }
+    return sketch;
+  }
+}
