@@ -128,8 +128,10 @@ async function main(): Promise<void> {
       const writerPool = new Pool({ connectionString: url.toString(), max: config.DATABASE_POOL_SIZE });
       const writerRedis = new Redis(REDIS_URL);
       const app = await NestFactory.create(AppModule.register({ config, pool: writerPool, redis: writerRedis, logger }), { logger: false });
-      const server = new RedisStreamsServer({ redis: writerRedis, group: `warm-writer-${method}`, readCount: 64, blockMs: 100, maxLen: 0, logger });
-      app.connectMicroservice({ strategy: server });
+      for (let consumer = 0; consumer < config.WARM_CONSUMERS; consumer++) {
+        const server = new RedisStreamsServer({ redis: writerRedis, group: `warm-writer-${method}`, readCount: 64, blockMs: 100, maxLen: 0, logger });
+        app.connectMicroservice({ strategy: server });
+      }
       await app.init();
       started = process.hrtime.bigint();
       await app.startAllMicroservices();
@@ -145,7 +147,7 @@ async function main(): Promise<void> {
       await app.close();
       if ((await count()) !== ROWS) throw new Error(`the writer (${method}) wrote ${await count()} of ${ROWS} rows`);
       results.push([`service, ${method}`, ROWS / seconds]);
-      out(`writer service end to end (${method.padEnd(11)} x${config.WARM_WRITE_PARALLELISM})   ${fmt(ROWS / seconds)} rows/s  (${seconds.toFixed(2)} s)  ratio ${(ROWS / seconds / copyRate).toFixed(2)}`);
+      out(`writer service end to end (${method.padEnd(11)} x${config.WARM_WRITE_PARALLELISM}, ${config.WARM_CONSUMERS} consumers) ${fmt(ROWS / seconds)} rows/s  (${seconds.toFixed(2)} s)  ratio ${(ROWS / seconds / copyRate).toFixed(2)}`);
     }
     await publisher.close();
     await redis.flushdb();

@@ -33,9 +33,13 @@ async function main(): Promise<void> {
   const redis = createRedisConnection(config.REDIS_URL);
   const app = await NestFactory.create(AppModule.register({ config, pool, redis, logger }), { logger: new NestPinoLogger(logger) });
   app.enableShutdownHooks();
-  app.connectMicroservice({
-    strategy: new RedisStreamsServer({ redis, group: 'warm-writer', logger, ...serverOptionsFrom(config) }),
-  });
+  // Several consumers of the group in one process: while one waits on the database, another reads
+  // and decodes the next entries. Rows are keyed, so the order in which batches land does not matter.
+  for (let consumer = 0; consumer < config.WARM_CONSUMERS; consumer++) {
+    app.connectMicroservice({
+      strategy: new RedisStreamsServer({ redis, group: 'warm-writer', logger, ...serverOptionsFrom(config) }),
+    });
+  }
   await app.startAllMicroservices();
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   logger.info({ port: config.HTTP_PORT }, 'warm writer started');

@@ -33,6 +33,12 @@ export class WarmWriterConfig extends StreamConsumerConfig {
   @Max(16)
   WARM_WRITE_PARALLELISM: number = 2;
 
+  @Describe('Stream consumers in this process (each reads on its own while the others write; all in group warm-writer)')
+  @IsInt()
+  @Min(1)
+  @Max(8)
+  WARM_CONSUMERS: number = 2;
+
   @Describe('Plain-PostgreSQL mode: how often (ms) partitions are maintained and candle views refreshed; 0 turns it off')
   @IsInt()
   @Min(0)

@@ -151,20 +151,20 @@ describe('warm writer (seed 004: hot data persists to the warm store)', () => {
     await waitFor('the first events', async () => (await count('candles_1m')) === 200 && (await count('liquidations')) === 100, { timeoutMs: 20_000 });
 
     proxy.cut();
-    const waitsBefore = writer.server.stats.transientWaits;
+    const waitsBefore = writer.stats().transientWaits;
     // Events keep arriving during the outage, some of them twice (a producer retry).
     await publisher.publish(CandleStream, candles(300, 200));
     await publisher.publish(LiquidationStream, liquidations(150, 100));
     await publisher.publish(LiquidationSignalStream, signals(80, 0));
     await publisher.publish(CandleStream, candles(50, 250));
-    await waitFor('the writer to hit the outage', () => writer!.server.stats.transientWaits > waitsBefore + 2, { timeoutMs: 15_000 });
+    await waitFor('the writer to hit the outage', () => writer!.stats().transientWaits > waitsBefore + 2, { timeoutMs: 15_000 });
     const notReady = await fetch(`${writer.url}/health/ready`);
     expect(notReady.status).toBe(503);
     expect(((await notReady.json()) as { checks: Record<string, { status: string }> }).checks['database']!.status).toBe('down');
     // Nothing of the outage was acknowledged: the batch in hand is pending, the rest unread.
     expect(await pending(CandleStream.stream) + (await pending(LiquidationStream.stream)) + (await pending(LiquidationSignalStream.stream))).toBeGreaterThan(0);
     expect(await count('candles_1m')).toBe(200);
-    expect(writer.server.stats.deadLettered).toBe(0);
+    expect(writer.stats().deadLettered).toBe(0);
 
     proxy.restore();
     await waitFor(
@@ -181,7 +181,7 @@ describe('warm writer (seed 004: hot data persists to the warm store)', () => {
     expect(distinct.rows[0]).toEqual({ rows: '500', keys: '500', first: '100', last: true });
     expect(await redis.xlen(CandleStream.deadLetterStream)).toBe(0);
     expect(await redis.xlen(LiquidationStream.deadLetterStream)).toBe(0);
-    expect(writer.server.stats.deadLettered).toBe(0);
+    expect(writer.stats().deadLettered).toBe(0);
   }, 60_000);
 
   it('survives the server terminating its connections again and again, every row present exactly once', async () => {
@@ -211,7 +211,7 @@ describe('warm writer (seed 004: hot data persists to the warm store)', () => {
     await waitFor('every entry acknowledged', allAcked, { timeoutMs: 10_000 });
     const keys = await pg.query<{ n: string }>(`SELECT count(DISTINCT (symbol, exchange, time))::text AS n FROM candles_1m`);
     expect(keys.rows[0]!.n).toBe('2000');
-    expect(writer.server.stats.deadLettered).toBe(0);
+    expect(writer.stats().deadLettered).toBe(0);
   }, 60_000);
 
   it('refreshes the candle views in plain PostgreSQL mode', async () => {

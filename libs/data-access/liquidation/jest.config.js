@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'data-access-liquidation',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};
