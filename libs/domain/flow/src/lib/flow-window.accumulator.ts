@@ -1,0 +1,277 @@
+import type { PositionSide, Side } from '@mdp/schemas';
+import type { FlowData, FlowMetrics, FlowTimePoint, LiquidityNode } from './flow-data.types';
+
+/** Which nodes a snapshot keeps; the metrics are always computed from every node. */
+export interface NodePruning {
+  /** A node whose volume is below this share of the window's volume is dropped (0 keeps all). */
+  minVolumeShare: number;
+  /** Most nodes kept (the largest by volume); 0 means no limit. */
+  maxNodes: number;
+}
+
+export const NO_PRUNING: NodePruning = { minVolumeShare: 0, maxNodes: 0 };
+
+interface NodeState {
+  bucket: number;
+  buyVolume: number;
+  sellVolume: number;
+  buyCount: number;
+  sellCount: number;
+  whale: boolean;
+  liquidations: number;
+  lastTs: number;
+}
+
+interface StepState {
+  start: number;
+  buyVolume: number;
+  sellVolume: number;
+  whaleFlow: number;
+  liquidationVolume: number;
+  tradePrice: number;
+  tradeTs: number;
+  liquidationPrice: number;
+  liquidationTs: number;
+}
+
+/**
+ * The running aggregation of one coin's trades and liquidations over one window: price-level nodes
+ * (price bucketed down to a multiple of `bucketSize`), totals, and a time series of `stepMs` steps.
+ * Adding is O(1); `toFlowData` builds the seed 000 shape.
+ */
+export class FlowWindowAccumulator {
+  private readonly nodes = new Map<number, NodeState>();
+  private readonly steps = new Map<number, StepState>();
+  private totalBuyVolume = 0;
+  private totalSellVolume = 0;
+  private totalBuyNotional = 0;
+  private totalSellNotional = 0;
+  private buyTradeCount = 0;
+  private sellTradeCount = 0;
+  private whaleTradeCount = 0;
+  private whaleBuyVolume = 0;
+  private whaleSellVolume = 0;
+  private longLiquidations = 0;
+  private shortLiquidations = 0;
+  private liquidationVolume = 0;
+  /** Set by every add; cleared by whoever publishes the window. */
+  dirty = false;
+
+  constructor(
+    readonly start: number,
+    readonly lengthMs: number,
+    private readonly stepMs: number,
+    private readonly bucketSize: number,
+    private readonly whaleNotionalUsd: number,
+  ) {}
+
+  get end(): number {
+    return this.start + this.lengthMs;
+  }
+
+  get totalTrades(): number {
+    return this.buyTradeCount + this.sellTradeCount;
+  }
+
+  get netFlow(): number {
+    return this.totalBuyVolume - this.totalSellVolume;
+  }
+
+  addTrade(price: number, size: number, notionalUsd: number, side: Side, ts: number): void {
+    const node = this.nodeAt(price);
+    const step = this.stepAt(ts);
+    const whale = notionalUsd >= this.whaleNotionalUsd;
+    if (side === 'buy') {
+      node.buyVolume += size;
+      node.buyCount += 1;
+      step.buyVolume += size;
+      this.totalBuyVolume += size;
+      this.totalBuyNotional += notionalUsd;
+      this.buyTradeCount += 1;
+      if (whale) {
+        this.whaleBuyVolume += size;
+        step.whaleFlow += size;
+      }
+    } else {
+      node.sellVolume += size;
+      node.sellCount += 1;
+      step.sellVolume += size;
+      this.totalSellVolume += size;
+      this.totalSellNotional += notionalUsd;
+      this.sellTradeCount += 1;
+      if (whale) {
+        this.whaleSellVolume += size;
+        step.whaleFlow -= size;
+      }
+    }
+    if (whale) {
+      node.whale = true;
+      this.whaleTradeCount += 1;
+    }
+    if (ts >= node.lastTs) node.lastTs = ts;
+    if (ts >= step.tradeTs) {
+      step.tradeTs = ts;
+      step.tradePrice = price;
+    }
+    this.dirty = true;
+  }
+
+  addLiquidation(price: number, size: number, positionSide: PositionSide, ts: number): void {
+    const node = this.nodeAt(price);
+    const step = this.stepAt(ts);
+    node.liquidations += 1;
+    if (ts >= node.lastTs) node.lastTs = ts;
+    if (positionSide === 'long') this.longLiquidations += 1;
+    else this.shortLiquidations += 1;
+    this.liquidationVolume += size;
+    step.liquidationVolume += size;
+    if (ts >= step.liquidationTs) {
+      step.liquidationTs = ts;
+      step.liquidationPrice = price;
+    }
+    this.dirty = true;
+  }
+
+  /** Price of a bucket: its lower bound, rounded to 1e-9 so float noise does not show. */
+  bucketPrice(bucket: number): number {
+    return Math.round(bucket * this.bucketSize * 1e9) / 1e9;
+  }
+
+  /** Current price-level nodes, ascending by price (all of them, unpruned). */
+  liveNodes(): LiquidityNode[] {
+    return [...this.nodes.values()].sort((a, b) => a.bucket - b.bucket).map((state) => this.toNode(state));
+  }
+
+  toFlowData(pruning: NodePruning = NO_PRUNING): FlowData {
+    const all = [...this.nodes.values()].sort((a, b) => a.bucket - b.bucket);
+    const metrics = this.metrics(all);
+    const kept = this.prune(all, metrics, pruning);
+    return {
+      nodes: kept.map((state) => {
+        const node = this.toNode(state);
+        return [node.price, node];
+      }),
+      metrics,
+      timeSeries: [...this.steps.values()].sort((a, b) => a.start - b.start).map((step) => this.toPoint(step)),
+    };
+  }
+
+  private metrics(nodes: NodeState[]): FlowMetrics {
+    const totalTrades = this.totalTrades;
+    const totalVolume = this.totalBuyVolume + this.totalSellVolume;
+    const netFlow = this.totalBuyVolume - this.totalSellVolume;
+    const whaleVolume = this.whaleBuyVolume + this.whaleSellVolume;
+    let highestBuy: NodeState | null = null;
+    let highestSell: NodeState | null = null;
+    let mostActive: NodeState | null = null;
+    // Nodes are ascending by price and only a strictly larger value replaces: ties go to the lower price.
+    for (const node of nodes) {
+      if (node.buyVolume > 0 && (!highestBuy || node.buyVolume > highestBuy.buyVolume)) highestBuy = node;
+      if (node.sellVolume > 0 && (!highestSell || node.sellVolume > highestSell.sellVolume)) highestSell = node;
+      const volume = node.buyVolume + node.sellVolume;
+      if (volume > 0 && (!mostActive || volume > mostActive.buyVolume + mostActive.sellVolume)) mostActive = node;
+    }
+    return {
+      totalBuyVolume: this.totalBuyVolume,
+      totalSellVolume: this.totalSellVolume,
+      totalBuyNotional: this.totalBuyNotional,
+      totalSellNotional: this.totalSellNotional,
+      netFlow,
+      flowDirection: netFlow > 0 ? 'inflow' : netFlow < 0 ? 'outflow' : 'neutral',
+      totalTrades,
+      buyTradeCount: this.buyTradeCount,
+      sellTradeCount: this.sellTradeCount,
+      avgTradeSize: totalTrades === 0 ? 0 : totalVolume / totalTrades,
+      whaleTradeCount: this.whaleTradeCount,
+      whaleBuyVolume: this.whaleBuyVolume,
+      whaleSellVolume: this.whaleSellVolume,
+      whaleNetFlow: this.whaleBuyVolume - this.whaleSellVolume,
+      totalLiquidations: this.longLiquidations + this.shortLiquidations,
+      longLiquidations: this.longLiquidations,
+      shortLiquidations: this.shortLiquidations,
+      totalLiquidationVolume: this.liquidationVolume,
+      highestBuyLevel: highestBuy ? this.bucketPrice(highestBuy.bucket) : null,
+      highestSellLevel: highestSell ? this.bucketPrice(highestSell.bucket) : null,
+      mostActivePrice: mostActive ? this.bucketPrice(mostActive.bucket) : null,
+      volumeImbalance: totalVolume === 0 ? 0 : netFlow / totalVolume,
+      tradeImbalance: totalTrades === 0 ? 0 : (this.buyTradeCount - this.sellTradeCount) / totalTrades,
+      whaleImbalance: whaleVolume === 0 ? 0 : (this.whaleBuyVolume - this.whaleSellVolume) / whaleVolume,
+    };
+  }
+
+  private prune(nodes: NodeState[], metrics: FlowMetrics, pruning: NodePruning): NodeState[] {
+    if (pruning.minVolumeShare <= 0 && (pruning.maxNodes <= 0 || nodes.length <= pruning.maxNodes)) return nodes;
+    const referenced = new Set([metrics.highestBuyLevel, metrics.highestSellLevel, metrics.mostActivePrice]);
+    const minVolume = pruning.minVolumeShare * (metrics.totalBuyVolume + metrics.totalSellVolume);
+    const pinned: NodeState[] = [];
+    const rest: NodeState[] = [];
+    for (const node of nodes) {
+      if (referenced.has(this.bucketPrice(node.bucket))) pinned.push(node);
+      else if (node.buyVolume + node.sellVolume >= minVolume || node.whale || node.liquidations > 0) rest.push(node);
+    }
+    let kept = rest;
+    if (pruning.maxNodes > 0 && pinned.length + rest.length > pruning.maxNodes) {
+      const room = Math.max(0, pruning.maxNodes - pinned.length);
+      kept = [...rest].sort((a, b) => b.buyVolume + b.sellVolume - (a.buyVolume + a.sellVolume) || a.bucket - b.bucket).slice(0, room);
+    }
+    return [...pinned, ...kept].sort((a, b) => a.bucket - b.bucket);
+  }
+
+  private toNode(state: NodeState): LiquidityNode {
+    const netFlow = state.buyVolume - state.sellVolume;
+    return {
+      price: this.bucketPrice(state.bucket),
+      buyVolume: state.buyVolume,
+      sellVolume: state.sellVolume,
+      netFlow,
+      buyCount: state.buyCount,
+      sellCount: state.sellCount,
+      dominantSide: netFlow > 0 ? 'buy' : netFlow < 0 ? 'sell' : 'neutral',
+      whaleActivity: state.whale,
+      liquidations: state.liquidations,
+      timestamp: state.lastTs,
+    };
+  }
+
+  private toPoint(step: StepState): FlowTimePoint {
+    return {
+      timestamp: step.start,
+      netFlow: step.buyVolume - step.sellVolume,
+      buyVolume: step.buyVolume,
+      sellVolume: step.sellVolume,
+      whaleFlow: step.whaleFlow,
+      liquidationVolume: step.liquidationVolume,
+      price: step.tradeTs >= 0 ? step.tradePrice : step.liquidationPrice,
+    };
+  }
+
+  private nodeAt(price: number): NodeState {
+    const bucket = Math.floor(price / this.bucketSize + 1e-9);
+    let node = this.nodes.get(bucket);
+    if (!node) {
+      node = { bucket, buyVolume: 0, sellVolume: 0, buyCount: 0, sellCount: 0, whale: false, liquidations: 0, lastTs: -1 };
+      this.nodes.set(bucket, node);
+    }
+    return node;
+  }
+
+  private stepAt(ts: number): StepState {
+    const start = this.start + Math.floor((ts - this.start) / this.stepMs) * this.stepMs;
+    let step = this.steps.get(start);
+    if (!step) {
+      step = {
+        start,
+        buyVolume: 0,
+        sellVolume: 0,
+        whaleFlow: 0,
+        liquidationVolume: 0,
+        tradePrice: 0,
+        tradeTs: -1,
+        liquidationPrice: 0,
+        liquidationTs: -1,
+      };
+      this.steps.set(start, step);
+    }
+    return step;
+  }
+}
