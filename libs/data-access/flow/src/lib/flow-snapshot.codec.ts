@@ -1,0 +1,20 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+
+/** Prefix of a compressed snapshot value: `gz:` then base64 of the gzip of the JSON. JSON starts with `{`. */
+export const COMPRESSED_PREFIX = 'gz:';
+
+/**
+ * The Redis value of a snapshot's JSON: the JSON itself, or when it is at least `compressMinBytes`
+ * long (0: never) and gzip makes it smaller, `gz:` + base64(gzip(JSON)). Values stay strings, so
+ * `GET` returns them whole.
+ */
+export function encodeFlowSnapshot(json: string, compressMinBytes: number): string {
+  if (compressMinBytes <= 0 || json.length < compressMinBytes) return json;
+  const packed = COMPRESSED_PREFIX + gzipSync(json, { level: 6 }).toString('base64');
+  return packed.length < json.length ? packed : json;
+}
+
+/** The JSON of a snapshot value as returned by GET, compressed or not. */
+export function decodeFlowSnapshot(value: string): string {
+  return value.startsWith(COMPRESSED_PREFIX) ? gunzipSync(Buffer.from(value.slice(COMPRESSED_PREFIX.length), 'base64')).toString('utf8') : value;
+}
