@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'liquidation-detector',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,50 @@
+import { LiquidationDetector, type LiquidationOutcome } from '@mdp/domain-liquidation';
+import type { LiquidationMessage, TradeMessage } from '@mdp/schemas';
+import { TransientError } from '@mdp/transport';
+import type { DetectorCounterBuffer } from '../storage/detector-counter.buffer';
+import type { LiquidationBatchWriter } from '../storage/liquidation-batch.writer';
+import type { SignalEmitter } from '../signals/signal.emitter';
+
+/**
+ * The seed's process_liquidation over a batch: counts, filters (minimum size, percentile), hands
+ * accepted liquidations to the batch writer and signals to the emitter. When the local buffers
+ * (liquidations and signals waiting for Redis) would pass LOCAL_BUFFER_MAX_EVENTS, the batch is
+ * refused with a TransientError before anything in it is applied: the transport holds the stream
+ * and redelivers it later, so nothing is dropped and nothing is counted twice.
+ */
+export class LiquidationDetectionService {
+  constructor(
+    readonly detector: LiquidationDetector,
+    private readonly writer: LiquidationBatchWriter,
+    private readonly emitter: SignalEmitter,
+    private readonly counters: DetectorCounterBuffer,
+    private readonly localBufferMax: number,
+  ) {}
+
+  get buffered(): number {
+    return this.writer.buffered + this.emitter.buffered;
+  }
+
+  onTrades(trades: readonly TradeMessage[]): void {
+    for (const trade of trades) this.detector.onTrade(trade);
+  }
+
+  onLiquidations(batch: readonly LiquidationMessage[]): LiquidationOutcome[] {
+    if (this.buffered + batch.length > this.localBufferMax) {
+      throw new TransientError(`local buffer full (${this.buffered} of ${this.localBufferMax} waiting for Redis)`);
+    }
+    const outcomes: LiquidationOutcome[] = [];
+    for (const liquidation of batch) {
+      const outcome = this.detector.onLiquidation(liquidation);
+      this.counters.add('processed');
+      if (outcome.kind === 'filtered') {
+        this.counters.add('filtered');
+      } else {
+        this.writer.enqueue(liquidation);
+        if (outcome.signal) this.emitter.emit(outcome.signal);
+      }
+      outcomes.push(outcome);
+    }
+    return outcomes;
+  }
+}

@@ -1,0 +1,95 @@
+import { LiquidationDetector } from '@mdp/domain-liquidation';
+import { ActiveSignalRepository, DetectorStateRepository, LiquidationStoreRepository } from '@mdp/data-access-liquidation';
+import type { Logger, RedisClient } from '@mdp/platform';
+import { StreamPublisher, publisherOptionsFrom } from '@mdp/transport';
+import { LiquidationDetectionService } from './detection/liquidation-detection.service';
+import type { LiquidationDetectorConfig } from './liquidation-detector.config';
+import { MemoryGuard } from './memory/memory-guard.service';
+import { parseMemorySize } from './memory-size.util';
+import { SignalEmitter } from './signals/signal.emitter';
+import { DetectorCounterBuffer } from './storage/detector-counter.buffer';
+import { LiquidationBatchWriter } from './storage/liquidation-batch.writer';
+
+/** Every part of the detector, wired from its config (used by the Nest module, the tests and the benchmark). */
+export interface DetectorComponents {
+  detection: LiquidationDetectionService;
+  writer: LiquidationBatchWriter;
+  emitter: SignalEmitter;
+  counters: DetectorCounterBuffer;
+  guard: MemoryGuard;
+  publisher: StreamPublisher;
+  store: LiquidationStoreRepository;
+  signals: ActiveSignalRepository;
+  state: DetectorStateRepository;
+  /** Starts the timers (counters flush, memory checks, cleanup, monitor). */
+  start(): void;
+  /** Stops the timers and writes everything held (liquidations, signals, counters). */
+  stop(): Promise<void>;
+}
+
+export function createDetectorComponents(config: LiquidationDetectorConfig, redis: RedisClient, logger: Logger): DetectorComponents {
+  const store = new LiquidationStoreRepository(redis, {
+    normalSeconds: config.LIQUIDATION_RETENTION_HOURS * 3600,
+    reducedSeconds: config.REDUCED_RETENTION_MINUTES * 60,
+    aggressiveMaxPerSymbol: config.AGGRESSIVE_MAX_EVENTS_PER_SYMBOL,
+  });
+  const signals = new ActiveSignalRepository(redis);
+  const state = new DetectorStateRepository(redis);
+  const publisher = new StreamPublisher(redis, { ...publisherOptionsFrom(config), logger });
+  const counters = new DetectorCounterBuffer(state, logger, config.COUNTERS_FLUSH_MS);
+  const writer = new LiquidationBatchWriter(store, counters, logger, {
+    batchSize: config.LIQUIDATION_BATCH_SIZE,
+    batchTimeoutMs: config.LIQUIDATION_BATCH_TIMEOUT_MS,
+  });
+  const emitter = new SignalEmitter(signals, publisher, counters, logger, config.SIGNAL_TTL_SECONDS);
+  const detector = new LiquidationDetector({
+    thresholds: {
+      perAsset: { BTC: config.MIN_LIQUIDATION_SIZE_BTC, ETH: config.MIN_LIQUIDATION_SIZE_ETH },
+      defaultMinUsd: config.MIN_LIQUIDATION_SIZE_DEFAULT,
+    },
+    percentile: {
+      enabled: config.ENABLE_PERCENTILE_FILTER,
+      percentile: config.PERCENTILE_THRESHOLD,
+      windowMs: config.PERCENTILE_WINDOW_HOURS * 3_600_000,
+      minSamples: config.PERCENTILE_MIN_SAMPLES,
+      relativeAccuracy: config.PERCENTILE_RELATIVE_ACCURACY,
+    },
+    vwapEnabled: config.VWAP_ENABLED,
+    vwapWindow: { windowMs: config.VWAP_WINDOW_SECONDS * 1000, bucketMs: config.VWAP_BUCKET_SECONDS * 1000 },
+    signals: { longVwapOffset: config.LONG_VWAP_OFFSET, shortVwapOffset: config.SHORT_VWAP_OFFSET },
+  });
+  const detection = new LiquidationDetectionService(detector, writer, emitter, counters, config.LOCAL_BUFFER_MAX_EVENTS);
+  const guard = new MemoryGuard(state, store, writer, counters, logger, {
+    reducedAtPct: config.MEMORY_REDUCED_PCT,
+    criticalAtPct: config.MEMORY_CRITICAL_PCT,
+    hysteresisPct: config.MEMORY_HYSTERESIS_PCT,
+    alertAtPct: config.MEMORY_ALERT_PCT,
+    checkIntervalMs: config.MEMORY_CHECK_INTERVAL_MS,
+    cleanupIntervalMs: config.CLEANUP_INTERVAL_MS,
+    monitorIntervalMs: config.MONITOR_INTERVAL_MS,
+    fallbackMaxBytes: parseMemorySize(config.REDIS_MAX_MEMORY),
+  });
+  return {
+    detection,
+    writer,
+    emitter,
+    counters,
+    guard,
+    publisher,
+    store,
+    signals,
+    state,
+    start() {
+      counters.start();
+      guard.start();
+    },
+    async stop() {
+      guard.stop();
+      await Promise.all([writer.drain(), emitter.drain()]);
+      writer.stop();
+      emitter.stop();
+      await publisher.close();
+      await counters.stop();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { HealthRegistry, type RedisClient } from '@mdp/platform';
+import { LiquidationStream, TradeStream } from '@mdp/schemas';
+import { DETECTOR_REDIS } from './detection/detector-redis';
+import { DETECTOR_COMPONENTS } from './liquidation-detector.tokens';
+import type { DetectorComponents } from './liquidation-detector.components';
+
+/** Readiness: Redis answers; reports storage mode, memory, local buffer and the group's lag per stream. */
+@Injectable()
+export class LiquidationDetectorHealth implements OnModuleInit {
+  constructor(
+    private readonly registry: HealthRegistry,
+    @Inject(DETECTOR_REDIS) private readonly redis: RedisClient,
+    @Inject(DETECTOR_COMPONENTS) private readonly components: DetectorComponents,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register('redis', async () => {
+      await this.redis.ping();
+    });
+    this.registry.register('storage', () =>
+      Promise.resolve({
+        mode: this.components.guard.mode,
+        memoryPct: this.components.guard.lastReading?.usedPct ?? null,
+        bufferedLiquidations: this.components.writer.buffered,
+        bufferedSignals: this.components.emitter.buffered,
+      }),
+    );
+    this.registry.register('consumer', async () => {
+      const streams: Record<string, { lag: number | null; pending: number }> = {};
+      for (const definition of [LiquidationStream, TradeStream]) {
+        const groups = (await this.redis.xinfo('GROUPS', definition.stream).catch(() => [])) as unknown[][];
+        const group = groups.map(toRecord).find((fields) => fields['name'] === 'liquidation-detector');
+        if (group) streams[definition.stream] = { lag: group['lag'] === null ? null : Number(group['lag']), pending: Number(group['pending']) };
+      }
+      return { group: 'liquidation-detector', streams };
+    });
+  }
+}
+
+function toRecord(fields: unknown[]): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) record[String(fields[i])] = fields[i + 1];
+  return record;
+}

@@ -1,0 +1,34 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError, NestPinoLogger, createLogger, createRedisConnection, loadConfig } from '@mdp/platform';
+import { RedisStreamsServer, registerStreamMetrics, serverOptionsFrom } from '@mdp/transport';
+import { AppModule } from './app.module';
+import { LiquidationDetectorConfig } from './liquidation-detector.config';
+
+async function main(): Promise<void> {
+  let config: LiquidationDetectorConfig;
+  try {
+    config = loadConfig(LiquidationDetectorConfig);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      createLogger('liquidation-detector').fatal({ problems: error.problems }, 'invalid configuration');
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger('liquidation-detector', config.LOG_LEVEL);
+  const redis = createRedisConnection(config.REDIS_URL);
+  const app = await NestFactory.create(AppModule.register({ config, redis, logger }), { logger: new NestPinoLogger(logger) });
+  app.enableShutdownHooks();
+  const server = new RedisStreamsServer({ redis, group: 'liquidation-detector', logger, ...serverOptionsFrom(config) });
+  app.connectMicroservice({ strategy: server });
+  registerStreamMetrics(redis, server);
+  await app.startAllMicroservices();
+  await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+  logger.info({ port: config.HTTP_PORT }, 'liquidation detector started');
+}
+
+main().catch((error: unknown) => {
+  createLogger('liquidation-detector').fatal({ error: error instanceof Error ? error.stack : String(error) }, 'liquidation detector failed to start');
+  process.exit(1);
+});

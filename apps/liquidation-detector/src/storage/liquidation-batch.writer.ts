@@ -1,0 +1,155 @@
+import type { LiquidationMessage } from '@mdp/schemas';
+import type { StorageMode } from '@mdp/domain-liquidation';
+import type { LiquidationStoreRepository } from '@mdp/data-access-liquidation';
+import type { Logger } from '@mdp/platform';
+import type { DetectorCounterBuffer } from './detector-counter.buffer';
+import { retryBackoff } from './retry-backoff';
+
+export interface LiquidationBatchWriterOptions {
+  /** Records per write (seed: 50). */
+  batchSize: number;
+  /** Longest a record waits for its batch to fill, ms (seed: 100). */
+  batchTimeoutMs: number;
+}
+
+/**
+ * The seed's batch buffer and batch processor: accepted liquidations are written `batchSize` at a
+ * time as soon as that many are waiting, and whatever is left is written `batchTimeoutMs` after it
+ * arrived. A write Redis refuses (OOM, connection loss) is retried with capped backoff, the records
+ * staying in the buffer in order; in critical storage mode nothing is written until the mode
+ * drops. Records leave the buffer only once Redis has them, so none is dropped; the caller bounds
+ * the buffer (LOCAL_BUFFER_MAX_EVENTS) by holding the stream when it is full.
+ */
+export class LiquidationBatchWriter {
+  private queue: LiquidationMessage[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private failures = 0;
+  private storageMode: StorageMode = 'normal';
+  private dueAt = Number.POSITIVE_INFINITY;
+
+  constructor(
+    private readonly store: LiquidationStoreRepository,
+    private readonly counters: DetectorCounterBuffer,
+    private readonly logger: Logger,
+    private readonly options: LiquidationBatchWriterOptions,
+  ) {}
+
+  get buffered(): number {
+    return this.queue.length;
+  }
+
+  get mode(): StorageMode {
+    return this.storageMode;
+  }
+
+  /** Set by the memory guard; leaving critical mode writes what was held. */
+  setMode(mode: StorageMode): void {
+    const wasCritical = this.storageMode === 'critical';
+    this.storageMode = mode;
+    if (wasCritical && mode !== 'critical' && this.queue.length > 0) {
+      this.dueAt = 0;
+      this.kick();
+    }
+  }
+
+  enqueue(liquidation: LiquidationMessage): void {
+    if (this.storageMode === 'critical') this.counters.add('memory_rejections');
+    this.queue.push(liquidation);
+    if (this.queue.length >= this.options.batchSize) this.kick();
+    else if (!this.timer && this.dueAt === Number.POSITIVE_INFINITY) {
+      this.dueAt = Date.now() + this.options.batchTimeoutMs;
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.kick();
+      }, this.options.batchTimeoutMs);
+    }
+  }
+
+  /** Writes everything buffered (ignoring critical mode: used at shutdown), retrying until `deadline`. */
+  async drain(deadlineMs = 10_000): Promise<void> {
+    const deadline = Date.now() + deadlineMs;
+    this.clearTimers();
+    if (this.running) await this.running;
+    while (this.queue.length > 0 && Date.now() < deadline) {
+      if (!(await this.writeOne(true))) await new Promise((resolve) => setTimeout(resolve, retryBackoff(this.failures)));
+    }
+    if (this.queue.length > 0) this.logger.error({ unwritten: this.queue.length }, 'accepted liquidations not stored before shutdown (Redis refused)');
+  }
+
+  stop(): void {
+    this.clearTimers();
+  }
+
+  private kick(): void {
+    if (this.running || this.retryTimer) return;
+    this.running = this.run().finally(() => {
+      this.running = null;
+      if (!this.retryTimer && this.queue.length >= this.options.batchSize && this.storageMode !== 'critical') this.kick();
+    });
+  }
+
+  private async run(): Promise<void> {
+    for (;;) {
+      if (this.queue.length === 0) {
+        this.dueAt = Number.POSITIVE_INFINITY;
+        return;
+      }
+      const due = this.queue.length >= this.options.batchSize || Date.now() >= this.dueAt;
+      if (!due) {
+        this.armTimer();
+        return;
+      }
+      if (this.storageMode === 'critical') return; // held until the guard lowers the mode
+      if (!(await this.writeOne(false))) {
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = null;
+          this.kick();
+        }, retryBackoff(this.failures));
+        return;
+      }
+      if (this.queue.length > 0 && this.queue.length < this.options.batchSize) {
+        // The rest arrived later than the batch just written: it waits for its own timeout.
+        this.dueAt = Date.now() + this.options.batchTimeoutMs;
+      }
+    }
+  }
+
+  private armTimer(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.kick();
+    }, Math.max(0, this.dueAt - Date.now()));
+  }
+
+  /** Writes the first batch; true when Redis took it. */
+  private async writeOne(force: boolean): Promise<boolean> {
+    const batch = this.queue.slice(0, this.options.batchSize);
+    const mode = force && this.storageMode === 'critical' ? 'reduced' : this.storageMode;
+    try {
+      const added = await this.store.storeBatch(batch, mode);
+      this.queue.splice(0, batch.length);
+      this.counters.add('stored', added);
+      if (this.failures > 0) this.logger.info({ after: this.failures, buffered: this.queue.length }, 'liquidation storage recovered');
+      this.failures = 0;
+      return true;
+    } catch (error) {
+      this.failures += 1;
+      const message = error instanceof Error ? error.message : String(error);
+      if (message.startsWith('OOM')) this.counters.add('memory_rejections', batch.length);
+      if (this.failures === 1 || this.failures % 20 === 0) {
+        this.logger.warn({ error: message, buffered: this.queue.length, failures: this.failures }, 'accepted liquidations not stored; kept and retried');
+      }
+      return false;
+    }
+  }
+
+  private clearTimers(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.timer = null;
+    this.retryTimer = null;
+  }
+}
