@@ -119,17 +119,18 @@ async function main(): Promise<void> {
     const redis = new Redis(REDIS_URL);
     await redis.flushdb();
     const publisher = new StreamPublisher(redis, { maxEventsPerEntry: 256, validate: false, maxBufferedEvents: ROWS + 1 });
-    for (const method of ['copy', 'staged-copy'] as BulkMethod[]) {
+    const services: Array<[BulkMethod, number]> = [['copy', 1], ['copy', 2], ['staged-copy', 2]];
+    for (const [method, consumers] of services) {
       await reset();
       await redis.del(CandleStream.stream);
       for (let i = 0; i < rows.length; i += 50_000) await publisher.publish(CandleStream, rows.slice(i, i + 50_000));
       await publisher.flush();
-      const config = Object.assign(new WarmWriterConfig(), { DATABASE_URL: url.toString(), REDIS_URL, WARM_BULK_METHOD: method, WARM_MAINTENANCE_INTERVAL_MS: 0 });
+      const config = Object.assign(new WarmWriterConfig(), { DATABASE_URL: url.toString(), REDIS_URL, WARM_BULK_METHOD: method, WARM_CONSUMERS: consumers, WARM_MAINTENANCE_INTERVAL_MS: 0 });
       const writerPool = new Pool({ connectionString: url.toString(), max: config.DATABASE_POOL_SIZE });
       const writerRedis = new Redis(REDIS_URL);
       const app = await NestFactory.create(AppModule.register({ config, pool: writerPool, redis: writerRedis, logger }), { logger: false });
       for (let consumer = 0; consumer < config.WARM_CONSUMERS; consumer++) {
-        const server = new RedisStreamsServer({ redis: writerRedis, group: `warm-writer-${method}`, readCount: 64, blockMs: 100, maxLen: 0, logger });
+        const server = new RedisStreamsServer({ redis: writerRedis, group: `warm-writer-${method}-${consumers}`, readCount: 64, blockMs: 100, maxLen: 0, logger });
         app.connectMicroservice({ strategy: server });
       }
       await app.init();
@@ -138,15 +139,15 @@ async function main(): Promise<void> {
       for (;;) {
         const groups = (await redis.xinfo('GROUPS', CandleStream.stream)) as unknown[][];
         const info = Object.fromEntries(
-          (groups.find((g) => g[1] === `warm-writer-${method}`) ?? []).reduce<Array<[unknown, unknown]>>((pairs, value, i, all) => (i % 2 === 0 ? [...pairs, [value, all[i + 1]]] : pairs), []),
+          (groups.find((g) => g[1] === `warm-writer-${method}-${consumers}`) ?? []).reduce<Array<[unknown, unknown]>>((pairs, value, i, all) => (i % 2 === 0 ? [...pairs, [value, all[i + 1]]] : pairs), []),
         ) as { lag?: number; pending?: number };
         if (info.lag === 0 && info.pending === 0) break;
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       await app.close();
-      if ((await count()) !== ROWS) throw new Error(`the writer (${method}) wrote ${await count()} of ${ROWS} rows`);
-      results.push([`service, ${method}`, ROWS / seconds]);
+      if ((await count()) !== ROWS) throw new Error(`the writer (${method}, ${consumers}) wrote ${await count()} of ${ROWS} rows`);
+      results.push([`service, ${method}, ${consumers} consumer(s)`, ROWS / seconds]);
       out(`writer service end to end (${method.padEnd(11)} x${config.WARM_WRITE_PARALLELISM}, ${config.WARM_CONSUMERS} consumers) ${fmt(ROWS / seconds)} rows/s  (${seconds.toFixed(2)} s)  ratio ${(ROWS / seconds / copyRate).toFixed(2)}`);
     }
     await publisher.close();
