@@ -1,0 +1,115 @@
+import { IsBoolean, IsInt, IsNumber, Matches, Max, Min } from 'class-validator';
+import { Describe } from '@mdp/platform';
+import { StreamConsumerConfig } from '@mdp/transport';
+
+const LIST = /^[A-Z0-9][A-Z0-9._-]*(,[A-Z0-9][A-Z0-9._-]*)*$/;
+const COIN_NUMBERS = /^([A-Z0-9][A-Z0-9._-]*:\d+(\.\d+)?)?(,[A-Z0-9][A-Z0-9._-]*:\d+(\.\d+)?)*$/;
+const WINDOW_LIST = /^(1m|5m|15m|1h|4h)(,(1m|5m|15m|1h|4h))*$/;
+const TIMEFRAME_LIST = /^(1m|5m|15m|1h|4h|1d)(,(1m|5m|15m|1h|4h|1d))*$/;
+
+/**
+ * Settings of the flow aggregator. Types are written out: the loader converts numbers and booleans
+ * by the declared type, which SWC (tests, `serve`) only records from an explicit annotation.
+ */
+export class FlowAggregatorConfig extends StreamConsumerConfig {
+  @Describe('Coins (trade `base`) aggregated into liquidity flow maps, comma-separated')
+  @Matches(LIST, { message: '$property must be a comma-separated list of upper-case coins' })
+  FLOW_COINS: string = 'BTC,ETH,HYPE';
+
+  @Describe('Flow windows aggregated, comma-separated, of 1m, 5m, 15m, 1h, 4h')
+  @Matches(WINDOW_LIST, { message: '$property must be a comma-separated list of 1m, 5m, 15m, 1h, 4h' })
+  FLOW_WINDOWS: string = '1m,5m,15m,1h,4h';
+
+  @Describe('Price bucket (node width, USD) per coin as COIN:size pairs; coins not listed use FLOW_DEFAULT_BUCKET_SIZE')
+  @Matches(COIN_NUMBERS, { message: '$property must be COIN:number pairs separated by commas' })
+  FLOW_BUCKET_SIZES: string = 'BTC:10,ETH:1,HYPE:0.01';
+
+  @Describe('Price bucket (USD) of coins not listed in FLOW_BUCKET_SIZES')
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(1e-9)
+  FLOW_DEFAULT_BUCKET_SIZE: number = 1;
+
+  @Describe('Whale threshold per coin as COIN:notionalUsd pairs: a trade of at least this notional is a whale trade')
+  @Matches(COIN_NUMBERS, { message: '$property must be COIN:number pairs separated by commas' })
+  FLOW_WHALE_THRESHOLDS_USD: string = 'BTC:100000,ETH:50000,HYPE:25000';
+
+  @Describe('Whale threshold (USD notional) of coins not listed in FLOW_WHALE_THRESHOLDS_USD')
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  FLOW_DEFAULT_WHALE_USD: number = 100_000;
+
+  @Describe('Grace period (ms, event time): an event up to this late after its window or candle ended still counts')
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  FLOW_GRACE_MS: number = 5_000;
+
+  @Describe('How often (ms) the open windows that changed are written as snapshots (the final one is written at close)')
+  @IsInt()
+  @Min(100)
+  FLOW_PUBLISH_INTERVAL_MS: number = 15_000;
+
+  @Describe('Close windows and candles by the wall clock as well as by event time (false: by event time only, e.g. for replays)')
+  @IsBoolean()
+  FLOW_WALL_CLOCK_CLOSE: boolean = true;
+
+  @Describe('Nodes with less than this share of the window volume, and no whale trade or liquidation, are left out of snapshots')
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  FLOW_PRUNE_MIN_VOLUME_SHARE: number = 0.001;
+
+  @Describe("Snapshot size budget as a fraction of the seed's estimate per window (5, 10, 20, 50, 100 KB); the smallest nodes are dropped to fit; 0 disables")
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  FLOW_SIZE_BUDGET_FACTOR: number = 1;
+
+  @Describe('Snapshots whose JSON is at least this many bytes are stored gzip-compressed as gz:<base64> (0: never)')
+  @IsInt()
+  @Min(0)
+  FLOW_COMPRESS_MIN_BYTES: number = 16_384;
+
+  @Describe('How often (ms) index entries of expired snapshots are removed from the liquidity-flow:*:index sorted sets')
+  @IsInt()
+  @Min(1_000)
+  FLOW_INDEX_PRUNE_INTERVAL_MS: number = 60_000;
+
+  @Describe('This replica\'s shard (0-based): it aggregates the coins and symbols whose hash modulo FLOW_SHARD_COUNT is this')
+  @IsInt()
+  @Min(0)
+  FLOW_SHARD_INDEX: number = 0;
+
+  @Describe('Number of flow aggregator replicas sharing the work by symbol (each reads every event in a group of its own)')
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  FLOW_SHARD_COUNT: number = 1;
+
+  @Describe('Candle timeframes kept live in candle:current:<TIMEFRAME>:<SYMBOL> and published to the candle stream when closed')
+  @Matches(TIMEFRAME_LIST, { message: '$property must be a comma-separated list of 1m, 5m, 15m, 1h, 4h, 1d' })
+  CANDLE_TIMEFRAMES: string = '1m,5m,15m,1h,4h,1d';
+
+  @Describe('How often (ms) live candles that changed are written to their hashes')
+  @IsInt()
+  @Min(100)
+  CANDLE_FLUSH_INTERVAL_MS: number = 1_000;
+
+  @Describe('Timeframe of the candles whose closes feed stocks:indicators:{symbol} (RSI 14, MACD 12/26/9, Bollinger 20/2)')
+  @Matches(/^(1m|5m|15m|1h|4h|1d)$/, { message: '$property must be one of 1m, 5m, 15m, 1h, 4h, 1d' })
+  INDICATOR_TIMEFRAME: string = '1m';
+
+  @Describe('TTL (s) of stocks:indicators:{symbol}')
+  @IsInt()
+  @Min(1)
+  INDICATOR_TTL_S: number = 86_400;
+
+  @Describe('How often (ms) positions:active:{symbol} of symbols that traded are marked to the last price and positions:monitoring:{symbol} rewritten')
+  @IsInt()
+  @Min(100)
+  POSITION_MONITOR_INTERVAL_MS: number = 1_000;
+
+  @Describe('TTL (s) of positions:monitoring:{symbol}')
+  @IsInt()
+  @Min(1)
+  POSITION_MONITORING_TTL_S: number = 3_600;
+}
