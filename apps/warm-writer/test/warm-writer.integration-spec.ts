@@ -184,6 +184,24 @@ describe('warm writer (seed 004: hot data persists to the warm store)', () => {
     expect(writer.stats().deadLettered).toBe(0);
   }, 60_000);
 
+  it('starts while the database is down, holds the streams, and writes everything once it answers', async () => {
+    const target = new URL(database.url);
+    proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+    const viaProxy = new URL(database.url);
+    viaProxy.port = String(await proxy.start());
+    proxy.cut();
+    writer = await startWriter({ REDIS_URL: testRedisUrl(), DATABASE_URL: viaProxy.toString(), DATABASE_CONNECT_TIMEOUT_MS: '2000' });
+    await publisher.publish(CandleStream, candles(120));
+    await waitFor('the writer to hit the outage', () => writer!.stats().transientWaits > 2, { timeoutMs: 15_000 });
+    expect((await fetch(`${writer.url}/health/ready`)).status).toBe(503);
+
+    proxy.restore();
+    await waitFor('the candles', async () => (await count('candles_1m')) === 120, { timeoutMs: 30_000 });
+    await waitFor('every entry acknowledged', allAcked, { timeoutMs: 10_000 });
+    expect((await fetch(`${writer.url}/health/ready`)).status).toBe(200);
+    expect(writer.stats().deadLettered).toBe(0);
+  }, 60_000);
+
   it('survives the server terminating its connections again and again, every row present exactly once', async () => {
     writer = await startWriter({ REDIS_URL: testRedisUrl(), DATABASE_URL: database.url });
     let terminating = true;

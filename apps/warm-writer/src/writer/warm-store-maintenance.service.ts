@@ -18,10 +18,18 @@ export class WarmStoreMaintenanceService implements OnApplicationBootstrap, OnAp
     @Inject(WRITER_LOGGER) private readonly logger: WriterLogger,
   ) {}
 
+  /**
+   * A database that is down at start-up does not stop the writer (its handlers hold the streams until
+   * it answers; the mode is logged once it does); one that is not migrated does.
+   */
   async onApplicationBootstrap(): Promise<void> {
-    const mode = await this.maintenance.currentMode();
-    this.logger.info({ mode }, describeWarmStoreMode(mode));
-    if (mode === 'postgres' && this.config.WARM_MAINTENANCE_INTERVAL_MS > 0) {
+    try {
+      await this.logMode();
+    } catch (error) {
+      if (!isTransientDatabaseError(error)) throw error;
+      this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'warm store unavailable at start-up; holding the streams until it answers');
+    }
+    if (this.config.WARM_MAINTENANCE_INTERVAL_MS > 0) {
       this.timer = setInterval(() => {
         this.running ??= this.runOnce().finally(() => (this.running = null));
       }, this.config.WARM_MAINTENANCE_INTERVAL_MS);
@@ -29,8 +37,18 @@ export class WarmStoreMaintenanceService implements OnApplicationBootstrap, OnAp
     }
   }
 
+  private logged = false;
+
+  private async logMode(): Promise<void> {
+    const mode = await this.maintenance.currentMode();
+    if (!this.logged) this.logger.info({ mode }, describeWarmStoreMode(mode));
+    this.logged = true;
+  }
+
+  /** One round of upkeep; in TimescaleDB mode only the mode check (the extension's jobs do the rest). */
   async runOnce(): Promise<void> {
     try {
+      await this.logMode();
       const result = await this.maintenance.maintain();
       if (result.actions.length > 0) this.logger.info({ actions: result.actions }, 'warm store partitions maintained');
       this.logger.debug({ viewsRefreshed: result.viewsRefreshed }, 'candle views refreshed');
