@@ -13,8 +13,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Client } from 'pg';
 
 const ROOT = path.resolve(__dirname, '../..');
+/** The services' own default (see .env.example). */
+const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/mdp';
 const APPS: Array<{ name: string; port: number }> = [
   { name: 'ingestion', port: 3001 },
   { name: 'liquidation-detector', port: 3002 },
@@ -47,10 +50,30 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): void {
   }
 }
 
-function main(): void {
+/** Creates the warm-store database named by DATABASE_URL (default `mdp`) when the server lacks it. */
+async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) {
+      await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+      say(`created database ${name}`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+async function main(): Promise<void> {
   const env = loadDotEnv();
   say('checking Redis and PostgreSQL');
   run('bash', [path.join(ROOT, 'tools/ci/ensure-services.sh')], env);
+  await ensureDatabase(env['DATABASE_URL'] ?? DEFAULT_DATABASE_URL);
 
   const migrate = path.join(ROOT, 'tools/migrate/migrate.ts');
   if (existsSync(migrate)) {
@@ -100,4 +123,7 @@ function main(): void {
   process.on('SIGTERM', stop);
 }
 
-main();
+main().catch((error: unknown) => {
+  say(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
