@@ -107,11 +107,12 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
     const lateBefore = this.flow.lateDropped;
     for (const trade of trades) {
       const symbol = trade.base;
+      // Every replica reads every event, so the watermark (and what it closes) is the same in each.
+      if (trade.ts > this.watermark) this.watermark = trade.ts;
       if (!this.owns(symbol)) {
         other += 1;
         continue;
       }
-      if (trade.ts > this.watermark) this.watermark = trade.ts;
       this.flow.addTrade(symbol, trade.price, trade.size, trade.notionalUsd, trade.side, trade.ts);
       this.candles.addTrade(symbol, trade.price, trade.size, trade.notionalUsd, trade.ts);
       const last = this.lastPrices.get(symbol);
@@ -128,8 +129,8 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
   async onLiquidations(liquidations: readonly LiquidationMessage[]): Promise<void> {
     let aggregated = 0;
     for (const liquidation of liquidations) {
-      if (!this.owns(liquidation.base)) continue;
       if (liquidation.ts > this.watermark) this.watermark = liquidation.ts;
+      if (!this.owns(liquidation.base)) continue;
       if (this.flow.addLiquidation(liquidation.base, liquidation.price, liquidation.size, liquidation.positionSide, liquidation.ts)) aggregated += 1;
     }
     flowMetrics.events.inc({ kind: 'liquidation', outcome: 'aggregated' }, aggregated);
