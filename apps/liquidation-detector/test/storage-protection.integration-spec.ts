@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import { LiquidationSignalStream, type LiquidationMessage, type LiquidationSignalMessage } from '@mdp/schemas';
 import { aLiquidation, aTrade } from '@mdp/schemas/testing';
 import { createLogger, loadConfig } from '@mdp/platform';
-import { createTestRedis, testRedisUrl, waitFor } from '@mdp/testing';
+import { createTestRedis, waitFor } from '@mdp/testing';
 import { decodeEntry } from '@mdp/transport';
 import { LiquidationStoreRepository } from '@mdp/data-access-liquidation';
 import { createDetectorComponents, type DetectorComponents } from '../src/liquidation-detector.components';

@@ -51,7 +51,7 @@ export class MemoryGuard {
     };
     every(this.options.checkIntervalMs, () => this.check());
     every(this.options.cleanupIntervalMs, () => this.cleanup(this.storageMode !== 'normal'));
-    every(this.options.monitorIntervalMs, async () => this.monitor());
+    every(this.options.monitorIntervalMs, () => Promise.resolve(this.monitor()));
     void this.check();
   }
 
