@@ -7,7 +7,7 @@ import {
   decodeFlowSnapshot,
   flowIndexKey,
   flowSnapshotKey,
-} from '@mdp/data-access-flow';
+} from '../src';
 
 const T = 1_700_000_100_000; // a 5m boundary
 const NOW = 1_700_000_500_000;

@@ -103,3 +103,22 @@ export function monitorPosition(position: ActivePosition, price: number, now: nu
     timestamp: new Date(now).toISOString(),
   };
 }
+
+/**
+ * The next flow level beyond `price` in the position's direction: for a long, the node above the
+ * price with the most sell volume (resistance); for a short, the node below with the most buy
+ * volume (support). Null when there is none.
+ */
+export function nextFlowLevel(
+  nodes: ReadonlyArray<{ price: number; buyVolume: number; sellVolume: number }>,
+  price: number,
+  side: 'long' | 'short',
+): { price: number; type: 'support' | 'resistance' } | null {
+  let best: { price: number; volume: number } | null = null;
+  for (const node of nodes) {
+    const beyond = side === 'long' ? node.price > price : node.price < price;
+    const volume = side === 'long' ? node.sellVolume : node.buyVolume;
+    if (beyond && volume > 0 && (!best || volume > best.volume)) best = { price: node.price, volume };
+  }
+  return best ? { price: best.price, type: side === 'long' ? 'resistance' : 'support' } : null;
+}
