@@ -1,5 +1,0 @@
-module.exports = {
-  displayName: 'backup',
-  preset: '../../jest.preset.js',
-  rootDir: '.',
-};
