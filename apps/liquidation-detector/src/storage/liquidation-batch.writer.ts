@@ -5,6 +5,9 @@ import type { Logger } from '@mdp/platform';
 import type { DetectorCounterBuffer } from './detector-counter.buffer';
 import { retryBackoff } from './retry-backoff';
 
+/** Full batches written concurrently when the buffer holds several (catching up after an outage, bursts). */
+const MAX_BATCHES_IN_FLIGHT = 8;
+
 export interface LiquidationBatchWriterOptions {
   /** Records per write (seed: 50). */
   batchSize: number;
@@ -124,26 +127,33 @@ export class LiquidationBatchWriter {
     }, Math.max(0, this.dueAt - Date.now()));
   }
 
-  /** Writes the first batch; true when Redis took it. */
+  /**
+   * Writes the first batch, or up to MAX_BATCHES_IN_FLIGHT full batches at once when more are
+   * waiting (sent together on the connection); true when Redis took them all. A partial failure
+   * keeps every one of them: rewriting a stored liquidation changes nothing (ZADD NX).
+   */
   private async writeOne(force: boolean): Promise<boolean> {
-    const batch = this.queue.slice(0, this.options.batchSize);
+    const { batchSize } = this.options;
+    const count = Math.max(1, Math.min(MAX_BATCHES_IN_FLIGHT, Math.floor(this.queue.length / batchSize)));
+    const batches = Array.from({ length: count }, (_, i) => this.queue.slice(i * batchSize, (i + 1) * batchSize)).filter((batch) => batch.length > 0);
+    const taken = batches.reduce((sum, batch) => sum + batch.length, 0);
     const mode = force && this.storageMode === 'critical' ? 'reduced' : this.storageMode;
-    try {
-      const added = await this.store.storeBatch(batch, mode);
-      this.queue.splice(0, batch.length);
-      this.counters.add('stored', added);
+    const results = await Promise.allSettled(batches.map((batch) => this.store.storeBatch(batch, mode)));
+    for (const result of results) if (result.status === 'fulfilled') this.counters.add('stored', result.value);
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (!failure) {
+      this.queue.splice(0, taken);
       if (this.failures > 0) this.logger.info({ after: this.failures, buffered: this.queue.length }, 'liquidation storage recovered');
       this.failures = 0;
       return true;
-    } catch (error) {
-      this.failures += 1;
-      const message = error instanceof Error ? error.message : String(error);
-      if (message.startsWith('OOM')) this.counters.add('memory_rejections', batch.length);
-      if (this.failures === 1 || this.failures % 20 === 0) {
-        this.logger.warn({ error: message, buffered: this.queue.length, failures: this.failures }, 'accepted liquidations not stored; kept and retried');
-      }
-      return false;
     }
+    this.failures += 1;
+    const message = failure.reason instanceof Error ? failure.reason.message : String(failure.reason);
+    if (message.startsWith('OOM')) this.counters.add('memory_rejections', taken);
+    if (this.failures === 1 || this.failures % 20 === 0) {
+      this.logger.warn({ error: message, buffered: this.queue.length, failures: this.failures }, 'accepted liquidations not stored; kept and retried');
+    }
+    return false;
   }
 
   private clearTimers(): void {
