@@ -72,14 +72,19 @@ async function main(): Promise<void> {
   const rate = EVENTS / seconds;
 
   // 2. Paced run: PACED_RATE events/s in 1 ms ticks.
+  const template = aTrade();
   report = next();
   const pacedStart = performance.now();
   let sent = 0;
   while (sent < pacedTotal) {
     const due = Math.min(pacedTotal, Math.floor(((performance.now() - pacedStart) / 1000) * PACED_RATE));
     const batch: TradeMessage[] = [];
-    for (; sent < due; sent++)
-      batch.push(aTrade({ tradeId: `${sent}@${Math.round(nowMicros())}`, ts: Date.now() }));
+    for (; sent < due; sent++) {
+      // Object.assign, not spread: object spread costs about 1 us on this machine's Node build.
+      batch.push(
+        Object.assign({}, template, { tradeId: `${sent}@${Math.round(nowMicros())}`, ts: Date.now() }),
+      );
+    }
     if (batch.length > 0) void publisher.publish(TradeStream, batch);
     await new Promise((resolve) => setTimeout(resolve, 1));
   }

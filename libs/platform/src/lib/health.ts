@@ -36,7 +36,13 @@ export class HealthRegistry {
           results[name] = { status: 'up', ...(detail ?? {}) };
         } catch (error) {
           ok = false;
-          results[name] = { status: 'down', error: error instanceof Error ? error.message : String(error) };
+          results[name] = {
+            status: 'down',
+            error:
+              typeof (error as { message?: unknown })?.message === 'string'
+                ? (error as Error).message
+                : String(error),
+          };
         }
       }),
     );

@@ -8,7 +8,13 @@ import { decodeEntry, packEvent } from './stream-codec';
 import { StreamContext } from './stream-context';
 import { STREAM_HANDLER_EXTRAS, type StreamHandlerExtras } from './stream-handler.decorator';
 import { StreamTrimmer } from './stream-trimmer';
-import { TransientError, errorText, isNoGroupError, isRetryableRedisError } from './transport-errors';
+import {
+  TransientError,
+  errorText,
+  isErrorLike,
+  isNoGroupError,
+  isRetryableRedisError,
+} from './transport-errors';
 
 export interface RedisStreamsServerOptions {
   /** Connection for acks, claims, dead letters and trimming; each stream's blocking reader gets a duplicate. */
@@ -56,6 +62,9 @@ interface Subscription {
   reader: RedisClient | null;
   readerId: number | null;
   loop: Promise<void> | null;
+  /** The acknowledgement of the previous batch, sent while the next batch is read. */
+  committing: Promise<void>;
+  commitError: unknown;
 }
 
 interface RawEntry {
@@ -163,6 +172,8 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
             reader: null,
             readerId: null,
             loop: null,
+            committing: Promise.resolve(),
+            commitError: null,
           };
           this.subscriptions.set(definition.stream, subscription);
         }
@@ -232,7 +243,7 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
     try {
       await this.opts.redis.xgroup('CREATE', stream, this.opts.group, startId, 'MKSTREAM');
     } catch (error) {
-      if (!(error instanceof Error && error.message.startsWith('BUSYGROUP'))) throw error;
+      if (!(isErrorLike(error) && error.message.startsWith('BUSYGROUP'))) throw error;
     }
   }
 
@@ -246,6 +257,7 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
           await this.claimIdle(subscription);
         }
         const entries = await this.read(subscription);
+        await this.committed(subscription);
         if (entries.length > 0) await this.process(subscription, entries);
         errorDelay = 100;
       } catch (error) {
@@ -270,6 +282,8 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
         errorDelay = Math.min(errorDelay * 2, 5_000);
       }
     }
+    // Whatever was handled is acknowledged before the reader closes.
+    await subscription.committing;
   }
 
   private async read(subscription: Subscription): Promise<RawEntry[]> {
@@ -441,7 +455,21 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
       start = end;
     }
 
-    await this.commit(subscription, acks, deadLetters);
+    // The acknowledgement goes out while the next batch is read; the loop waits for it before
+    // handling that batch, so at most one is outstanding and it is never overtaken.
+    subscription.committing = subscription.committing
+      .then(() => this.commit(subscription, acks, deadLetters))
+      .catch((error: unknown) => {
+        subscription.commitError = error;
+      });
+  }
+
+  /** Waits for the previous batch's acknowledgement; rethrows what it failed with (NOGROUP). */
+  private async committed(subscription: Subscription): Promise<void> {
+    await subscription.committing;
+    const error = subscription.commitError;
+    subscription.commitError = null;
+    if (error) throw error;
   }
 
   /** Dead letters and acks go in one MULTI (same hash slot), retried through connection loss. */
@@ -520,7 +548,11 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
         await call();
         return null;
       } catch (error) {
-        if (error instanceof TransientError || isRetryableRedisError(error)) {
+        if (
+          error instanceof TransientError ||
+          (isErrorLike(error) && error.name === 'TransientError') ||
+          isRetryableRedisError(error)
+        ) {
           if (this.stopping) throw new ShutdownDuringRetry();
           this.stats.transientWaits += 1;
           if (transientDelay >= 1_600 || this.stats.transientWaits % 20 === 1) {

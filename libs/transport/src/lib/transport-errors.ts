@@ -18,8 +18,20 @@ export class PublisherOverloadedError extends Error {
   }
 }
 
+/**
+ * Whether a value is an Error, by shape rather than `instanceof`: errors raised by Node's own
+ * modules come from another realm under Jest's sandbox, where `instanceof Error` is false.
+ */
+export function isErrorLike(error: unknown): error is Error {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { message?: unknown }).message === 'string'
+  );
+}
+
 export function errorText(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  if (isErrorLike(error)) return `${error.name ?? 'Error'}: ${error.message}`;
   if (typeof error === 'object' && error !== null) {
     try {
       return JSON.stringify(error);
@@ -32,7 +44,7 @@ export function errorText(error: unknown): string {
 
 /** Redis errors worth retrying: connection loss, OOM under maxmemory, cluster moves, loading. */
 export function isRetryableRedisError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+  if (!isErrorLike(error)) return false;
   const message = error.message;
   return (
     /^(OOM|LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY)\b/.test(message) ||
@@ -43,5 +55,5 @@ export function isRetryableRedisError(error: unknown): boolean {
 }
 
 export function isNoGroupError(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith('NOGROUP');
+  return isErrorLike(error) && error.message.startsWith('NOGROUP');
 }
