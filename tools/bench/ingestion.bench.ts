@@ -15,7 +15,14 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { createVenueAdapter, parseRecordedFrame, type LiveVenue, type RecordedFrame, type VenueAdapter, type VenueAdapterSettings } from '@mdp/domain-ingestion';
+import {
+  createVenueAdapter,
+  parseRecordedFrame,
+  type LiveVenue,
+  type RecordedFrame,
+  type VenueAdapter,
+  type VenueAdapterSettings,
+} from '@mdp/domain-ingestion';
 import { TradeStream } from '@mdp/schemas';
 import { createLogger, createRedisConnection } from '@mdp/platform';
 import { StreamPublisher } from '@mdp/transport';
@@ -47,7 +54,11 @@ function rawXaddRate(url: URL): { rate: number; output: string } {
   const key = `bench:ingestion-raw-xadd:${process.pid}`;
   const auth = url.password ? ['-a', decodeURIComponent(url.password)] : [];
   const host = ['-h', url.hostname, '-p', url.port || '6379'];
-  const output = execFileSync('redis-benchmark', [...host, ...auth, '-P', '100', '-n', '200000', '-q', 'XADD', key, '*', 'f', 'v'], { encoding: 'utf8' });
+  const output = execFileSync(
+    'redis-benchmark',
+    [...host, ...auth, '-P', '100', '-n', '200000', '-q', 'XADD', key, '*', 'f', 'v'],
+    { encoding: 'utf8' },
+  );
   execFileSync('redis-cli', [...host, ...auth, 'DEL', key], { stdio: 'ignore' });
   const matches = [...output.matchAll(/([\d.]+) requests per second/g)];
   const rate = Number(matches[matches.length - 1]?.[1]);
@@ -59,7 +70,11 @@ type Json = Record<string, unknown>;
 const list = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[]) : []);
 
 /** One pass of the recording with every id and time shifted, so repeated passes are new events. */
-function shifted(frame: RecordedFrame, pass: number, aggSpan: Readonly<Record<string, number>>): RecordedFrame {
+function shifted(
+  frame: RecordedFrame,
+  pass: number,
+  aggSpan: Readonly<Record<string, number>>,
+): RecordedFrame {
   if (pass === 0 || frame.frame === 'pong') return frame;
   const dt = pass * 60_000;
   const message = JSON.parse(frame.frame) as Json;
@@ -115,16 +130,21 @@ async function main(): Promise<void> {
     .filter((line) => line.trim())
     .map((line) => parseRecordedFrame(line))
     .filter((frame) => !frame.frame.startsWith('{"topic":"publicTrade.BTCUSDT","data":[{"T":')); // the deliberately malformed frame
-  const tradesPerPass = sample.filter((frame) => /aggTrade|"channel":"trades"|publicTrade/.test(frame.frame)).length;
+  const tradesPerPass = sample.filter((frame) =>
+    /aggTrade|"channel":"trades"|publicTrade/.test(frame.frame),
+  ).length;
   const passes = Math.ceil(TRADES / tradesPerPass);
   const aggIds: Record<string, number[]> = {};
   for (const frame of sample) {
     const match = /"e":"aggTrade".*"s":"(\w+)","a":(\d+)/.exec(frame.frame);
     if (match) (aggIds[match[1]!] ??= []).push(Number(match[2]));
   }
-  const aggSpan = Object.fromEntries(Object.entries(aggIds).map(([symbol, ids]) => [symbol, Math.max(...ids) - Math.min(...ids) + 1]));
+  const aggSpan = Object.fromEntries(
+    Object.entries(aggIds).map(([symbol, ids]) => [symbol, Math.max(...ids) - Math.min(...ids) + 1]),
+  );
   const frames: RecordedFrame[] = [];
-  for (let pass = 0; pass < passes; pass++) for (const frame of sample) frames.push(shifted(frame, pass, aggSpan));
+  for (let pass = 0; pass < passes; pass++)
+    for (const frame of sample) frames.push(shifted(frame, pass, aggSpan));
 
   const logger = createLogger('ingestion-bench', 'error');
   const metrics = new IngestionMetrics();
@@ -146,8 +166,19 @@ async function main(): Promise<void> {
   adapters.clear();
 
   // 2. The full path into Redis.
-  const streams = new StreamPublisher(redis, { maxEventsPerEntry: 256, lingerMs: 1, validate: false, logger }); // as in the service: validated once, by IngestionPublisher
-  const publisher = new IngestionPublisher(redis, streams, metrics, logger, { dedupCapacity: 10_000, flushMs: 5, batchSize: 5_000, tickTtlSeconds: 300, tickIntervalMs: 100 });
+  const streams = new StreamPublisher(redis, {
+    maxEventsPerEntry: 256,
+    lingerMs: 1,
+    validate: false,
+    logger,
+  }); // as in the service: validated once, by IngestionPublisher
+  const publisher = new IngestionPublisher(redis, streams, metrics, logger, {
+    dedupCapacity: 10_000,
+    flushMs: 5,
+    batchSize: 5_000,
+    tickTtlSeconds: 300,
+    tickIntervalMs: 100,
+  });
   const intake = new FrameIntake(publisher, metrics, logger);
   const started = performance.now();
   let handled = 0;
@@ -165,15 +196,22 @@ async function main(): Promise<void> {
 
   let published = 0;
   for (const [, fields] of await redis.xrangeBuffer(TradeStream.stream, '-', '+')) {
-    for (let i = 0; i < fields.length; i += 2) if (fields[i]!.toString() === 'n') published += Number(fields[i + 1]!.toString());
+    for (let i = 0; i < fields.length; i += 2)
+      if (fields[i]!.toString() === 'n') published += Number(fields[i + 1]!.toString());
   }
   const rate = published / seconds;
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(`frames: ${frames.length} (${passes} passes of the sample), trades published: ${published}`);
   out(`parse + normalize only: ${Math.round(parsedTrades / parseSeconds).toLocaleString('en-US')} trades/s`);
-  out(`parse + normalize + validate + dedup + publish: ${Math.round(rate).toLocaleString('en-US')} trades/s (${seconds.toFixed(2)} s)`);
-  out(`  of which parse + normalize + validate + dedup (synchronous, per frame): ${(syncMs / 1000).toFixed(2)} s`);
-  out(`raw XADD baseline (redis-benchmark -P 100 -n 200000 -q): ${Math.round(baseline.rate).toLocaleString('en-US')} XADD/s  [${baseline.output}]`);
+  out(
+    `parse + normalize + validate + dedup + publish: ${Math.round(rate).toLocaleString('en-US')} trades/s (${seconds.toFixed(2)} s)`,
+  );
+  out(
+    `  of which parse + normalize + validate + dedup (synchronous, per frame): ${(syncMs / 1000).toFixed(2)} s`,
+  );
+  out(
+    `raw XADD baseline (redis-benchmark -P 100 -n 200000 -q): ${Math.round(baseline.rate).toLocaleString('en-US')} XADD/s  [${baseline.output}]`,
+  );
   out(`ratio to raw XADD: ${(rate / baseline.rate).toFixed(2)}x`);
   out(`target 200,000 trades/s: ${rate >= 200_000 ? 'met' : 'NOT met'}`);
   await redis.flushdb();

@@ -25,7 +25,12 @@ import { Client, Pool } from 'pg';
 import { CandleStream, type CandleMessage } from '@mdp/schemas';
 import { createLogger } from '@mdp/platform';
 import { RedisStreamsServer, StreamPublisher } from '@mdp/transport';
-import { CandleRepository, MigrationRunner, PgClientSession, type BulkMethod } from '@mdp/data-access-warm-store';
+import {
+  CandleRepository,
+  MigrationRunner,
+  PgClientSession,
+  type BulkMethod,
+} from '@mdp/data-access-warm-store';
 import { AppModule } from '../../apps/warm-writer/src/app.module';
 import { WarmWriterConfig } from '../../apps/warm-writer/src/warm-writer.config';
 
@@ -71,26 +76,52 @@ async function main(): Promise<void> {
   await db.connect();
   const dir = mkdtempSync(path.join(tmpdir(), 'warm-bench-'));
   try {
-    await new MigrationRunner(new PgClientSession(db), { directory: path.resolve('migrations'), logger }).migrate();
+    await new MigrationRunner(new PgClientSession(db), {
+      directory: path.resolve('migrations'),
+      logger,
+    }).migrate();
     await db.query('SELECT count(*) FROM warm_store_maintain($1)', [new Date(T0)]);
-    const count = async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM candles_1m')).rows[0]!.n);
+    const count = async () =>
+      Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM candles_1m')).rows[0]!.n);
     const reset = async () => {
       await db.query('TRUNCATE candles_1m');
       await db.query('CHECKPOINT');
     };
-    out(`warm writer benchmark: ${ROWS.toLocaleString('en')} closed 1m candles (500 symbols), PostgreSQL ${(await db.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version}, ${name}`);
+    out(
+      `warm writer benchmark: ${ROWS.toLocaleString('en')} closed 1m candles (500 symbols), PostgreSQL ${(await db.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version}, ${name}`,
+    );
 
     // 1. Raw COPY with psql.
     const tsv = path.join(dir, 'candles.tsv');
     writeFileSync(
       tsv,
       rows
-        .map((c) => [new Date(c.openTime).toISOString(), c.symbol, c.exchange, c.open, c.high, c.low, c.close, c.volume, c.notionalUsd, c.trades].join('\t'))
+        .map((c) =>
+          [
+            new Date(c.openTime).toISOString(),
+            c.symbol,
+            c.exchange,
+            c.open,
+            c.high,
+            c.low,
+            c.close,
+            c.volume,
+            c.notionalUsd,
+            c.trades,
+          ].join('\t'),
+        )
         .join('\n') + '\n',
     );
     await reset();
     let started = process.hrtime.bigint();
-    execFileSync('psql', ['-q', '-v', 'ON_ERROR_STOP=1', url.toString(), '-c', `\\copy candles_1m (time, symbol, exchange, open, high, low, close, volume, notional_usd, trades) FROM '${tsv}'`]);
+    execFileSync('psql', [
+      '-q',
+      '-v',
+      'ON_ERROR_STOP=1',
+      url.toString(),
+      '-c',
+      `\\copy candles_1m (time, symbol, exchange, open, high, low, close, volume, notional_usd, trades) FROM '${tsv}'`,
+    ]);
     const copySeconds = Number(process.hrtime.bigint() - started) / 1e9;
     if ((await count()) !== ROWS) throw new Error('psql COPY did not load every row');
     const copyRate = ROWS / copySeconds;
@@ -99,7 +130,12 @@ async function main(): Promise<void> {
     // 2. The writer's write path alone.
     const pool = new Pool({ connectionString: url.toString(), max: 2 });
     const results: Array<[string, number]> = [];
-    const paths: Array<[BulkMethod, number]> = [['copy', 1], ['copy', 2], ['staged-copy', 1], ['unnest', 1]];
+    const paths: Array<[BulkMethod, number]> = [
+      ['copy', 1],
+      ['copy', 2],
+      ['staged-copy', 1],
+      ['unnest', 1],
+    ];
     for (const [method, parallelism] of paths) {
       await reset();
       const repository = new CandleRepository(pool, { method, parallelism });
@@ -111,26 +147,53 @@ async function main(): Promise<void> {
       const again = await repository.insert(rows.slice(0, BATCH));
       if (again !== 0) throw new Error(`${method} inserted ${again} duplicates`);
       results.push([`repository, ${method} x${parallelism}`, ROWS / seconds]);
-      out(`writer write path (${method.padEnd(11)} x${parallelism}, ${BATCH}/batch) ${fmt(ROWS / seconds)} rows/s  (${seconds.toFixed(2)} s)  ratio ${(ROWS / seconds / copyRate).toFixed(2)}`);
+      out(
+        `writer write path (${method.padEnd(11)} x${parallelism}, ${BATCH}/batch) ${fmt(ROWS / seconds)} rows/s  (${seconds.toFixed(2)} s)  ratio ${(ROWS / seconds / copyRate).toFixed(2)}`,
+      );
     }
     await pool.end();
 
     // 3. End to end through the writer service.
     const redis = new Redis(REDIS_URL);
     await redis.flushdb();
-    const publisher = new StreamPublisher(redis, { maxEventsPerEntry: 256, validate: false, maxBufferedEvents: ROWS + 1 });
-    const services: Array<[BulkMethod, number]> = [['copy', 1], ['copy', 2], ['staged-copy', 2]];
+    const publisher = new StreamPublisher(redis, {
+      maxEventsPerEntry: 256,
+      validate: false,
+      maxBufferedEvents: ROWS + 1,
+    });
+    const services: Array<[BulkMethod, number]> = [
+      ['copy', 1],
+      ['copy', 2],
+      ['staged-copy', 2],
+    ];
     for (const [method, consumers] of services) {
       await reset();
       await redis.del(CandleStream.stream);
-      for (let i = 0; i < rows.length; i += 50_000) await publisher.publish(CandleStream, rows.slice(i, i + 50_000));
+      for (let i = 0; i < rows.length; i += 50_000)
+        await publisher.publish(CandleStream, rows.slice(i, i + 50_000));
       await publisher.flush();
-      const config = Object.assign(new WarmWriterConfig(), { DATABASE_URL: url.toString(), REDIS_URL, WARM_BULK_METHOD: method, WARM_CONSUMERS: consumers, WARM_MAINTENANCE_INTERVAL_MS: 0 });
+      const config = Object.assign(new WarmWriterConfig(), {
+        DATABASE_URL: url.toString(),
+        REDIS_URL,
+        WARM_BULK_METHOD: method,
+        WARM_CONSUMERS: consumers,
+        WARM_MAINTENANCE_INTERVAL_MS: 0,
+      });
       const writerPool = new Pool({ connectionString: url.toString(), max: config.DATABASE_POOL_SIZE });
       const writerRedis = new Redis(REDIS_URL);
-      const app = await NestFactory.create(AppModule.register({ config, pool: writerPool, redis: writerRedis, logger }), { logger: false });
+      const app = await NestFactory.create(
+        AppModule.register({ config, pool: writerPool, redis: writerRedis, logger }),
+        { logger: false },
+      );
       for (let consumer = 0; consumer < config.WARM_CONSUMERS; consumer++) {
-        const server = new RedisStreamsServer({ redis: writerRedis, group: `warm-writer-${method}-${consumers}`, readCount: 64, blockMs: 100, maxLen: 0, logger });
+        const server = new RedisStreamsServer({
+          redis: writerRedis,
+          group: `warm-writer-${method}-${consumers}`,
+          readCount: 64,
+          blockMs: 100,
+          maxLen: 0,
+          logger,
+        });
         app.connectMicroservice({ strategy: server });
       }
       await app.init();
@@ -139,22 +202,29 @@ async function main(): Promise<void> {
       for (;;) {
         const groups = (await redis.xinfo('GROUPS', CandleStream.stream)) as unknown[][];
         const info = Object.fromEntries(
-          (groups.find((g) => g[1] === `warm-writer-${method}-${consumers}`) ?? []).reduce<Array<[unknown, unknown]>>((pairs, value, i, all) => (i % 2 === 0 ? [...pairs, [value, all[i + 1]]] : pairs), []),
+          (groups.find((g) => g[1] === `warm-writer-${method}-${consumers}`) ?? []).reduce<
+            Array<[unknown, unknown]>
+          >((pairs, value, i, all) => (i % 2 === 0 ? [...pairs, [value, all[i + 1]]] : pairs), []),
         ) as { lag?: number; pending?: number };
         if (info.lag === 0 && info.pending === 0) break;
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       await app.close();
-      if ((await count()) !== ROWS) throw new Error(`the writer (${method}, ${consumers}) wrote ${await count()} of ${ROWS} rows`);
+      if ((await count()) !== ROWS)
+        throw new Error(`the writer (${method}, ${consumers}) wrote ${await count()} of ${ROWS} rows`);
       results.push([`service, ${method}, ${consumers} consumer(s)`, ROWS / seconds]);
-      out(`writer service end to end (${method.padEnd(11)} x${config.WARM_WRITE_PARALLELISM}, ${config.WARM_CONSUMERS} consumers) ${fmt(ROWS / seconds)} rows/s  (${seconds.toFixed(2)} s)  ratio ${(ROWS / seconds / copyRate).toFixed(2)}`);
+      out(
+        `writer service end to end (${method.padEnd(11)} x${config.WARM_WRITE_PARALLELISM}, ${config.WARM_CONSUMERS} consumers) ${fmt(ROWS / seconds)} rows/s  (${seconds.toFixed(2)} s)  ratio ${(ROWS / seconds / copyRate).toFixed(2)}`,
+      );
     }
     await publisher.close();
     await redis.flushdb();
     redis.disconnect();
     const best = results.filter(([label]) => label.startsWith('service')).sort((a, b) => b[1] - a[1])[0]!;
-    out(`result: writer service ${fmt(best[1])} rows/s (${best[0]}), psql COPY ${fmt(copyRate)} rows/s, ratio ${(best[1] / copyRate).toFixed(2)} (targets: >= 100,000 rows/s, ratio >= 0.5)`);
+    out(
+      `result: writer service ${fmt(best[1])} rows/s (${best[0]}), psql COPY ${fmt(copyRate)} rows/s, ratio ${(best[1] / copyRate).toFixed(2)} (targets: >= 100,000 rows/s, ratio >= 0.5)`,
+    );
   } finally {
     await db.end();
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

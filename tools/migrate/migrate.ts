@@ -11,7 +11,12 @@ import 'reflect-metadata';
 import path from 'node:path';
 import { Client } from 'pg';
 import { ConfigError, createLogger, loadConfig } from '@mdp/platform';
-import { MigrationError, MigrationRunner, PgClientSession, type WarmStoreMode } from '@mdp/data-access-warm-store';
+import {
+  MigrationError,
+  MigrationRunner,
+  PgClientSession,
+  type WarmStoreMode,
+} from '@mdp/data-access-warm-store';
 import { MigrateConfig } from './migrate.config';
 
 async function main(): Promise<number> {
@@ -31,7 +36,10 @@ async function main(): Promise<number> {
     throw error;
   }
   const logger = createLogger('migrate', config.LOG_LEVEL);
-  const client = new Client({ connectionString: config.DATABASE_URL, application_name: 'warm-store-migrate' });
+  const client = new Client({
+    connectionString: config.DATABASE_URL,
+    application_name: 'warm-store-migrate',
+  });
   await client.connect();
   try {
     const runner = new MigrationRunner(new PgClientSession(client), {
@@ -41,7 +49,10 @@ async function main(): Promise<number> {
     });
     if (command === 'info') {
       const pending = await runner.pending();
-      logger.info({ pending: pending.map((version) => `V${version.version}__${version.description}`) }, `${pending.length} pending migration(s)`);
+      logger.info(
+        { pending: pending.map((version) => `V${version.version}__${version.description}`) },
+        `${pending.length} pending migration(s)`,
+      );
     } else {
       await runner.migrate();
     }
@@ -62,7 +73,10 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    createLogger('migrate').fatal({ error: error instanceof Error ? error.stack : String(error) }, 'migration command failed');
+    createLogger('migrate').fatal(
+      { error: error instanceof Error ? error.stack : String(error) },
+      'migration command failed',
+    );
     process.exitCode = 1;
   },
 );

@@ -12,7 +12,11 @@ export class AppModule {
       module: AppModule,
       imports: [HealthModule.forRoot()],
       controllers: [CoverageController],
-      providers: [{ provide: IngestionConfig, useValue: config }, { provide: INGESTION_LOGGER, useValue: logger }, IngestionService],
+      providers: [
+        { provide: IngestionConfig, useValue: config },
+        { provide: INGESTION_LOGGER, useValue: logger },
+        IngestionService,
+      ],
     };
   }
 }

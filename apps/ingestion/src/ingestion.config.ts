@@ -9,15 +9,21 @@ const HTTP_URL = /^https?:\/\/.+/;
 
 /** Settings of the ingestion service (read once in main.ts). */
 export class IngestionConfig extends StreamConsumerConfig {
-  @Describe('Where events come from: generator (synthetic market, offline), replay (a recorded session) or live (venue WebSockets)')
+  @Describe(
+    'Where events come from: generator (synthetic market, offline), replay (a recorded session) or live (venue WebSockets)',
+  )
   @IsIn(['generator', 'replay', 'live'])
   INGESTION_SOURCE: string = 'generator';
 
   @Describe('Live venues, comma-separated: hyperliquid, binance, bybit, okx, alpaca')
-  @Matches(VENUE_LIST, { message: '$property must be a comma-separated list of hyperliquid, binance, bybit, okx, alpaca' })
+  @Matches(VENUE_LIST, {
+    message: '$property must be a comma-separated list of hyperliquid, binance, bybit, okx, alpaca',
+  })
   INGESTION_VENUES: string = 'hyperliquid,binance,bybit,okx';
 
-  @Describe('Crypto base assets to ingest, comma-separated (BTC maps to BTCUSDT, BTC-USDT-SWAP, BTC on Hyperliquid)')
+  @Describe(
+    'Crypto base assets to ingest, comma-separated (BTC maps to BTCUSDT, BTC-USDT-SWAP, BTC on Hyperliquid)',
+  )
   @Matches(LIST, { message: '$property must be a comma-separated list of upper-case symbols' })
   INGESTION_SYMBOLS: string = 'BTC,ETH,HYPE';
 
@@ -100,7 +106,9 @@ export class IngestionConfig extends StreamConsumerConfig {
   @Min(1)
   INGESTION_TICK_TTL_SECONDS: number = 300;
 
-  @Describe('The tick stream carries at most one tick per instrument per this many ms of venue time (tick:latest always has the newest)')
+  @Describe(
+    'The tick stream carries at most one tick per instrument per this many ms of venue time (tick:latest always has the newest)',
+  )
   @IsInt()
   @Min(1)
   INGESTION_TICK_INTERVAL_MS: number = 100;
@@ -129,8 +137,12 @@ export class IngestionConfig extends StreamConsumerConfig {
   @Matches(WS_URL)
   INGESTION_OKX_WS_URL: string = 'wss://ws.okx.com:8443/ws/v5/public';
 
-  @Describe('OKX contract values (ctVal, base units per contract) as INSTID:VALUE pairs; swaps without one are not ingested')
-  @Matches(/^([A-Z0-9-]+:[0-9.]+)(,[A-Z0-9-]+:[0-9.]+)*$/, { message: '$property must look like BTC-USDT-SWAP:0.01,ETH-USDT-SWAP:0.1' })
+  @Describe(
+    'OKX contract values (ctVal, base units per contract) as INSTID:VALUE pairs; swaps without one are not ingested',
+  )
+  @Matches(/^([A-Z0-9-]+:[0-9.]+)(,[A-Z0-9-]+:[0-9.]+)*$/, {
+    message: '$property must look like BTC-USDT-SWAP:0.01,ETH-USDT-SWAP:0.1',
+  })
   INGESTION_OKX_CONTRACT_VALUES: string = 'BTC-USDT-SWAP:0.01,ETH-USDT-SWAP:0.1';
 
   @Describe('Alpaca market data WebSocket URL (v2/iex free feed, v2/sip paid)')

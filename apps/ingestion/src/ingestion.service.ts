@@ -1,5 +1,11 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { InstrumentCatalog, OKX_DEFAULT_CONTRACT_VALUES, createVenueAdapter, type LiveVenue, type VenueAdapterSettings } from '@mdp/domain-ingestion';
+import {
+  InstrumentCatalog,
+  OKX_DEFAULT_CONTRACT_VALUES,
+  createVenueAdapter,
+  type LiveVenue,
+  type VenueAdapterSettings,
+} from '@mdp/domain-ingestion';
 import { GapStream, LiquidationStream, TickStream, TradeStream } from '@mdp/schemas';
 import { HealthRegistry, createRedisConnection, type Logger, type RedisClient } from '@mdp/platform';
 import { StreamPublisher, StreamTrimmer, publisherOptionsFrom } from '@mdp/transport';
@@ -54,7 +60,11 @@ export class IngestionService implements OnApplicationBootstrap, OnApplicationSh
     // IngestionPublisher validates every event once against the schema library before buffering it
     // (so one bad event is skipped alone instead of failing a whole batch); a second pass here would
     // only repeat that work on the hot path.
-    this.streams = new StreamPublisher(redis, { ...publisherOptionsFrom(config), validate: false, logger: this.logger });
+    this.streams = new StreamPublisher(redis, {
+      ...publisherOptionsFrom(config),
+      validate: false,
+      logger: this.logger,
+    });
     const publisher = new IngestionPublisher(redis, this.streams, this.metrics, this.logger, {
       dedupCapacity: config.INGESTION_DEDUP_CAPACITY,
       flushMs: config.INGESTION_FLUSH_MS,
@@ -66,19 +76,30 @@ export class IngestionService implements OnApplicationBootstrap, OnApplicationSh
     if (config.STREAM_MAXLEN > 0) {
       // Ingestion is the producer: it keeps its streams bounded too (never below what a group still needs).
       this.trimmer = new StreamTrimmer(redis, { maxLen: config.STREAM_MAXLEN, logger: this.logger });
-      this.trimmer.start([TradeStream.stream, LiquidationStream.stream, TickStream.stream, GapStream.stream], config.STREAM_TRIM_INTERVAL_MS);
+      this.trimmer.start(
+        [TradeStream.stream, LiquidationStream.stream, TickStream.stream, GapStream.stream],
+        config.STREAM_TRIM_INTERVAL_MS,
+      );
     }
     const bases = listOf(config.INGESTION_SYMBOLS);
     const settings: VenueAdapterSettings = {
       bases,
       stocks: listOf(config.INGESTION_STOCK_SYMBOLS),
-      okxContractValues: { ...OKX_DEFAULT_CONTRACT_VALUES, ...contractValuesOf(config.INGESTION_OKX_CONTRACT_VALUES) },
+      okxContractValues: {
+        ...OKX_DEFAULT_CONTRACT_VALUES,
+        ...contractValuesOf(config.INGESTION_OKX_CONTRACT_VALUES),
+      },
       alpaca: { keyId: config.INGESTION_ALPACA_KEY_ID, secretKey: config.INGESTION_ALPACA_SECRET_KEY },
     };
     switch (config.INGESTION_SOURCE) {
       case 'generator':
         this.source = new GeneratorSource(
-          { seed: config.INGESTION_GENERATOR_SEED, startTs: config.INGESTION_GENERATOR_START_TS || Date.now(), bases, tradesPerSecond: config.INGESTION_GENERATOR_RATE },
+          {
+            seed: config.INGESTION_GENERATOR_SEED,
+            startTs: config.INGESTION_GENERATOR_START_TS || Date.now(),
+            bases,
+            tradesPerSecond: config.INGESTION_GENERATOR_RATE,
+          },
           publisher,
           this.metrics,
           this.logger,
@@ -113,7 +134,12 @@ export class IngestionService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   coverage(): ConnectorCoverage[] {
-    return this.connectors.map((connector) => ({ venue: connector.venue, state: connector.state, sessions: connector.sessions, coverage: connector.coverage() }));
+    return this.connectors.map((connector) => ({
+      venue: connector.venue,
+      state: connector.state,
+      sessions: connector.sessions,
+      coverage: connector.coverage(),
+    }));
   }
 
   private liveSource(settings: VenueAdapterSettings, publisher: IngestionPublisher): EventSource {
@@ -128,8 +154,13 @@ export class IngestionService implements OnApplicationBootstrap, OnApplicationSh
       alpaca: config.INGESTION_ALPACA_WS_URL,
     };
     const venues = [...new Set(listOf(config.INGESTION_VENUES))] as LiveVenue[];
-    if (venues.includes('alpaca') && (!config.INGESTION_ALPACA_KEY_ID || !config.INGESTION_ALPACA_SECRET_KEY)) {
-      throw new Error('INGESTION_VENUES includes alpaca but INGESTION_ALPACA_KEY_ID and INGESTION_ALPACA_SECRET_KEY are not both set');
+    if (
+      venues.includes('alpaca') &&
+      (!config.INGESTION_ALPACA_KEY_ID || !config.INGESTION_ALPACA_SECRET_KEY)
+    ) {
+      throw new Error(
+        'INGESTION_VENUES includes alpaca but INGESTION_ALPACA_KEY_ID and INGESTION_ALPACA_SECRET_KEY are not both set',
+      );
     }
     if (venues.includes('binance') && config.INGESTION_BACKFILL) {
       const history = new BinanceHistoryClient(config.INGESTION_BINANCE_REST_URL, settings.bases);
@@ -140,9 +171,11 @@ export class IngestionService implements OnApplicationBootstrap, OnApplicationSh
         venue,
         url: urls[venue],
         createAdapter: () => createVenueAdapter(venue, settings),
-        venueSymbols: InstrumentCatalog.forVenue(venue, venue === 'alpaca' ? settings.stocks : settings.bases, settings.okxContractValues).instruments.map(
-          (instrument) => instrument.venueSymbol,
-        ),
+        venueSymbols: InstrumentCatalog.forVenue(
+          venue,
+          venue === 'alpaca' ? settings.stocks : settings.bases,
+          settings.okxContractValues,
+        ).instruments.map((instrument) => instrument.venueSymbol),
         intake,
         publisher,
         metrics: this.metrics,
@@ -154,7 +187,8 @@ export class IngestionService implements OnApplicationBootstrap, OnApplicationSh
         backoffMaxMs: config.INGESTION_BACKOFF_MAX_MS,
       });
       this.health.register(`connector:${venue}`, () => {
-        if (connector.state !== 'connected') return Promise.reject(new Error(`${venue} is ${connector.state}`));
+        if (connector.state !== 'connected')
+          return Promise.reject(new Error(`${venue} is ${connector.state}`));
         return Promise.resolve({ state: connector.state, sessions: connector.sessions });
       });
       return connector;
@@ -169,7 +203,10 @@ export class IngestionService implements OnApplicationBootstrap, OnApplicationSh
       stop: async () => {
         await Promise.all(connectors.map((connector) => connector.stop()));
       },
-      health: () => ({ source: 'live', connectors: connectors.map((connector) => ({ venue: connector.venue, state: connector.state })) }),
+      health: () => ({
+        source: 'live',
+        connectors: connectors.map((connector) => ({ venue: connector.venue, state: connector.state })),
+      }),
     };
   }
 }

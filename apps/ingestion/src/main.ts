@@ -16,13 +16,18 @@ async function bootstrap(): Promise<void> {
     throw error;
   }
   const logger = createLogger('ingestion', config.LOG_LEVEL);
-  const app = await NestFactory.create(AppModule.forRoot(config, logger), { logger: new NestPinoLogger(logger) });
+  const app = await NestFactory.create(AppModule.forRoot(config, logger), {
+    logger: new NestPinoLogger(logger),
+  });
   app.enableShutdownHooks();
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   logger.info({ port: config.HTTP_PORT, source: config.INGESTION_SOURCE }, 'ingestion listening');
 }
 
 bootstrap().catch((error: unknown) => {
-  createLogger('ingestion').fatal({ error: error instanceof Error ? error.stack : String(error) }, 'ingestion failed to start');
+  createLogger('ingestion').fatal(
+    { error: error instanceof Error ? error.stack : String(error) },
+    'ingestion failed to start',
+  );
   process.exit(1);
 });

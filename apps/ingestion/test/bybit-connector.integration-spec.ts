@@ -1,12 +1,26 @@
 import type Redis from 'ioredis';
-import { GapStream, LiquidationStream, TradeStream, type GapMessage, type LiquidationMessage, type TradeMessage } from '@mdp/schemas';
+import {
+  GapStream,
+  LiquidationStream,
+  TradeStream,
+  type GapMessage,
+  type LiquidationMessage,
+  type TradeMessage,
+} from '@mdp/schemas';
 import { createTestRedis, waitFor } from '@mdp/testing';
 import { VenueConnector } from '../src/connectors/venue.connector';
 import { counterValue, readStream, startIngestion, type RunningIngestion } from './ingestion-harness';
 import { VenueStandIn } from './venue-stand-in';
 
 const T = 1_700_000_000_000;
-const btc = { exchange: 'bybit', market: 'perp', symbol: 'BTC-USDT', base: 'BTC', quote: 'USDT', venueSymbol: 'BTCUSDT' } as const;
+const btc = {
+  exchange: 'bybit',
+  market: 'perp',
+  symbol: 'BTC-USDT',
+  base: 'BTC',
+  quote: 'USDT',
+  venueSymbol: 'BTCUSDT',
+} as const;
 const publicTrade = (trades: Array<{ i: string; S: 'Buy' | 'Sell'; p: string; v: string; T: number }>) => ({
   topic: 'publicTrade.BTCUSDT',
   type: 'snapshot',
@@ -39,7 +53,9 @@ describe(`${VenueConnector.name} for Bybit v5`, () => {
       const message = JSON.parse(text) as { op: string; args?: string[] };
       if (message.op === 'ping') {
         pings += 1;
-        return answerPings ? [JSON.stringify({ success: true, ret_msg: 'pong', conn_id: 'c1', op: 'ping' })] : [];
+        return answerPings
+          ? [JSON.stringify({ success: true, ret_msg: 'pong', conn_id: 'c1', op: 'ping' })]
+          : [];
       }
       if (message.op === 'subscribe') {
         subscribes.push(message.args);
@@ -68,22 +84,51 @@ describe(`${VenueConnector.name} for Bybit v5`, () => {
         { i: '3a1b2c4d-0000-5b31-9112-a178eb6023b0', S: 'Sell', p: '64999.90', v: '1.200', T: T + 2 },
       ]),
     );
-    venue.send({ topic: 'allLiquidation.BTCUSDT', type: 'snapshot', ts: T + 500, data: [{ T: T + 400, s: 'BTCUSDT', S: 'Buy', v: '0.5', p: '64000.5' }] });
-    venue.send({ topic: 'allLiquidation.BTCUSDT', type: 'snapshot', ts: T + 1_000, data: [{ T: T + 900, s: 'BTCUSDT', S: 'Sideways', v: '1', p: '1' }] });
-    venue.send({ topic: 'allLiquidation.BTCUSDT', type: 'snapshot', ts: T + 1_500, data: [{ T: T + 1_400, s: 'BTCUSDT', S: 'Sell', v: '2', p: '66000' }] });
+    venue.send({
+      topic: 'allLiquidation.BTCUSDT',
+      type: 'snapshot',
+      ts: T + 500,
+      data: [{ T: T + 400, s: 'BTCUSDT', S: 'Buy', v: '0.5', p: '64000.5' }],
+    });
+    venue.send({
+      topic: 'allLiquidation.BTCUSDT',
+      type: 'snapshot',
+      ts: T + 1_000,
+      data: [{ T: T + 900, s: 'BTCUSDT', S: 'Sideways', v: '1', p: '1' }],
+    });
+    venue.send({
+      topic: 'allLiquidation.BTCUSDT',
+      type: 'snapshot',
+      ts: T + 1_500,
+      data: [{ T: T + 1_400, s: 'BTCUSDT', S: 'Sell', v: '2', p: '66000' }],
+    });
     await waitFor('two liquidations', async () => (await readStream(redis, LiquidationStream)).length === 2);
 
     venue.drop();
     await waitFor('the resubscription', () => subscribes.length === 2);
-    venue.send(publicTrade([{ i: '3a1b2c4d-0000-5b31-9112-a178eb6023b0', S: 'Sell', p: '64999.90', v: '1.200', T: T + 2 }]));
-    venue.send(publicTrade([{ i: '9c9c9c9c-0000-5b31-9112-a178eb6023b1', S: 'Buy', p: '65005', v: '0.3', T: T + 3_000 }]));
+    venue.send(
+      publicTrade([
+        { i: '3a1b2c4d-0000-5b31-9112-a178eb6023b0', S: 'Sell', p: '64999.90', v: '1.200', T: T + 2 },
+      ]),
+    );
+    venue.send(
+      publicTrade([
+        { i: '9c9c9c9c-0000-5b31-9112-a178eb6023b1', S: 'Buy', p: '65005', v: '0.3', T: T + 3_000 },
+      ]),
+    );
     await waitFor('three trades', async () => (await readStream(redis, TradeStream)).length === 3);
     answerPings = false;
     await waitFor('a reconnect after silence', () => subscribes.length === 3, { timeoutMs: 5_000 });
     await ingestion.close();
     ingestion = null;
 
-    const trade = (i: string, price: number, size: number, side: 'buy' | 'sell', ts: number): TradeMessage => ({
+    const trade = (
+      i: string,
+      price: number,
+      size: number,
+      side: 'buy' | 'sell',
+      ts: number,
+    ): TradeMessage => ({
       ...btc,
       tradeId: i,
       price,
@@ -128,7 +173,9 @@ describe(`${VenueConnector.name} for Bybit v5`, () => {
     ]);
     expect(await counterValue('mdp_ingestion_parse_errors_total', { venue: 'bybit' })).toBe(errorsBefore + 1);
     // Trade ids are UUIDs: no id gaps are claimed, only the two disconnected intervals.
-    expect((await readStream<GapMessage>(redis, GapStream)).map((gap) => [gap.kind, gap.venueSymbol])).toEqual([
+    expect(
+      (await readStream<GapMessage>(redis, GapStream)).map((gap) => [gap.kind, gap.venueSymbol]),
+    ).toEqual([
       ['disconnect', 'BTCUSDT'],
       ['disconnect', 'BTCUSDT'],
     ]);

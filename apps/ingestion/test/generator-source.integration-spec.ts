@@ -37,7 +37,10 @@ describe(GeneratorSource.name, () => {
     });
     try {
       expect((await ingestion.app.get(HealthRegistry).run()).ok).toBe(true);
-      await waitFor('the first hour of trades', async () => (await readStream(redis, TradeStream)).length >= 3_000);
+      await waitFor(
+        'the first hour of trades',
+        async () => (await readStream(redis, TradeStream)).length >= 3_000,
+      );
     } finally {
       await ingestion.close();
     }
@@ -45,7 +48,12 @@ describe(GeneratorSource.name, () => {
     const liquidations = await readStream<LiquidationMessage>(redis, LiquidationStream);
 
     // Exactly what the domain generator yields for the same seed and start.
-    const generator = new SyntheticMarketGenerator({ seed: 7, startTs, bases: ['BTC', 'ETH', 'HYPE'], tradesPerSecond: 1 });
+    const generator = new SyntheticMarketGenerator({
+      seed: 7,
+      startTs,
+      bases: ['BTC', 'ETH', 'HYPE'],
+      tradesPerSecond: 1,
+    });
     const expected: TradeMessage[] = [];
     const expectedLiquidations: LiquidationMessage[] = [];
     while (expected.length < published.length) {
@@ -72,7 +80,9 @@ describe(GeneratorSource.name, () => {
     const ttl = await redis.pttl(tickLatestKey('BTC-USD'));
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(120_000);
-    await waitFor('the notification of the last BTC tick', () => notices.some((notice) => notice.includes(`"ts":${lastBtc.ts}`)));
+    await waitFor('the notification of the last BTC tick', () =>
+      notices.some((notice) => notice.includes(`"ts":${lastBtc.ts}`)),
+    );
     expect(notices[0]!.startsWith('tick:updates:BTC-USD {')).toBe(true);
   });
 });

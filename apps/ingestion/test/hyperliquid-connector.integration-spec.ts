@@ -69,24 +69,55 @@ describe(`${VenueConnector.name} for Hyperliquid`, () => {
       { type: 'trades', coin: 'ETH' },
     ]);
     await waitFor('a heartbeat', () => pings >= 1);
-    venue.send({ channel: 'trades', data: [hlTrade('BTC', 'B', '65000.0', '0.01000', 9001), hlTrade('BTC', 'A', '64999.5', '0.5', 9002)] });
+    venue.send({
+      channel: 'trades',
+      data: [hlTrade('BTC', 'B', '65000.0', '0.01000', 9001), hlTrade('BTC', 'A', '64999.5', '0.5', 9002)],
+    });
     venue.send({ channel: 'trades', data: [{ ...hlTrade('ETH', 'B', '3500.1', '2', 9003), side: 'X' }] });
-    venue.send({ channel: 'trades', data: [hlTrade('ETH', 'A', '3500.2', '1.25', 9004), { unknownField: true, ...hlTrade('ETH', 'B', '3500.3', '0.1', 9005) }] });
+    venue.send({
+      channel: 'trades',
+      data: [
+        hlTrade('ETH', 'A', '3500.2', '1.25', 9004),
+        { unknownField: true, ...hlTrade('ETH', 'B', '3500.3', '0.1', 9005) },
+      ],
+    });
     await waitFor('four trades', async () => (await readStream(redis, TradeStream)).length === 4);
 
     venue.drop();
     await waitFor('resubscription', () => subscriptions.length === 4);
-    venue.send({ channel: 'trades', data: [hlTrade('BTC', 'A', '64999.5', '0.5', 9002), hlTrade('BTC', 'B', '65001.0', '3', 9010)] });
-    await waitFor('the trade after the reconnect', async () => (await readStream(redis, TradeStream)).length === 5);
+    venue.send({
+      channel: 'trades',
+      data: [hlTrade('BTC', 'A', '64999.5', '0.5', 9002), hlTrade('BTC', 'B', '65001.0', '3', 9010)],
+    });
+    await waitFor(
+      'the trade after the reconnect',
+      async () => (await readStream(redis, TradeStream)).length === 5,
+    );
 
     answerPings = false;
     await waitFor('a reconnect after silence', () => subscriptions.length === 6, { timeoutMs: 5_000 });
     await ingestion.close();
     ingestion = null;
 
-    const instrument = (base: string) => ({ exchange: 'hyperliquid', market: 'perp', symbol: `${base}-USDC`, base, quote: 'USDC', venueSymbol: base });
-    const trade = (base: string, tid: number, price: number, size: number, side: 'buy' | 'sell'): TradeMessage => ({
-      ...(instrument(base) as Pick<TradeMessage, 'exchange' | 'market' | 'symbol' | 'base' | 'quote' | 'venueSymbol'>),
+    const instrument = (base: string) => ({
+      exchange: 'hyperliquid',
+      market: 'perp',
+      symbol: `${base}-USDC`,
+      base,
+      quote: 'USDC',
+      venueSymbol: base,
+    });
+    const trade = (
+      base: string,
+      tid: number,
+      price: number,
+      size: number,
+      side: 'buy' | 'sell',
+    ): TradeMessage => ({
+      ...(instrument(base) as Pick<
+        TradeMessage,
+        'exchange' | 'market' | 'symbol' | 'base' | 'quote' | 'venueSymbol'
+      >),
       tradeId: String(tid),
       price,
       size,
@@ -111,7 +142,9 @@ describe(`${VenueConnector.name} for Hyperliquid`, () => {
       ['disconnect', 'BTC'],
       ['disconnect', 'ETH'],
     ]);
-    expect(await counterValue('mdp_ingestion_parse_errors_total', { venue: 'hyperliquid' })).toBe(errorsBefore + 1);
+    expect(await counterValue('mdp_ingestion_parse_errors_total', { venue: 'hyperliquid' })).toBe(
+      errorsBefore + 1,
+    );
     expect(await redis.hget(tickLatestKey('BTC-USDC'), 'last')).toBe('65001');
     expect(await redis.hget(tickLatestKey('ETH-USDC'), 'last')).toBe('3500.3');
   });

@@ -21,11 +21,17 @@ export interface RunningIngestion {
 
 /** Boots the real ingestion app (Nest module, config from env strings) against this worker's Redis. */
 export async function startIngestion(env: Record<string, string>): Promise<RunningIngestion> {
-  const config = loadConfig(IngestionConfig, { REDIS_URL: testRedisUrl(), INGESTION_FLUSH_MS: '5', STREAM_MAXLEN: '0', ...env });
+  const config = loadConfig(IngestionConfig, {
+    REDIS_URL: testRedisUrl(),
+    INGESTION_FLUSH_MS: '5',
+    STREAM_MAXLEN: '0',
+    ...env,
+  });
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
       callback();
     },
   });

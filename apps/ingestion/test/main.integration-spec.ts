@@ -7,10 +7,17 @@ describe('ingestion main', () => {
       env: { INGESTION_SOURCE: 'firehose', INGESTION_VENUES: 'binance,kraken', LOG_LEVEL: 'info' },
       onLine: (line) => lines.push(line),
     });
-    const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
+    const code = await new Promise<number | null>((resolve) =>
+      child.once('exit', (exitCode) => resolve(exitCode)),
+    );
     expect(code).toBe(1);
-    const fatal = lines.map((line) => JSON.parse(line) as { level: number; msg: string; problems: string[] }).find((line) => line.msg === 'invalid configuration');
+    const fatal = lines
+      .map((line) => JSON.parse(line) as { level: number; msg: string; problems: string[] })
+      .find((line) => line.msg === 'invalid configuration');
     expect(fatal?.level).toBe(60);
-    expect(fatal?.problems.map((problem) => problem.split(':')[0])).toEqual(['INGESTION_SOURCE', 'INGESTION_VENUES']);
+    expect(fatal?.problems.map((problem) => problem.split(':')[0])).toEqual([
+      'INGESTION_SOURCE',
+      'INGESTION_VENUES',
+    ]);
   });
 });

@@ -48,7 +48,12 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [HealthModule.forRoot()],
-      controllers: [CandleWriterHandler, LiquidationWriterHandler, SignalWriterHandler, FlowSnapshotWriterHandler],
+      controllers: [
+        CandleWriterHandler,
+        LiquidationWriterHandler,
+        SignalWriterHandler,
+        FlowSnapshotWriterHandler,
+      ],
       providers: [
         { provide: WarmWriterConfig, useValue: config },
         { provide: Pool, useValue: pool },
@@ -56,10 +61,16 @@ export class AppModule {
         { provide: WRITER_LOGGER, useValue: logger },
         { provide: CandleRepository, useFactory: () => new CandleRepository(pool, write) },
         { provide: LiquidationRepository, useFactory: () => new LiquidationRepository(pool, write) },
-        { provide: LiquidationSignalRepository, useFactory: () => new LiquidationSignalRepository(pool, write) },
+        {
+          provide: LiquidationSignalRepository,
+          useFactory: () => new LiquidationSignalRepository(pool, write),
+        },
         { provide: FlowSnapshotRepository, useFactory: () => new FlowSnapshotRepository(pool, write) },
         { provide: HotFlowSnapshotRepository, useFactory: () => new HotFlowSnapshotRepository(redis) },
-        { provide: WarmStoreMaintenanceRepository, useFactory: () => new WarmStoreMaintenanceRepository(pool) },
+        {
+          provide: WarmStoreMaintenanceRepository,
+          useFactory: () => new WarmStoreMaintenanceRepository(pool),
+        },
         WarmStoreMaintenanceService,
         WarmWriterHealth,
         ConnectionCloser,

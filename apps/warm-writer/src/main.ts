@@ -3,7 +3,12 @@ import path from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, NestPinoLogger, createLogger, createRedisConnection, loadConfig } from '@mdp/platform';
 import { RedisStreamsServer, serverOptionsFrom } from '@mdp/transport';
-import { MigrationRunner, PgClientSession, withPooledClient, type WarmStoreMode } from '@mdp/data-access-warm-store';
+import {
+  MigrationRunner,
+  PgClientSession,
+  withPooledClient,
+  type WarmStoreMode,
+} from '@mdp/data-access-warm-store';
 import { AppModule } from './app.module';
 import { WarmWriterConfig } from './warm-writer.config';
 import { createWarmWriterPool } from './warm-writer.pool';
@@ -31,7 +36,9 @@ async function main(): Promise<void> {
     );
   }
   const redis = createRedisConnection(config.REDIS_URL);
-  const app = await NestFactory.create(AppModule.register({ config, pool, redis, logger }), { logger: new NestPinoLogger(logger) });
+  const app = await NestFactory.create(AppModule.register({ config, pool, redis, logger }), {
+    logger: new NestPinoLogger(logger),
+  });
   app.enableShutdownHooks();
   // Several consumers of the group in one process: while one waits on the database, another reads
   // and decodes the next entries. Rows are keyed, so the order in which batches land does not matter.
@@ -46,6 +53,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  createLogger('warm-writer').fatal({ error: error instanceof Error ? error.stack : String(error) }, 'warm writer failed to start');
+  createLogger('warm-writer').fatal(
+    { error: error instanceof Error ? error.stack : String(error) },
+    'warm writer failed to start',
+  );
   process.exit(1);
 });

@@ -23,23 +23,31 @@ export class WarmWriterConfig extends StreamConsumerConfig {
   @Min(100)
   DATABASE_CONNECT_TIMEOUT_MS: number = 5_000;
 
-  @Describe('How batches are written: copy (COPY into the table; a batch holding an already stored row is redone as staged-copy), staged-copy (COPY into a temp table, then INSERT ... ON CONFLICT) or unnest (INSERT ... SELECT FROM unnest ... ON CONFLICT)')
+  @Describe(
+    'How batches are written: copy (COPY into the table; a batch holding an already stored row is redone as staged-copy), staged-copy (COPY into a temp table, then INSERT ... ON CONFLICT) or unnest (INSERT ... SELECT FROM unnest ... ON CONFLICT)',
+  )
   @IsIn(BULK_METHODS)
   WARM_BULK_METHOD: BulkMethod = 'copy';
 
-  @Describe('Most connections one large batch is written over at once (slices of at least 2,000 rows); at most DATABASE_POOL_SIZE')
+  @Describe(
+    'Most connections one large batch is written over at once (slices of at least 2,000 rows); at most DATABASE_POOL_SIZE',
+  )
   @IsInt()
   @Min(1)
   @Max(16)
   WARM_WRITE_PARALLELISM: number = 2;
 
-  @Describe('Stream consumers in this process (each reads on its own while the others write; all in group warm-writer)')
+  @Describe(
+    'Stream consumers in this process (each reads on its own while the others write; all in group warm-writer)',
+  )
   @IsInt()
   @Min(1)
   @Max(8)
   WARM_CONSUMERS: number = 2;
 
-  @Describe('Plain-PostgreSQL mode: how often (ms) partitions are maintained and candle views refreshed; 0 turns it off')
+  @Describe(
+    'Plain-PostgreSQL mode: how often (ms) partitions are maintained and candle views refreshed; 0 turns it off',
+  )
   @IsInt()
   @Min(0)
   WARM_MAINTENANCE_INTERVAL_MS: number = 60_000;
@@ -52,7 +60,9 @@ export class WarmWriterConfig extends StreamConsumerConfig {
   @IsString()
   MIGRATIONS_DIR: string = 'migrations';
 
-  @Describe('Warm store mode for migrations: auto (TimescaleDB when the extension is available), timescaledb or postgres')
+  @Describe(
+    'Warm store mode for migrations: auto (TimescaleDB when the extension is available), timescaledb or postgres',
+  )
   @IsIn(['auto', ...WARM_STORE_MODES])
   WARM_STORE_MODE: string = 'auto';
 }

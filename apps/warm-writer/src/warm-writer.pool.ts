@@ -7,7 +7,11 @@ import type { WarmWriterConfig } from './warm-writer.config';
  * keeps an error listener for life, because a connection can die (a server-side terminate) in the
  * same network read that completes its connect, before the pool has handed it to its caller.
  */
-export function createWarmWriterPool(config: WarmWriterConfig, logger: Logger, databaseUrl = config.DATABASE_URL): Pool {
+export function createWarmWriterPool(
+  config: WarmWriterConfig,
+  logger: Logger,
+  databaseUrl = config.DATABASE_URL,
+): Pool {
   const pool = new Pool({
     connectionString: databaseUrl,
     max: config.DATABASE_POOL_SIZE,

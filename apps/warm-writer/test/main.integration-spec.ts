@@ -7,10 +7,17 @@ describe('warm-writer main', () => {
       env: { DATABASE_URL: 'mysql://nope', WARM_BULK_METHOD: 'carrier-pigeon', LOG_LEVEL: 'info' },
       onLine: (line) => lines.push(line),
     });
-    const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
+    const code = await new Promise<number | null>((resolve) =>
+      child.once('exit', (exitCode) => resolve(exitCode)),
+    );
     expect(code).toBe(1);
-    const fatal = lines.map((line) => JSON.parse(line) as { level: number; msg: string; problems: string[] }).find((line) => line.msg === 'invalid configuration');
+    const fatal = lines
+      .map((line) => JSON.parse(line) as { level: number; msg: string; problems: string[] })
+      .find((line) => line.msg === 'invalid configuration');
     expect(fatal?.level).toBe(60);
-    expect(fatal?.problems.map((problem) => problem.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'WARM_BULK_METHOD']);
+    expect(fatal?.problems.map((problem) => problem.split(':')[0]).sort()).toEqual([
+      'DATABASE_URL',
+      'WARM_BULK_METHOD',
+    ]);
   });
 });

@@ -15,7 +15,14 @@ import { aCandle, aFlowSnapshotNotice, aLiquidation, aSignal } from '@mdp/schema
 import { createLogger, createRedisConnection } from '@mdp/platform';
 import { StreamPublisher } from '@mdp/transport';
 import { MigrationRunner, PgClientSession } from '@mdp/data-access-warm-store';
-import { WORKSPACE_ROOT, createTestDatabase, createTestRedis, testRedisUrl, waitFor, type TestDatabase } from '@mdp/testing';
+import {
+  WORKSPACE_ROOT,
+  createTestDatabase,
+  createTestRedis,
+  testRedisUrl,
+  waitFor,
+  type TestDatabase,
+} from '@mdp/testing';
 import { TcpProxy } from './tcp-proxy';
 import { startWriter, type RunningWriter } from './warm-writer.harness';
 
@@ -24,15 +31,44 @@ const MINUTE = 60_000;
 
 const candles = (count: number, from = 0, symbol = 'BTC'): CandleMessage[] =>
   Array.from({ length: count }, (_, i) =>
-    aCandle({ symbol, openTime: T0 + (from + i) * MINUTE, open: 100 + i, high: 110 + i, low: 90 + i, close: 105 + i, volume: 1.5, notionalUsd: 150, trades: 3 }),
+    aCandle({
+      symbol,
+      openTime: T0 + (from + i) * MINUTE,
+      open: 100 + i,
+      high: 110 + i,
+      low: 90 + i,
+      close: 105 + i,
+      volume: 1.5,
+      notionalUsd: 150,
+      trades: 3,
+    }),
   );
 const liquidations = (count: number, from = 0): LiquidationMessage[] =>
-  Array.from({ length: count }, (_, i) => aLiquidation({ eventId: `binance:BTCUSDT:${from + i}`, ts: T0 + (from + i) * 1_000, recvTs: T0 + (from + i) * 1_000 + 5 }));
+  Array.from({ length: count }, (_, i) =>
+    aLiquidation({
+      eventId: `binance:BTCUSDT:${from + i}`,
+      ts: T0 + (from + i) * 1_000,
+      recvTs: T0 + (from + i) * 1_000 + 5,
+    }),
+  );
 const signals = (count: number, from = 0): LiquidationSignalMessage[] =>
-  Array.from({ length: count }, (_, i) => aSignal({ signalId: `signal:${from + i}`, liquidationEventId: `binance:BTCUSDT:${from + i}`, ts: T0 + (from + i) * 1_000 }));
+  Array.from({ length: count }, (_, i) =>
+    aSignal({
+      signalId: `signal:${from + i}`,
+      liquidationEventId: `binance:BTCUSDT:${from + i}`,
+      ts: T0 + (from + i) * 1_000,
+    }),
+  );
 const snapshotKey = (coin: string, window: string, ts: number) => `liquidity-flow:${coin}:${window}:${ts}`;
 const snapshotJson = (coin: string, ts: number, totalTrades: number) =>
-  JSON.stringify({ key: snapshotKey(coin, '5m', ts), coin, timeWindow: '5m', timestamp: ts, data: { nodes: [], metrics: { totalTrades }, timeSeries: [] }, expiresAt: ts + 14_400_000 });
+  JSON.stringify({
+    key: snapshotKey(coin, '5m', ts),
+    coin,
+    timeWindow: '5m',
+    timestamp: ts,
+    data: { nodes: [], metrics: { totalTrades }, timeSeries: [] },
+    expiresAt: ts + 14_400_000,
+  });
 
 describe('warm writer (seed 004: hot data persists to the warm store)', () => {
   let database: TestDatabase;
@@ -47,7 +83,10 @@ describe('warm writer (seed 004: hot data persists to the warm store)', () => {
     database = await createTestDatabase('warm_writer');
     pg = new Client({ connectionString: database.url });
     await pg.connect();
-    await new MigrationRunner(new PgClientSession(pg), { directory: path.join(WORKSPACE_ROOT, 'migrations'), logger: createLogger('t', 'silent') }).migrate();
+    await new MigrationRunner(new PgClientSession(pg), {
+      directory: path.join(WORKSPACE_ROOT, 'migrations'),
+      logger: createLogger('t', 'silent'),
+    }).migrate();
     redis = await createTestRedis();
     publisherConnection = createRedisConnection(testRedisUrl()) as Redis;
     publisher = new StreamPublisher(publisherConnection, { maxEventsPerEntry: 50 });
@@ -65,7 +104,8 @@ describe('warm writer (seed 004: hot data persists to the warm store)', () => {
     await database.drop();
   });
 
-  const count = async (table: string): Promise<number> => Number((await pg.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
+  const count = async (table: string): Promise<number> =>
+    Number((await pg.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
   const pending = async (stream: string): Promise<number> => {
     const summary = (await redis.xpending(stream, 'warm-writer')) as [number];
     return summary[0];
@@ -84,13 +124,37 @@ describe('warm writer (seed 004: hot data persists to the warm store)', () => {
     await redis.set(snapshotKey('BTC', '5m', ts1), snapshotJson('BTC', ts1, 120), 'EX', 600);
     await redis.set(snapshotKey('ETH', '5m', ts1), snapshotJson('ETH', ts1, 7), 'EX', 600);
     const notices: FlowSnapshotNoticeMessage[] = [
-      aFlowSnapshotNotice({ key: snapshotKey('BTC', '5m', ts1), coin: 'BTC', timestamp: ts1, final: true, totalTrades: 120, writtenAt: ts1 + 300_000 }),
-      aFlowSnapshotNotice({ key: snapshotKey('ETH', '5m', ts1), coin: 'ETH', timestamp: ts1, final: false, totalTrades: 7, writtenAt: ts1 + 60_000 }),
+      aFlowSnapshotNotice({
+        key: snapshotKey('BTC', '5m', ts1),
+        coin: 'BTC',
+        timestamp: ts1,
+        final: true,
+        totalTrades: 120,
+        writtenAt: ts1 + 300_000,
+      }),
+      aFlowSnapshotNotice({
+        key: snapshotKey('ETH', '5m', ts1),
+        coin: 'ETH',
+        timestamp: ts1,
+        final: false,
+        totalTrades: 7,
+        writtenAt: ts1 + 60_000,
+      }),
       // Its key has already expired in Redis: recorded without data, and acknowledged.
-      aFlowSnapshotNotice({ key: snapshotKey('BTC', '5m', ts2), coin: 'BTC', timestamp: ts2, final: true, totalTrades: 3, writtenAt: ts2 + 300_000 }),
+      aFlowSnapshotNotice({
+        key: snapshotKey('BTC', '5m', ts2),
+        coin: 'BTC',
+        timestamp: ts2,
+        final: true,
+        totalTrades: 3,
+        writtenAt: ts2 + 300_000,
+      }),
     ];
     const closed = candles(30);
-    const ignored = [aCandle({ openTime: T0 + 40 * MINUTE, closed: false }), aCandle({ timeframe: '5m', openTime: T0 })];
+    const ignored = [
+      aCandle({ openTime: T0 + 40 * MINUTE, closed: false }),
+      aCandle({ timeframe: '5m', openTime: T0 }),
+    ];
 
     const publishAll = async () => {
       await publisher.publish(CandleStream, [...closed, ...ignored]);
@@ -99,23 +163,58 @@ describe('warm writer (seed 004: hot data persists to the warm store)', () => {
       await publisher.publish(FlowSnapshotStream, notices);
     };
     await publishAll();
-    await waitFor('all rows', async () => (await count('candles_1m')) === 30 && (await count('flow_snapshots')) === 3 && (await count('liquidation_signals')) === 10 && (await count('liquidations')) === 25);
+    await waitFor(
+      'all rows',
+      async () =>
+        (await count('candles_1m')) === 30 &&
+        (await count('flow_snapshots')) === 3 &&
+        (await count('liquidation_signals')) === 10 &&
+        (await count('liquidations')) === 25,
+    );
     await waitFor('acks', allAcked);
 
     // The same events again (a producer retry, a redelivery): nothing changes.
     await publishAll();
     await waitFor('the repeat to be consumed', allAcked);
-    await waitFor('the repeat to be acked', async () => (await redis.xlen(CandleStream.stream)) === 2 && (await allAcked()));
+    await waitFor(
+      'the repeat to be acked',
+      async () => (await redis.xlen(CandleStream.stream)) === 2 && (await allAcked()),
+    );
 
     expect(await count('candles_1m')).toBe(30);
     expect(await count('liquidations')).toBe(25);
     expect(await count('liquidation_signals')).toBe(10);
     expect(await count('flow_snapshots')).toBe(3);
-    const candle = await pg.query(`SELECT (extract(epoch FROM time) * 1000)::float8 AS t, symbol, exchange, open, high, low, close, volume, notional_usd, trades FROM candles_1m ORDER BY time LIMIT 1`);
-    expect(candle.rows[0]).toEqual({ t: T0, symbol: 'BTC', exchange: 'all', open: 100, high: 110, low: 90, close: 105, volume: 1.5, notional_usd: 150, trades: 3 });
-    const liquidation = await pg.query(`SELECT event_id, position_side, order_side, price, size, completeness, (extract(epoch FROM recv_time) * 1000)::float8 AS recv FROM liquidations ORDER BY time LIMIT 1`);
-    expect(liquidation.rows[0]).toEqual({ event_id: 'binance:BTCUSDT:0', position_side: 'long', order_side: 'sell', price: 64_000, size: 1.5, completeness: 'sampled_1s', recv: T0 + 5 });
-    const snapshots = await pg.query(`SELECT coin, final, total_trades, data->'data'->'metrics'->>'totalTrades' AS trades, data IS NULL AS expired FROM flow_snapshots ORDER BY time, coin`);
+    const candle = await pg.query(
+      `SELECT (extract(epoch FROM time) * 1000)::float8 AS t, symbol, exchange, open, high, low, close, volume, notional_usd, trades FROM candles_1m ORDER BY time LIMIT 1`,
+    );
+    expect(candle.rows[0]).toEqual({
+      t: T0,
+      symbol: 'BTC',
+      exchange: 'all',
+      open: 100,
+      high: 110,
+      low: 90,
+      close: 105,
+      volume: 1.5,
+      notional_usd: 150,
+      trades: 3,
+    });
+    const liquidation = await pg.query(
+      `SELECT event_id, position_side, order_side, price, size, completeness, (extract(epoch FROM recv_time) * 1000)::float8 AS recv FROM liquidations ORDER BY time LIMIT 1`,
+    );
+    expect(liquidation.rows[0]).toEqual({
+      event_id: 'binance:BTCUSDT:0',
+      position_side: 'long',
+      order_side: 'sell',
+      price: 64_000,
+      size: 1.5,
+      completeness: 'sampled_1s',
+      recv: T0 + 5,
+    });
+    const snapshots = await pg.query(
+      `SELECT coin, final, total_trades, data->'data'->'metrics'->>'totalTrades' AS trades, data IS NULL AS expired FROM flow_snapshots ORDER BY time, coin`,
+    );
     expect(snapshots.rows).toEqual([
       { coin: 'BTC', final: true, total_trades: 120, trades: '120', expired: false },
       { coin: 'ETH', final: false, total_trades: 7, trades: '7', expired: false },
@@ -124,9 +223,25 @@ describe('warm writer (seed 004: hot data persists to the warm store)', () => {
 
     // A later snapshot of the open ETH window replaces the earlier one; a final one then sticks.
     await redis.set(snapshotKey('ETH', '5m', ts1), snapshotJson('ETH', ts1, 42), 'EX', 600);
-    await publisher.publish(FlowSnapshotStream, [aFlowSnapshotNotice({ key: snapshotKey('ETH', '5m', ts1), coin: 'ETH', timestamp: ts1, final: true, totalTrades: 42, writtenAt: ts1 + 300_000 })]);
-    await waitFor('the final ETH snapshot', async () => (await pg.query<{ final: boolean }>(`SELECT final FROM flow_snapshots WHERE coin = 'ETH'`)).rows[0]?.final === true);
-    const eth = await pg.query(`SELECT total_trades, data->'data'->'metrics'->>'totalTrades' AS trades FROM flow_snapshots WHERE coin = 'ETH'`);
+    await publisher.publish(FlowSnapshotStream, [
+      aFlowSnapshotNotice({
+        key: snapshotKey('ETH', '5m', ts1),
+        coin: 'ETH',
+        timestamp: ts1,
+        final: true,
+        totalTrades: 42,
+        writtenAt: ts1 + 300_000,
+      }),
+    ]);
+    await waitFor(
+      'the final ETH snapshot',
+      async () =>
+        (await pg.query<{ final: boolean }>(`SELECT final FROM flow_snapshots WHERE coin = 'ETH'`)).rows[0]
+          ?.final === true,
+    );
+    const eth = await pg.query(
+      `SELECT total_trades, data->'data'->'metrics'->>'totalTrades' AS trades FROM flow_snapshots WHERE coin = 'ETH'`,
+    );
     expect(eth.rows).toEqual([{ total_trades: 42, trades: '42' }]);
 
     const ready = await fetch(`${writer.url}/health/ready`);
@@ -134,7 +249,14 @@ describe('warm writer (seed 004: hot data persists to the warm store)', () => {
     expect(((await ready.json()) as { checks: Record<string, { status: string }> }).checks).toMatchObject({
       redis: { status: 'up' },
       database: { status: 'up', schemaVersion: 2 },
-      consumer: { status: 'up', group: 'warm-writer', streams: { [CandleStream.stream]: { lag: 0, pending: 0 }, [FlowSnapshotStream.stream]: { lag: 0, pending: 0 } } },
+      consumer: {
+        status: 'up',
+        group: 'warm-writer',
+        streams: {
+          [CandleStream.stream]: { lag: 0, pending: 0 },
+          [FlowSnapshotStream.stream]: { lag: 0, pending: 0 },
+        },
+      },
     });
   });
 
@@ -144,11 +266,18 @@ describe('warm writer (seed 004: hot data persists to the warm store)', () => {
     const port = await proxy.start();
     const viaProxy = new URL(database.url);
     viaProxy.port = String(port);
-    writer = await startWriter({ REDIS_URL: testRedisUrl(), DATABASE_URL: viaProxy.toString(), DATABASE_CONNECT_TIMEOUT_MS: '2000' }, { STREAM_CLAIM_IDLE_MS: 60_000 });
+    writer = await startWriter(
+      { REDIS_URL: testRedisUrl(), DATABASE_URL: viaProxy.toString(), DATABASE_CONNECT_TIMEOUT_MS: '2000' },
+      { STREAM_CLAIM_IDLE_MS: 60_000 },
+    );
 
     await publisher.publish(CandleStream, candles(200, 0));
     await publisher.publish(LiquidationStream, liquidations(100, 0));
-    await waitFor('the first events', async () => (await count('candles_1m')) === 200 && (await count('liquidations')) === 100, { timeoutMs: 20_000 });
+    await waitFor(
+      'the first events',
+      async () => (await count('candles_1m')) === 200 && (await count('liquidations')) === 100,
+      { timeoutMs: 20_000 },
+    );
 
     proxy.cut();
     const waitsBefore = writer.stats().transientWaits;
@@ -157,19 +286,30 @@ describe('warm writer (seed 004: hot data persists to the warm store)', () => {
     await publisher.publish(LiquidationStream, liquidations(150, 100));
     await publisher.publish(LiquidationSignalStream, signals(80, 0));
     await publisher.publish(CandleStream, candles(50, 250));
-    await waitFor('the writer to hit the outage', () => writer!.stats().transientWaits > waitsBefore + 2, { timeoutMs: 15_000 });
+    await waitFor('the writer to hit the outage', () => writer!.stats().transientWaits > waitsBefore + 2, {
+      timeoutMs: 15_000,
+    });
     const notReady = await fetch(`${writer.url}/health/ready`);
     expect(notReady.status).toBe(503);
-    expect(((await notReady.json()) as { checks: Record<string, { status: string }> }).checks['database']!.status).toBe('down');
+    expect(
+      ((await notReady.json()) as { checks: Record<string, { status: string }> }).checks['database']!.status,
+    ).toBe('down');
     // Nothing of the outage was acknowledged: the batch in hand is pending, the rest unread.
-    expect(await pending(CandleStream.stream) + (await pending(LiquidationStream.stream)) + (await pending(LiquidationSignalStream.stream))).toBeGreaterThan(0);
+    expect(
+      (await pending(CandleStream.stream)) +
+        (await pending(LiquidationStream.stream)) +
+        (await pending(LiquidationSignalStream.stream)),
+    ).toBeGreaterThan(0);
     expect(await count('candles_1m')).toBe(200);
     expect(writer.stats().deadLettered).toBe(0);
 
     proxy.restore();
     await waitFor(
       'the writer to catch up',
-      async () => (await count('candles_1m')) === 500 && (await count('liquidations')) === 250 && (await count('liquidation_signals')) === 80,
+      async () =>
+        (await count('candles_1m')) === 500 &&
+        (await count('liquidations')) === 250 &&
+        (await count('liquidation_signals')) === 80,
       { timeoutMs: 30_000 },
     );
     await waitFor('every entry acknowledged', allAcked, { timeoutMs: 10_000 });
@@ -190,9 +330,15 @@ describe('warm writer (seed 004: hot data persists to the warm store)', () => {
     const viaProxy = new URL(database.url);
     viaProxy.port = String(await proxy.start());
     proxy.cut();
-    writer = await startWriter({ REDIS_URL: testRedisUrl(), DATABASE_URL: viaProxy.toString(), DATABASE_CONNECT_TIMEOUT_MS: '2000' });
+    writer = await startWriter({
+      REDIS_URL: testRedisUrl(),
+      DATABASE_URL: viaProxy.toString(),
+      DATABASE_CONNECT_TIMEOUT_MS: '2000',
+    });
     await publisher.publish(CandleStream, candles(120));
-    await waitFor('the writer to hit the outage', () => writer!.stats().transientWaits > 2, { timeoutMs: 15_000 });
+    await waitFor('the writer to hit the outage', () => writer!.stats().transientWaits > 2, {
+      timeoutMs: 15_000,
+    });
     expect((await fetch(`${writer.url}/health/ready`)).status).toBe(503);
 
     proxy.restore();
@@ -225,18 +371,34 @@ describe('warm writer (seed 004: hot data persists to the warm store)', () => {
     terminating = false;
     await killer;
 
-    await waitFor('the writer to catch up', async () => (await count('candles_1m')) === 2_000 && (await count('liquidations')) === 500, { timeoutMs: 30_000 });
+    await waitFor(
+      'the writer to catch up',
+      async () => (await count('candles_1m')) === 2_000 && (await count('liquidations')) === 500,
+      { timeoutMs: 30_000 },
+    );
     await waitFor('every entry acknowledged', allAcked, { timeoutMs: 10_000 });
-    const keys = await pg.query<{ n: string }>(`SELECT count(DISTINCT (symbol, exchange, time))::text AS n FROM candles_1m`);
+    const keys = await pg.query<{ n: string }>(
+      `SELECT count(DISTINCT (symbol, exchange, time))::text AS n FROM candles_1m`,
+    );
     expect(keys.rows[0]!.n).toBe('2000');
     expect(writer.stats().deadLettered).toBe(0);
   }, 60_000);
 
   it('refreshes the candle views in plain PostgreSQL mode', async () => {
-    writer = await startWriter({ REDIS_URL: testRedisUrl(), DATABASE_URL: database.url, WARM_MAINTENANCE_INTERVAL_MS: '100' });
+    writer = await startWriter({
+      REDIS_URL: testRedisUrl(),
+      DATABASE_URL: database.url,
+      WARM_MAINTENANCE_INTERVAL_MS: '100',
+    });
     await publisher.publish(CandleStream, candles(15, 0));
-    await waitFor('the 15m candle in its view', async () => (await count('candles_15m')) === 1, { timeoutMs: 10_000 });
-    const row = await pg.query(`SELECT open, high, low, close, volume, trades::int AS trades, candles FROM candles_15m`);
-    expect(row.rows).toEqual([{ open: 100, high: 124, low: 90, close: 119, volume: 22.5, trades: 45, candles: 15 }]);
+    await waitFor('the 15m candle in its view', async () => (await count('candles_15m')) === 1, {
+      timeoutMs: 10_000,
+    });
+    const row = await pg.query(
+      `SELECT open, high, low, close, volume, trades::int AS trades, candles FROM candles_15m`,
+    );
+    expect(row.rows).toEqual([
+      { open: 100, high: 124, low: 90, close: 119, volume: 22.5, trades: 45, candles: 15 },
+    ]);
   });
 });

@@ -8,7 +8,14 @@ import type { IngestionPublisher } from '../publishing/ingestion.publisher';
 import type { FrameIntake } from '../sources/frame-intake.service';
 
 export type ConnectorState = 'idle' | 'connecting' | 'connected' | 'stale' | 'reconnecting' | 'stopped';
-const STATES: readonly ConnectorState[] = ['idle', 'connecting', 'connected', 'stale', 'reconnecting', 'stopped'];
+const STATES: readonly ConnectorState[] = [
+  'idle',
+  'connecting',
+  'connected',
+  'stale',
+  'reconnecting',
+  'stopped',
+];
 
 /** A connected interval: `to` is null while the connection is up. */
 export interface CoverageInterval {
@@ -126,11 +133,21 @@ export class VenueConnector {
     this.setState('connected');
     if (this.downSince !== null) {
       for (const venueSymbol of this.options.venueSymbols) {
-        this.options.publisher.publishGap({ exchange: this.venue, venueSymbol, kind: 'disconnect', fromTs: this.downSince, toTs: now, backfilled: false });
+        this.options.publisher.publishGap({
+          exchange: this.venue,
+          venueSymbol,
+          kind: 'disconnect',
+          fromTs: this.downSince,
+          toTs: now,
+          backfilled: false,
+        });
       }
       this.downSince = null;
     }
-    this.options.logger.info({ venue: this.venue, url: this.options.url, session: this.sessions }, 'venue connected');
+    this.options.logger.info(
+      { venue: this.venue, url: this.options.url, session: this.sessions },
+      'venue connected',
+    );
     for (const frame of this.adapter.openingFrames()) socket.send(frame);
     const ping = this.adapter.heartbeatFrame();
     this.heartbeat = setInterval(() => {
@@ -138,7 +155,10 @@ export class VenueConnector {
       if (ping !== null) socket.send(ping);
       else socket.ping();
     }, this.options.heartbeatMs);
-    this.watchdog = setInterval(() => this.checkSilence(socket), Math.max(10, Math.min(1_000, Math.floor(this.options.silenceMs / 4))));
+    this.watchdog = setInterval(
+      () => this.checkSilence(socket),
+      Math.max(10, Math.min(1_000, Math.floor(this.options.silenceMs / 4))),
+    );
   }
 
   private onMessage(socket: WebSocket, data: RawData): void {
@@ -146,7 +166,9 @@ export class VenueConnector {
     const recvTs = Date.now();
     this.lastFrameAt = recvTs;
     this.attempt = 0;
-    const frame = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    const frame = Array.isArray(data)
+      ? Buffer.concat(data).toString('utf8')
+      : Buffer.from(data as ArrayBuffer).toString('utf8');
     for (const reply of this.options.intake.handle(this.adapter, frame, recvTs)) socket.send(reply);
   }
 
@@ -156,7 +178,10 @@ export class VenueConnector {
     if (silentFor < this.options.silenceMs) return;
     this.setState('stale');
     this.closeReason = 'silent';
-    this.options.logger.warn({ venue: this.venue, silentForMs: silentFor }, 'venue feed silent, reconnecting');
+    this.options.logger.warn(
+      { venue: this.venue, silentForMs: silentFor },
+      'venue feed silent, reconnecting',
+    );
     socket.terminate();
   }
 
@@ -172,11 +197,17 @@ export class VenueConnector {
     }
     if (this.stopping) return;
     this.options.metrics.reconnects.inc({ venue: this.venue, reason: this.closeReason });
-    const ceiling = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** Math.min(this.attempt, 20));
+    const ceiling = Math.min(
+      this.options.backoffMaxMs,
+      this.options.backoffBaseMs * 2 ** Math.min(this.attempt, 20),
+    );
     const delay = Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
     this.attempt += 1;
     this.setState('reconnecting');
-    this.options.logger.warn({ venue: this.venue, code, reason: this.closeReason, attempt: this.attempt, delayMs: delay }, 'venue disconnected, reconnecting');
+    this.options.logger.warn(
+      { venue: this.venue, code, reason: this.closeReason, attempt: this.attempt, delayMs: delay },
+      'venue disconnected, reconnecting',
+    );
     this.retry = setTimeout(() => {
       this.retry = null;
       this.connect();
@@ -192,6 +223,10 @@ export class VenueConnector {
 
   private setState(state: ConnectorState): void {
     this.stateValue = state;
-    for (const name of STATES) this.options.metrics.connectorState.set({ venue: this.options.venue, state: name }, name === state ? 1 : 0);
+    for (const name of STATES)
+      this.options.metrics.connectorState.set(
+        { venue: this.options.venue, state: name },
+        name === state ? 1 : 0,
+      );
   }
 }

@@ -11,35 +11,75 @@ function getOrCreate<T>(name: string, create: () => T): T {
 export class IngestionMetrics {
   readonly framesIn = getOrCreate(
     'mdp_ingestion_frames_in_total',
-    () => new Counter({ name: 'mdp_ingestion_frames_in_total', help: 'Raw frames received per venue', labelNames: ['venue'] }),
+    () =>
+      new Counter({
+        name: 'mdp_ingestion_frames_in_total',
+        help: 'Raw frames received per venue',
+        labelNames: ['venue'],
+      }),
   );
   readonly eventsOut = getOrCreate(
     'mdp_ingestion_events_out_total',
-    () => new Counter({ name: 'mdp_ingestion_events_out_total', help: 'Normalized events written to streams per venue and type', labelNames: ['venue', 'type'] }),
+    () =>
+      new Counter({
+        name: 'mdp_ingestion_events_out_total',
+        help: 'Normalized events written to streams per venue and type',
+        labelNames: ['venue', 'type'],
+      }),
   );
   readonly parseErrors = getOrCreate(
     'mdp_ingestion_parse_errors_total',
-    () => new Counter({ name: 'mdp_ingestion_parse_errors_total', help: 'Malformed, unknown or invalid frames skipped per venue', labelNames: ['venue'] }),
+    () =>
+      new Counter({
+        name: 'mdp_ingestion_parse_errors_total',
+        help: 'Malformed, unknown or invalid frames skipped per venue',
+        labelNames: ['venue'],
+      }),
   );
   readonly duplicates = getOrCreate(
     'mdp_ingestion_duplicates_total',
-    () => new Counter({ name: 'mdp_ingestion_duplicates_total', help: 'Events dropped as already seen per venue', labelNames: ['venue'] }),
+    () =>
+      new Counter({
+        name: 'mdp_ingestion_duplicates_total',
+        help: 'Events dropped as already seen per venue',
+        labelNames: ['venue'],
+      }),
   );
   readonly reconnects = getOrCreate(
     'mdp_ingestion_reconnects_total',
-    () => new Counter({ name: 'mdp_ingestion_reconnects_total', help: 'Connection losses followed by a reconnect attempt per venue', labelNames: ['venue', 'reason'] }),
+    () =>
+      new Counter({
+        name: 'mdp_ingestion_reconnects_total',
+        help: 'Connection losses followed by a reconnect attempt per venue',
+        labelNames: ['venue', 'reason'],
+      }),
   );
   readonly gaps = getOrCreate(
     'mdp_ingestion_gaps_total',
-    () => new Counter({ name: 'mdp_ingestion_gaps_total', help: 'Gap events published per venue and kind', labelNames: ['venue', 'kind'] }),
+    () =>
+      new Counter({
+        name: 'mdp_ingestion_gaps_total',
+        help: 'Gap events published per venue and kind',
+        labelNames: ['venue', 'kind'],
+      }),
   );
   readonly backfilled = getOrCreate(
     'mdp_ingestion_backfilled_total',
-    () => new Counter({ name: 'mdp_ingestion_backfilled_total', help: 'Trades refetched from REST history per venue', labelNames: ['venue'] }),
+    () =>
+      new Counter({
+        name: 'mdp_ingestion_backfilled_total',
+        help: 'Trades refetched from REST history per venue',
+        labelNames: ['venue'],
+      }),
   );
   readonly publishFailures = getOrCreate(
     'mdp_ingestion_publish_failures_total',
-    () => new Counter({ name: 'mdp_ingestion_publish_failures_total', help: 'Batches Redis refused for a reason retrying cannot fix', labelNames: ['stream'] }),
+    () =>
+      new Counter({
+        name: 'mdp_ingestion_publish_failures_total',
+        help: 'Batches Redis refused for a reason retrying cannot fix',
+        labelNames: ['stream'],
+      }),
   );
   readonly lag = getOrCreate(
     'mdp_ingestion_venue_to_publish_seconds',

@@ -26,7 +26,11 @@ export interface IngestionPublisherOptions {
 }
 
 /** Refetches a trade-id gap from a venue's REST history; returns the trades it found (marked backfill). */
-export type Backfiller = (gap: { venueSymbol: string; fromId: number; toId: number }) => Promise<TradeMessage[]>;
+export type Backfiller = (gap: {
+  venueSymbol: string;
+  fromId: number;
+  toId: number;
+}) => Promise<TradeMessage[]>;
 
 const MAX_IN_FLIGHT = 4;
 
@@ -186,7 +190,10 @@ export class IngestionPublisher {
     const result = this.validators[kind].validate(event);
     if (result.ok) return true;
     this.metrics.parseErrors.inc({ venue });
-    this.logger.warn({ venue, kind, reason: result.reason, sample: JSON.stringify(event).slice(0, 300) }, 'invalid normalized event skipped');
+    this.logger.warn(
+      { venue, kind, reason: result.reason, sample: JSON.stringify(event).slice(0, 300) },
+      'invalid normalized event skipped',
+    );
     return false;
   }
 
@@ -223,7 +230,10 @@ export class IngestionPublisher {
       toTs: gap.toTs,
       backfilled: false,
     };
-    this.logger.warn({ venue, venueSymbol, fromId: gap.fromId, toId: gap.toId, missing: gap.toId - gap.fromId + 1 }, 'trade id gap');
+    this.logger.warn(
+      { venue, venueSymbol, fromId: gap.fromId, toId: gap.toId, missing: gap.toId - gap.fromId + 1 },
+      'trade id gap',
+    );
     this.publishGap(message);
     const backfiller = this.backfillers.get(venue);
     if (!backfiller || this.closed) return;
@@ -231,22 +241,63 @@ export class IngestionPublisher {
     this.backfills.add(run);
   }
 
-  private async backfill(venue: Venue, backfiller: Backfiller, message: GapMessage, gap: TradeIdGap): Promise<void> {
+  private async backfill(
+    venue: Venue,
+    backfiller: Backfiller,
+    message: GapMessage,
+    gap: TradeIdGap,
+  ): Promise<void> {
     try {
-      const trades = await backfiller({ venueSymbol: message.venueSymbol, fromId: gap.fromId, toId: gap.toId });
-      const inRange = trades.filter((trade) => Number(trade.tradeId) >= gap.fromId && Number(trade.tradeId) <= gap.toId);
-      this.accept(venue, { trades: inRange.map((trade) => ({ ...trade, backfill: true })), liquidations: [], ticks: [] });
+      const trades = await backfiller({
+        venueSymbol: message.venueSymbol,
+        fromId: gap.fromId,
+        toId: gap.toId,
+      });
+      const inRange = trades.filter(
+        (trade) => Number(trade.tradeId) >= gap.fromId && Number(trade.tradeId) <= gap.toId,
+      );
+      this.accept(venue, {
+        trades: inRange.map((trade) => ({ ...trade, backfill: true })),
+        liquidations: [],
+        ticks: [],
+      });
       this.metrics.backfilled.inc({ venue }, inRange.length);
       const complete = new Set(inRange.map((trade) => trade.tradeId)).size === gap.toId - gap.fromId + 1;
       if (complete) this.publishGap({ ...message, backfilled: true });
-      this.logger.info({ venue, venueSymbol: message.venueSymbol, fromId: gap.fromId, toId: gap.toId, fetched: inRange.length, complete }, 'gap backfilled');
+      this.logger.info(
+        {
+          venue,
+          venueSymbol: message.venueSymbol,
+          fromId: gap.fromId,
+          toId: gap.toId,
+          fetched: inRange.length,
+          complete,
+        },
+        'gap backfilled',
+      );
     } catch (error) {
-      this.logger.warn({ venue, venueSymbol: message.venueSymbol, fromId: gap.fromId, toId: gap.toId, error: errorText(error) }, 'backfill failed');
+      this.logger.warn(
+        {
+          venue,
+          venueSymbol: message.venueSymbol,
+          fromId: gap.fromId,
+          toId: gap.toId,
+          error: errorText(error),
+        },
+        'backfill failed',
+      );
     }
   }
 
   private hasBuffered(): boolean {
-    return this.trades.length + this.liquidations.length + this.gaps.length + this.streamTicks.length + this.dirtyTicks.size > 0;
+    return (
+      this.trades.length +
+        this.liquidations.length +
+        this.gaps.length +
+        this.streamTicks.length +
+        this.dirtyTicks.size >
+      0
+    );
   }
 
   private schedule(): void {
@@ -295,7 +346,10 @@ export class IngestionPublisher {
         }
         this.metrics.publishFailures.inc({ stream: 'all' });
         this.buffered -= count;
-        this.logger.error({ error: errorText(error), trades: trades.length, liquidations: liquidations.length }, 'events could not be written');
+        this.logger.error(
+          { error: errorText(error), trades: trades.length, liquidations: liquidations.length },
+          'events could not be written',
+        );
       })
       .finally(() => {
         this.inFlight.delete(run);
@@ -305,7 +359,13 @@ export class IngestionPublisher {
     return run;
   }
 
-  private async write(trades: TradeMessage[], liquidations: LiquidationMessage[], gaps: GapMessage[], ticks: TickMessage[], latest: TickMessage[]): Promise<void> {
+  private async write(
+    trades: TradeMessage[],
+    liquidations: LiquidationMessage[],
+    gaps: GapMessage[],
+    ticks: TickMessage[],
+    latest: TickMessage[],
+  ): Promise<void> {
     const writes: Array<Promise<unknown>> = [];
     if (trades.length > 0) writes.push(this.streams.publish(TradeStream, trades));
     if (liquidations.length > 0) writes.push(this.streams.publish(LiquidationStream, liquidations));
@@ -329,11 +389,13 @@ export class IngestionPublisher {
     }
     for (const [venue, counts] of perVenue) {
       if (counts.trade > 0) this.metrics.eventsOut.inc({ venue, type: 'trade' }, counts.trade);
-      if (counts.liquidation > 0) this.metrics.eventsOut.inc({ venue, type: 'liquidation' }, counts.liquidation);
+      if (counts.liquidation > 0)
+        this.metrics.eventsOut.inc({ venue, type: 'liquidation' }, counts.liquidation);
     }
     // Lag of the newest trade of each venue in the batch: one observation per venue per write.
     const newest = new Map<Venue, number>();
-    for (const trade of trades) if ((newest.get(trade.exchange) ?? 0) < trade.ts) newest.set(trade.exchange, trade.ts);
+    for (const trade of trades)
+      if ((newest.get(trade.exchange) ?? 0) < trade.ts) newest.set(trade.exchange, trade.ts);
     for (const [venue, ts] of newest) this.metrics.lag.observe({ venue }, Math.max(0, now - ts) / 1000);
     for (const gap of gaps) this.metrics.eventsOut.inc({ venue: gap.exchange, type: 'gap' });
     for (const tick of ticks) this.metrics.eventsOut.inc({ venue: tick.exchange, type: 'tick' });

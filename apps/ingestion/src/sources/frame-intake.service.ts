@@ -46,7 +46,12 @@ export class FrameIntake {
     this.metrics.parseErrors.inc({ venue });
     if (count <= LOGGED_ERRORS_PER_VENUE || count % 1000 === 0) {
       this.logger.warn(
-        { venue, reason: error instanceof FrameParseError ? error.message : errorText(error), sample: frame.slice(0, 300), errorsSoFar: count },
+        {
+          venue,
+          reason: error instanceof FrameParseError ? error.message : errorText(error),
+          sample: frame.slice(0, 300),
+          errorsSoFar: count,
+        },
         'frame skipped',
       );
     }

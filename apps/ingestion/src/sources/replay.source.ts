@@ -1,4 +1,9 @@
-import { createVenueAdapter, parseRecordedFrame, type VenueAdapter, type VenueAdapterSettings } from '@mdp/domain-ingestion';
+import {
+  createVenueAdapter,
+  parseRecordedFrame,
+  type VenueAdapter,
+  type VenueAdapterSettings,
+} from '@mdp/domain-ingestion';
 import type { Logger } from '@mdp/platform';
 import { errorText } from '@mdp/transport';
 import type { IngestionPublisher } from '../publishing/ingestion.publisher';

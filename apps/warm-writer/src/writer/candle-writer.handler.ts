@@ -25,6 +25,9 @@ export class CandleWriterHandler {
     writerRows.inc({ table: 'candles_1m', outcome: 'written' }, written);
     writerRows.inc({ table: 'candles_1m', outcome: 'duplicate' }, closed.length - written);
     writerRows.inc({ table: 'candles_1m', outcome: 'skipped' }, batch.length - closed.length);
-    this.logger.debug({ stream: context.getStream(), received: batch.length, closed: closed.length, written }, 'candles written');
+    this.logger.debug(
+      { stream: context.getStream(), received: batch.length, closed: closed.length, written },
+      'candles written',
+    );
   }
 }

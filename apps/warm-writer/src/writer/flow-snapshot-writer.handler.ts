@@ -1,7 +1,11 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { FlowSnapshotStream, type FlowSnapshotNoticeMessage } from '@mdp/schemas';
-import { FlowSnapshotRepository, HotFlowSnapshotRepository, type FlowSnapshotRecord } from '@mdp/data-access-warm-store';
+import {
+  FlowSnapshotRepository,
+  HotFlowSnapshotRepository,
+  type FlowSnapshotRecord,
+} from '@mdp/data-access-warm-store';
 import { OnStream, StreamContext } from '@mdp/transport';
 import { WRITER_LOGGER, type WriterLogger } from './writer-logger';
 import { holdOnOutage } from './hold-on-outage.util';
@@ -21,11 +25,17 @@ export class FlowSnapshotWriterHandler {
   ) {}
 
   @OnStream(FlowSnapshotStream, { batch: true })
-  async onSnapshots(@Payload() batch: FlowSnapshotNoticeMessage[], @Ctx() context: StreamContext): Promise<void> {
+  async onSnapshots(
+    @Payload() batch: FlowSnapshotNoticeMessage[],
+    @Ctx() context: StreamContext,
+  ): Promise<void> {
     const latest = FlowSnapshotRepository.latestPerWindow(batch.map((notice) => ({ notice, json: '' })));
     // A Redis error here is retried by the transport (connection errors hold the stream).
     const values = await this.hot.readMany(latest.map((record) => record.notice.key));
-    const records: FlowSnapshotRecord[] = latest.map((record, i) => ({ notice: record.notice, json: values[i] ?? null }));
+    const records: FlowSnapshotRecord[] = latest.map((record, i) => ({
+      notice: record.notice,
+      json: values[i] ?? null,
+    }));
     for (const record of records) {
       if (record.json !== null) JSON.parse(record.json); // a corrupt value fails here and is dead-lettered with the reason
     }
@@ -40,6 +50,9 @@ export class FlowSnapshotWriterHandler {
     const written = await holdOnOutage('flow snapshots', () => this.snapshots.upsert(records));
     writerRows.inc({ table: 'flow_snapshots', outcome: 'written' }, written);
     writerRows.inc({ table: 'flow_snapshots', outcome: 'duplicate' }, batch.length - written);
-    this.logger.debug({ stream: context.getStream(), received: batch.length, written, expired: expired.length }, 'flow snapshots written');
+    this.logger.debug(
+      { stream: context.getStream(), received: batch.length, written, expired: expired.length },
+      'flow snapshots written',
+    );
   }
 }

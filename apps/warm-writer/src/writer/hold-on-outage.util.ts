@@ -12,9 +12,12 @@ export async function holdOnOutage<T>(what: string, write: () => Promise<T>): Pr
     return await write();
   } catch (error) {
     if (isTransientDatabaseError(error)) {
-      throw new TransientError(`warm store unavailable while writing ${what}: ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
-      });
+      throw new TransientError(
+        `warm store unavailable while writing ${what}: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
     throw error;
   }

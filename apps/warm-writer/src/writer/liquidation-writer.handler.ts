@@ -20,6 +20,9 @@ export class LiquidationWriterHandler {
     const written = await holdOnOutage('liquidations', () => this.liquidations.insert(batch));
     writerRows.inc({ table: 'liquidations', outcome: 'written' }, written);
     writerRows.inc({ table: 'liquidations', outcome: 'duplicate' }, batch.length - written);
-    this.logger.debug({ stream: context.getStream(), received: batch.length, written }, 'liquidations written');
+    this.logger.debug(
+      { stream: context.getStream(), received: batch.length, written },
+      'liquidations written',
+    );
   }
 }

@@ -16,7 +16,10 @@ export class SignalWriterHandler {
   ) {}
 
   @OnStream(LiquidationSignalStream, { batch: true })
-  async onSignals(@Payload() batch: LiquidationSignalMessage[], @Ctx() context: StreamContext): Promise<void> {
+  async onSignals(
+    @Payload() batch: LiquidationSignalMessage[],
+    @Ctx() context: StreamContext,
+  ): Promise<void> {
     const written = await holdOnOutage('liquidation signals', () => this.signals.insert(batch));
     writerRows.inc({ table: 'liquidation_signals', outcome: 'written' }, written);
     writerRows.inc({ table: 'liquidation_signals', outcome: 'duplicate' }, batch.length - written);

@@ -1,5 +1,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { WarmStoreMaintenanceRepository, describeWarmStoreMode, isTransientDatabaseError } from '@mdp/data-access-warm-store';
+import {
+  WarmStoreMaintenanceRepository,
+  describeWarmStoreMode,
+  isTransientDatabaseError,
+} from '@mdp/data-access-warm-store';
 import { WarmWriterConfig } from '../warm-writer.config';
 import { WRITER_LOGGER, type WriterLogger } from './writer-logger';
 
@@ -27,7 +31,10 @@ export class WarmStoreMaintenanceService implements OnApplicationBootstrap, OnAp
       await this.logMode();
     } catch (error) {
       if (!isTransientDatabaseError(error)) throw error;
-      this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'warm store unavailable at start-up; holding the streams until it answers');
+      this.logger.warn(
+        { error: error instanceof Error ? error.message : String(error) },
+        'warm store unavailable at start-up; holding the streams until it answers',
+      );
     }
     if (this.config.WARM_MAINTENANCE_INTERVAL_MS > 0) {
       this.timer = setInterval(() => {
@@ -50,11 +57,13 @@ export class WarmStoreMaintenanceService implements OnApplicationBootstrap, OnAp
     try {
       await this.logMode();
       const result = await this.maintenance.maintain();
-      if (result.actions.length > 0) this.logger.info({ actions: result.actions }, 'warm store partitions maintained');
+      if (result.actions.length > 0)
+        this.logger.info({ actions: result.actions }, 'warm store partitions maintained');
       this.logger.debug({ viewsRefreshed: result.viewsRefreshed }, 'candle views refreshed');
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (isTransientDatabaseError(error)) this.logger.warn({ error: message }, 'warm store maintenance skipped: database unavailable');
+      if (isTransientDatabaseError(error))
+        this.logger.warn({ error: message }, 'warm store maintenance skipped: database unavailable');
       else this.logger.error({ error: message }, 'warm store maintenance failed');
     }
   }

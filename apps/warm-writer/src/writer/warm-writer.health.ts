@@ -22,15 +22,28 @@ export class WarmWriterHealth implements OnModuleInit {
       await this.redis.ping();
     });
     this.registry.register('database', async () => {
-      const version = await withPooledClient(this.pool, async (client) => (await client.query<{ v: number }>('SELECT max(version) AS v FROM warm_schema_history')).rows[0]?.v);
+      const version = await withPooledClient(
+        this.pool,
+        async (client) =>
+          (await client.query<{ v: number }>('SELECT max(version) AS v FROM warm_schema_history')).rows[0]?.v,
+      );
       return { schemaVersion: version ?? 0, poolTotal: this.pool.totalCount, poolIdle: this.pool.idleCount };
     });
     this.registry.register('consumer', async () => {
       const streams: Record<string, { lag: number | null; pending: number }> = {};
-      for (const definition of [CandleStream, LiquidationStream, LiquidationSignalStream, FlowSnapshotStream]) {
+      for (const definition of [
+        CandleStream,
+        LiquidationStream,
+        LiquidationSignalStream,
+        FlowSnapshotStream,
+      ]) {
         const groups = (await this.redis.xinfo('GROUPS', definition.stream).catch(() => [])) as unknown[][];
         const group = groups.map(toRecord).find((fields) => fields['name'] === 'warm-writer');
-        if (group) streams[definition.stream] = { lag: group['lag'] === null ? null : Number(group['lag']), pending: Number(group['pending']) };
+        if (group)
+          streams[definition.stream] = {
+            lag: group['lag'] === null ? null : Number(group['lag']),
+            pending: Number(group['pending']),
+          };
       }
       return { group: 'warm-writer', streams };
     });

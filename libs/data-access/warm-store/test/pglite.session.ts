@@ -35,7 +35,10 @@ export class PgliteSession implements SqlSession {
     return new PgliteSession(child);
   }
 
-  async query<T extends object = Record<string, unknown>>(text: string, params: readonly unknown[] = []): Promise<{ rows: T[]; rowCount: number }> {
+  async query<T extends object = Record<string, unknown>>(
+    text: string,
+    params: readonly unknown[] = [],
+  ): Promise<{ rows: T[]; rowCount: number }> {
     const reply = await this.request({ kind: 'query', sql: text, params: [...params] });
     return { rows: (reply.rows ?? []) as T[], rowCount: reply.rowCount ?? 0 };
   }

@@ -2,13 +2,34 @@ import { Client } from 'pg';
 import { createLogger } from '@mdp/platform';
 import { createTestDatabase, type TestDatabase } from '@mdp/testing';
 import { TIMEFRAMES } from '@mdp/schemas';
-import { CandleQueryRepository, CandleRepository, FlowSnapshotRepository, MigrationRunner, PgClientSession, detectInstalledMode, type MigrationReport, type StoredCandle } from '../src';
+import {
+  CandleQueryRepository,
+  CandleRepository,
+  FlowSnapshotRepository,
+  MigrationRunner,
+  PgClientSession,
+  detectInstalledMode,
+  type MigrationReport,
+  type StoredCandle,
+} from '../src';
 import { PgliteSession } from './pglite.session';
 import { aFlowSnapshotNotice } from '@mdp/schemas/testing';
 import type { CandleMessage } from '@mdp/schemas';
-import { DAY0, MINUTE, MIGRATIONS_DIR, candleRows, insertCandlesSql, type CandleRow } from './warm-store-fixtures';
+import {
+  DAY0,
+  MINUTE,
+  MIGRATIONS_DIR,
+  candleRows,
+  insertCandlesSql,
+  type CandleRow,
+} from './warm-store-fixtures';
 
-const asMessage = (r: CandleRow): CandleMessage => ({ ...r, openTime: r.time, timeframe: '1m', closed: true });
+const asMessage = (r: CandleRow): CandleMessage => ({
+  ...r,
+  openTime: r.time,
+  timeframe: '1m',
+  closed: true,
+});
 
 const logger = createLogger('warm-store-test', 'silent');
 
@@ -29,7 +50,10 @@ describe('warm store on TimescaleDB (PGlite) and plain PostgreSQL', () => {
     pg = new Client({ connectionString: database.url });
     await pg.connect();
     tsdbReport = await new MigrationRunner(tsdb, { directory: MIGRATIONS_DIR, logger }).migrate();
-    pgReport = await new MigrationRunner(new PgClientSession(pg), { directory: MIGRATIONS_DIR, logger }).migrate();
+    pgReport = await new MigrationRunner(new PgClientSession(pg), {
+      directory: MIGRATIONS_DIR,
+      logger,
+    }).migrate();
   }, 90_000);
 
   afterAll(async () => {
@@ -46,11 +70,18 @@ describe('warm store on TimescaleDB (PGlite) and plain PostgreSQL', () => {
       [2, ['V2__add_hypertables.sql', 'V2__add_hypertables.timescaledb.sql']],
     ]);
     expect(await detectInstalledMode(tsdb)).toBe('timescaledb');
-    expect((await new MigrationRunner(tsdb, { directory: MIGRATIONS_DIR, logger }).migrate()).applied).toEqual([]);
+    expect(
+      (await new MigrationRunner(tsdb, { directory: MIGRATIONS_DIR, logger }).migrate()).applied,
+    ).toEqual([]);
   }, 60_000);
 
   it('makes every time-series table a hypertable partitioned by its time column, with compression enabled', async () => {
-    const { rows } = await tsdb.query<{ hypertable_name: string; column_name: string; compression_enabled: boolean; interval: string }>(
+    const { rows } = await tsdb.query<{
+      hypertable_name: string;
+      column_name: string;
+      compression_enabled: boolean;
+      interval: string;
+    }>(
       `SELECT h.hypertable_name, d.column_name, h.compression_enabled, d.time_interval::text AS interval
          FROM timescaledb_information.hypertables h
          JOIN timescaledb_information.dimensions d USING (hypertable_schema, hypertable_name)
@@ -59,10 +90,25 @@ describe('warm store on TimescaleDB (PGlite) and plain PostgreSQL', () => {
     );
     expect(rows).toEqual([
       { hypertable_name: 'candles_1m', column_name: 'time', compression_enabled: true, interval: '1 day' },
-      { hypertable_name: 'flow_snapshots', column_name: 'time', compression_enabled: true, interval: '1 day' },
-      { hypertable_name: 'liquidation_signals', column_name: 'time', compression_enabled: true, interval: '7 days' },
+      {
+        hypertable_name: 'flow_snapshots',
+        column_name: 'time',
+        compression_enabled: true,
+        interval: '1 day',
+      },
+      {
+        hypertable_name: 'liquidation_signals',
+        column_name: 'time',
+        compression_enabled: true,
+        interval: '7 days',
+      },
       { hypertable_name: 'liquidations', column_name: 'time', compression_enabled: true, interval: '7 days' },
-      { hypertable_name: 'token_metrics', column_name: 'timestamp', compression_enabled: true, interval: '7 days' },
+      {
+        hypertable_name: 'token_metrics',
+        column_name: 'timestamp',
+        compression_enabled: true,
+        interval: '7 days',
+      },
     ]);
     const segments = await tsdb.query<{ attname: string }>(
       `SELECT attname FROM timescaledb_information.compression_settings WHERE hypertable_name = 'candles_1m' AND segmentby_column_index IS NOT NULL ORDER BY segmentby_column_index`,
@@ -71,12 +117,20 @@ describe('warm store on TimescaleDB (PGlite) and plain PostgreSQL', () => {
   });
 
   it('has compression (24 h), retention and continuous-aggregate refresh policies', async () => {
-    const { rows } = await tsdb.query<{ proc_name: string; hypertable_name: string; config: Record<string, unknown> }>(
+    const { rows } = await tsdb.query<{
+      proc_name: string;
+      hypertable_name: string;
+      config: Record<string, unknown>;
+    }>(
       `SELECT proc_name, hypertable_name, config FROM timescaledb_information.jobs
         WHERE proc_name IN ('policy_compression', 'policy_retention', 'policy_refresh_continuous_aggregate')
         ORDER BY proc_name, hypertable_name`,
     );
-    const policies = rows.map((r) => [r.proc_name, r.hypertable_name, r.config['compress_after'] ?? r.config['drop_after'] ?? r.config['start_offset']]);
+    const policies = rows.map((r) => [
+      r.proc_name,
+      r.hypertable_name,
+      r.config['compress_after'] ?? r.config['drop_after'] ?? r.config['start_offset'],
+    ]);
     expect(policies).toEqual([
       ['policy_compression', 'candles_1m', '24:00:00'],
       ['policy_compression', 'flow_snapshots', '24:00:00'],
@@ -99,7 +153,10 @@ describe('warm store on TimescaleDB (PGlite) and plain PostgreSQL', () => {
       `SELECT view_name, materialized_only FROM timescaledb_information.continuous_aggregates ORDER BY view_name`,
     );
     expect(aggregates.rows).toEqual(
-      ['candles_15m', 'candles_1d', 'candles_1h', 'candles_4h', 'candles_5m'].map((view_name) => ({ view_name, materialized_only: false })),
+      ['candles_15m', 'candles_1d', 'candles_1h', 'candles_4h', 'candles_5m'].map((view_name) => ({
+        view_name,
+        materialized_only: false,
+      })),
     );
   });
 
@@ -119,7 +176,9 @@ describe('warm store on TimescaleDB (PGlite) and plain PostgreSQL', () => {
     // Materialize part of the TimescaleDB aggregates (the rest is served in real time from raw rows),
     // and refresh the PostgreSQL views as the writer does.
     for (const view of ['candles_5m', 'candles_1h', 'candles_1d']) {
-      await tsdb.execScript(`CALL refresh_continuous_aggregate('${view}', '${new Date(DAY0).toISOString()}', '${new Date(DAY0 + 36 * 3_600_000).toISOString()}')`);
+      await tsdb.execScript(
+        `CALL refresh_continuous_aggregate('${view}', '${new Date(DAY0).toISOString()}', '${new Date(DAY0 + 36 * 3_600_000).toISOString()}')`,
+      );
     }
     await pg.query('SELECT warm_refresh_candle_views()');
 
@@ -157,7 +216,13 @@ describe('warm store on TimescaleDB (PGlite) and plain PostgreSQL', () => {
   }, 120_000);
 
   it('compresses chunks older than 24 h when the compression job runs, and still answers the same', async () => {
-    const before = await new CandleQueryRepository(tsdb).range('1h', 'BTC', 'all', DAY0, DAY0 + 3 * 86_400_000);
+    const before = await new CandleQueryRepository(tsdb).range(
+      '1h',
+      'BTC',
+      'all',
+      DAY0,
+      DAY0 + 3 * 86_400_000,
+    );
     const job = await tsdb.query<{ job_id: number }>(
       `SELECT job_id FROM timescaledb_information.jobs WHERE proc_name = 'policy_compression' AND hypertable_name = 'candles_1m'`,
     );
@@ -167,7 +232,9 @@ describe('warm store on TimescaleDB (PGlite) and plain PostgreSQL', () => {
       `SELECT is_compressed, count(*)::int AS n FROM timescaledb_information.chunks WHERE hypertable_name = 'candles_1m' GROUP BY 1 ORDER BY 1`,
     );
     expect(chunks.rows).toEqual([{ is_compressed: true, n: 3 }]);
-    expect(await new CandleQueryRepository(tsdb).range('1h', 'BTC', 'all', DAY0, DAY0 + 3 * 86_400_000)).toEqual(before);
+    expect(
+      await new CandleQueryRepository(tsdb).range('1h', 'BTC', 'all', DAY0, DAY0 + 3 * 86_400_000),
+    ).toEqual(before);
   }, 60_000);
 
   it("writes idempotently into the hypertables with the writer's SQL, compressed chunks included", async () => {
@@ -182,18 +249,37 @@ describe('warm store on TimescaleDB (PGlite) and plain PostgreSQL', () => {
 
     // Flow snapshots: a later snapshot of an open window replaces the earlier one; a stale redelivery does not.
     const window = { coin: 'BTC', timeWindow: '5m' as const, timestamp: DAY0 };
-    const early = { notice: aFlowSnapshotNotice({ ...window, final: false, totalTrades: 5, writtenAt: DAY0 + 60_000 }), json: '{"v":1}' };
-    const final = { notice: aFlowSnapshotNotice({ ...window, final: true, totalTrades: 9, writtenAt: DAY0 + 300_000 }), json: '{"v":2}' };
-    for (const [record, changed] of [[early, 1], [final, 1], [early, 0], [final, 0]] as const) {
+    const early = {
+      notice: aFlowSnapshotNotice({ ...window, final: false, totalTrades: 5, writtenAt: DAY0 + 60_000 }),
+      json: '{"v":1}',
+    };
+    const final = {
+      notice: aFlowSnapshotNotice({ ...window, final: true, totalTrades: 9, writtenAt: DAY0 + 300_000 }),
+      json: '{"v":2}',
+    };
+    for (const [record, changed] of [
+      [early, 1],
+      [final, 1],
+      [early, 0],
+      [final, 0],
+    ] as const) {
       const query = FlowSnapshotRepository.table.unnestQuery([record]);
       expect((await tsdb.query(query.text, query.values)).rowCount).toBe(changed);
     }
-    const stored = await tsdb.query<{ final: boolean; total_trades: number; data: unknown }>(`SELECT final, total_trades, data FROM flow_snapshots`);
+    const stored = await tsdb.query<{ final: boolean; total_trades: number; data: unknown }>(
+      `SELECT final, total_trades, data FROM flow_snapshots`,
+    );
     expect(stored.rows).toEqual([{ final: true, total_trades: 9, data: { v: 2 } }]);
   });
 
   it('excludes chunks and uses the key index for a candle range query (EXPLAIN, TimescaleDB)', async () => {
-    const plan = await explain(tsdb, CandleQueryRepository.rangeSql('1m').replace(/to_timestamp\(\$3::float8 \/ 1000.0\)/, `'2023-11-15T01:00:00Z'`).replace(/to_timestamp\(\$4::float8 \/ 1000.0\)/, `'2023-11-15T03:00:00Z'`), ['BTC', 'all']);
+    const plan = await explain(
+      tsdb,
+      CandleQueryRepository.rangeSql('1m')
+        .replace(/to_timestamp\(\$3::float8 \/ 1000.0\)/, `'2023-11-15T01:00:00Z'`)
+        .replace(/to_timestamp\(\$4::float8 \/ 1000.0\)/, `'2023-11-15T03:00:00Z'`),
+      ['BTC', 'all'],
+    );
     // Only the chunk of 15 November is scanned, through the segment-by index of its compressed batches;
     // the chunks of 14 and 16 November are excluded.
     expect([...new Set(plan.match(/(?<!compress)_hyper_\d+_\d+_chunk/g))]).toHaveLength(1);
@@ -202,7 +288,11 @@ describe('warm store on TimescaleDB (PGlite) and plain PostgreSQL', () => {
   });
 });
 
-async function explain(session: { query: PgliteSession['query'] }, sql: string, params: unknown[]): Promise<string> {
+async function explain(
+  session: { query: PgliteSession['query'] },
+  sql: string,
+  params: unknown[],
+): Promise<string> {
   const { rows } = await session.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params);
   return rows.map((row) => row['QUERY PLAN']).join('\n');
 }

@@ -6,13 +6,22 @@ import { TokenEntity } from './entities/token.entity';
 import { TradingDecisionEntity } from './entities/trading-decision.entity';
 
 /** The TypeORM-mapped tables of the warm store (simple rows; the time-series hot paths use `pg`). */
-export const WARM_STORE_ENTITIES = [TokenEntity, TokenMetricEntity, ApiKeyEntity, RateLimitWindowEntity, TradingDecisionEntity];
+export const WARM_STORE_ENTITIES = [
+  TokenEntity,
+  TokenMetricEntity,
+  ApiKeyEntity,
+  RateLimitWindowEntity,
+  TradingDecisionEntity,
+];
 
 /**
  * A TypeORM DataSource over the warm store. The schema belongs to the SQL migrations: `synchronize`
  * and `migrationsRun` are off and stay off.
  */
-export function createWarmStoreDataSource(url: string, options: { poolSize?: number; applicationName?: string } = {}): DataSource {
+export function createWarmStoreDataSource(
+  url: string,
+  options: { poolSize?: number; applicationName?: string } = {},
+): DataSource {
   return new DataSource({
     type: 'postgres',
     url,

@@ -10,7 +10,8 @@ export function parseJson(frame: string): unknown {
 }
 
 export function asRecord(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FrameParseError(`${what} is not an object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new FrameParseError(`${what} is not an object`);
   return value as Record<string, unknown>;
 }
 
@@ -35,7 +36,8 @@ export function positive(record: Record<string, unknown>, field: string): number
 
 export function num(record: Record<string, unknown>, field: string): number {
   const raw = record[field];
-  const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+  const value =
+    typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
   if (!Number.isFinite(value)) throw new FrameParseError(`field ${field} missing or not a number`);
   return value;
 }
@@ -43,7 +45,8 @@ export function num(record: Record<string, unknown>, field: string): number {
 /** Epoch milliseconds as a non-negative integer (numbers or numeric strings). */
 export function millis(record: Record<string, unknown>, field: string): number {
   const value = num(record, field);
-  if (!Number.isInteger(value) || value < 0) throw new FrameParseError(`field ${field} is not epoch milliseconds`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new FrameParseError(`field ${field} is not epoch milliseconds`);
   return value;
 }
 

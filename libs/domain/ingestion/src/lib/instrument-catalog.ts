@@ -33,30 +33,74 @@ export class InstrumentCatalog {
    * The instruments of one venue for the given bases. `contractValues` maps an OKX instrument id to
    * its contract value (`ctVal` of /api/v5/public/instruments); an OKX instrument without one is left out.
    */
-  static forVenue(venue: Venue, bases: readonly string[], contractValues: Readonly<Record<string, number>> = {}): InstrumentCatalog {
+  static forVenue(
+    venue: Venue,
+    bases: readonly string[],
+    contractValues: Readonly<Record<string, number>> = {},
+  ): InstrumentCatalog {
     const list: Instrument[] = [];
     for (const base of bases) {
       switch (venue) {
         case 'binance':
         case 'bybit':
-          list.push({ venue, market: 'perp', venueSymbol: `${base}USDT`, symbol: `${base}-USDT`, base, quote: 'USDT', contractValue: 1 });
+          list.push({
+            venue,
+            market: 'perp',
+            venueSymbol: `${base}USDT`,
+            symbol: `${base}-USDT`,
+            base,
+            quote: 'USDT',
+            contractValue: 1,
+          });
           break;
         case 'okx': {
           const venueSymbol = `${base}-USDT-SWAP`;
           const contractValue = contractValues[venueSymbol];
           if (contractValue !== undefined && contractValue > 0) {
-            list.push({ venue, market: 'perp', venueSymbol, symbol: `${base}-USDT`, base, quote: 'USDT', contractValue });
+            list.push({
+              venue,
+              market: 'perp',
+              venueSymbol,
+              symbol: `${base}-USDT`,
+              base,
+              quote: 'USDT',
+              contractValue,
+            });
           }
           break;
         }
         case 'hyperliquid':
-          list.push({ venue, market: 'perp', venueSymbol: base, symbol: `${base}-USDC`, base, quote: 'USDC', contractValue: 1 });
+          list.push({
+            venue,
+            market: 'perp',
+            venueSymbol: base,
+            symbol: `${base}-USDC`,
+            base,
+            quote: 'USDC',
+            contractValue: 1,
+          });
           break;
         case 'alpaca':
-          list.push({ venue, market: 'stock', venueSymbol: base, symbol: `${base}-USD`, base, quote: 'USD', contractValue: 1 });
+          list.push({
+            venue,
+            market: 'stock',
+            venueSymbol: base,
+            symbol: `${base}-USD`,
+            base,
+            quote: 'USD',
+            contractValue: 1,
+          });
           break;
         case 'synthetic':
-          list.push({ venue, market: 'perp', venueSymbol: base, symbol: `${base}-USD`, base, quote: 'USD', contractValue: 1 });
+          list.push({
+            venue,
+            market: 'perp',
+            venueSymbol: base,
+            symbol: `${base}-USD`,
+            base,
+            quote: 'USD',
+            contractValue: 1,
+          });
           break;
         default: {
           const never: never = venue;
@@ -73,4 +117,3 @@ export const OKX_DEFAULT_CONTRACT_VALUES: Readonly<Record<string, number>> = {
   'BTC-USDT-SWAP': 0.01,
   'ETH-USDT-SWAP': 0.1,
 };
-

@@ -9,7 +9,8 @@ export class RecentIdCache {
   private readonly generation: number;
 
   constructor(capacity = 10_000) {
-    if (!Number.isInteger(capacity) || capacity < 2) throw new Error(`capacity must be an integer of at least 2, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 2)
+      throw new Error(`capacity must be an integer of at least 2, got ${capacity}`);
     this.generation = Math.floor(capacity / 2);
   }
 

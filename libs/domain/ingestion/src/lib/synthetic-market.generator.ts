@@ -12,7 +12,8 @@ export interface SyntheticMarketOptions {
   tradesPerSecond: number;
 }
 
-export type SyntheticEvent = { kind: 'trade'; trade: TradeMessage } | { kind: 'liquidation'; liquidation: LiquidationMessage };
+export type SyntheticEvent =
+  { kind: 'trade'; trade: TradeMessage } | { kind: 'liquidation'; liquidation: LiquidationMessage };
 
 const START_PRICES: Readonly<Record<string, number>> = { BTC: 65_000, ETH: 3_500, HYPE: 25, SOL: 150 };
 const TYPICAL_NOTIONAL_USD = 400;

@@ -5,7 +5,13 @@ describe(TradeIdGapDetector.name, () => {
     const detector = new TradeIdGapDetector();
     expect(detector.observe('BTCUSDT', 100, 1_000)).toBeNull();
     expect(detector.observe('BTCUSDT', 101, 1_001)).toBeNull();
-    expect(detector.observe('BTCUSDT', 105, 1_005)).toEqual({ key: 'BTCUSDT', fromId: 102, toId: 104, fromTs: 1_001, toTs: 1_005 });
+    expect(detector.observe('BTCUSDT', 105, 1_005)).toEqual({
+      key: 'BTCUSDT',
+      fromId: 102,
+      toId: 104,
+      fromTs: 1_001,
+      toTs: 1_005,
+    });
   });
 
   it('ignores late and repeated ids and keeps instruments apart', () => {

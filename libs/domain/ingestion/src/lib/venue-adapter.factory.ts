@@ -28,7 +28,9 @@ export function createVenueAdapter(venue: LiveVenue, settings: VenueAdapterSetti
     case 'bybit':
       return new BybitFrameAdapter(InstrumentCatalog.forVenue('bybit', settings.bases));
     case 'okx':
-      return new OkxFrameAdapter(InstrumentCatalog.forVenue('okx', settings.bases, settings.okxContractValues));
+      return new OkxFrameAdapter(
+        InstrumentCatalog.forVenue('okx', settings.bases, settings.okxContractValues),
+      );
     case 'alpaca':
       return new AlpacaFrameAdapter(InstrumentCatalog.forVenue('alpaca', settings.stocks), settings.alpaca);
     default: {

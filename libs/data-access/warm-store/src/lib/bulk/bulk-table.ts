@@ -63,7 +63,13 @@ export class BulkTable<R> {
     const params = columns.map((column, i) => `$${i + 1}::${ARRAY_TYPE[column.type]}`).join(', ');
     const aliases = columns.map((_, i) => `c${i}`).join(', ');
     const selected = columns
-      .map((column, i) => (column.type === 'timestamptz' ? `to_timestamp(c${i} / 1000.0)` : column.type === 'jsonb' ? `c${i}::jsonb` : `c${i}`))
+      .map((column, i) =>
+        column.type === 'timestamptz'
+          ? `to_timestamp(c${i} / 1000.0)`
+          : column.type === 'jsonb'
+            ? `c${i}::jsonb`
+            : `c${i}`,
+      )
       .join(', ');
     this.unnestSql = `INSERT INTO ${quote(table)} AS target (${names}) SELECT ${selected} FROM unnest(${params}) AS u(${aliases}) ${onConflict}`;
     this.stageTable = `warm_stage_${table}`;
@@ -94,7 +100,11 @@ export class BulkTable<R> {
     const slices = Math.max(1, Math.min(options.parallelism ?? 1, Math.ceil(rows.length / MIN_SLICE_ROWS)));
     const size = Math.ceil(rows.length / slices);
     const counts = await Promise.all(
-      Array.from({ length: slices }, (_, i) => withPooledClient(pool, (client) => this.write(client, rows.slice(i * size, (i + 1) * size), options.method))),
+      Array.from({ length: slices }, (_, i) =>
+        withPooledClient(pool, (client) =>
+          this.write(client, rows.slice(i * size, (i + 1) * size), options.method),
+        ),
+      ),
     );
     return counts.reduce((sum, n) => sum + n, 0);
   }
@@ -115,7 +125,10 @@ export class BulkTable<R> {
 
   /** The `unnest` statement for the rows: one parameter array per column (any PostgreSQL client can run it). */
   unnestQuery(rows: readonly R[]): { text: string; values: BulkValue[][] } {
-    return { text: this.unnestSql, values: this.columns.map((column) => rows.map((row) => column.value(row))) };
+    return {
+      text: this.unnestSql,
+      values: this.columns.map((column) => rows.map((row) => column.value(row))),
+    };
   }
 
   private async writeUnnest(client: ClientBase, rows: readonly R[]): Promise<number> {
@@ -176,7 +189,9 @@ function copyField(type: BulkColumnType, value: BulkValue): string {
       return String(value);
     case 'text':
     case 'jsonb':
-      return String(value).replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+      return String(value).replace(/[\\\t\n\r]/g, (c) =>
+        c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
+      );
   }
 }
 

@@ -13,7 +13,12 @@ export class TokenMetricEntity {
   timestamp!: Date;
 
   /** Filled by the database from token_metrics_id_seq (the seed's AUTOINCREMENT id). */
-  @Column({ type: 'bigint', insert: false, update: false, default: () => "nextval('token_metrics_id_seq'::regclass)" })
+  @Column({
+    type: 'bigint',
+    insert: false,
+    update: false,
+    default: () => "nextval('token_metrics_id_seq'::regclass)",
+  })
   id!: string;
 
   @Column({ name: 'price_usd', type: 'decimal', precision: 20, scale: 8, nullable: true })

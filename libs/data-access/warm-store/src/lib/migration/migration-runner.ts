@@ -63,10 +63,16 @@ export class MigrationRunner {
       const pending = this.validate(set, history, mode);
       const applied: AppliedMigration[] = [];
       for (const version of pending) applied.push(await this.apply(version, mode));
-      const currentVersion = Math.max(0, ...history.map((row) => row.version), ...applied.map((row) => row.version));
+      const currentVersion = Math.max(
+        0,
+        ...history.map((row) => row.version),
+        ...applied.map((row) => row.version),
+      );
       this.options.logger?.info(
         { mode, applied: applied.map((row) => row.version), currentVersion },
-        applied.length > 0 ? `applied ${applied.length} migration(s); schema at version ${currentVersion}` : `schema is up to date at version ${currentVersion}`,
+        applied.length > 0
+          ? `applied ${applied.length} migration(s); schema at version ${currentVersion}`
+          : `schema is up to date at version ${currentVersion}`,
       );
       return { mode, applied, currentVersion };
     } finally {
@@ -107,7 +113,8 @@ export class MigrationRunner {
   private async resolveMode(history: HistoryRow[]): Promise<WarmStoreMode> {
     const requested = this.options.mode ?? 'auto';
     const recorded = history[history.length - 1]?.mode;
-    const detected = requested === 'auto' ? (recorded ?? (await detectWarmStoreMode(this.session))) : requested;
+    const detected =
+      requested === 'auto' ? (recorded ?? (await detectWarmStoreMode(this.session))) : requested;
     if (recorded && recorded !== detected) {
       throw new MigrationError(
         'mode_mismatch',
@@ -122,11 +129,16 @@ export class MigrationRunner {
     for (const row of history) {
       const version = byVersion.get(row.version);
       if (!version) {
-        throw new MigrationError('missing_file', `V${row.version}__${row.description} is applied but its file is gone from ${this.options.directory}`);
+        throw new MigrationError(
+          'missing_file',
+          `V${row.version}__${row.description} is applied but its file is gone from ${this.options.directory}`,
+        );
       }
       const checksum = MigrationSet.checksum(version, row.mode);
       if (checksum !== row.checksum) {
-        const files = MigrationSet.scripts(version, row.mode).map((script) => script.fileName).join(' + ');
+        const files = MigrationSet.scripts(version, row.mode)
+          .map((script) => script.fileName)
+          .join(' + ');
         throw new MigrationError(
           'checksum_mismatch',
           `${files} was edited after it was applied (checksum ${row.checksum.slice(0, 12)} applied, ${checksum.slice(0, 12)} on disk); ` +
@@ -139,11 +151,17 @@ export class MigrationRunner {
     const pending = set.versions.filter((version) => !applied.has(version.version));
     const late = pending.find((version) => version.version < highest);
     if (late) {
-      throw new MigrationError('out_of_order', `V${late.version}__${late.description} is new but version ${highest} is already applied; number new migrations above ${highest}`);
+      throw new MigrationError(
+        'out_of_order',
+        `V${late.version}__${late.description} is new but version ${highest} is already applied; number new migrations above ${highest}`,
+      );
     }
     for (const version of pending) {
       if (MigrationSet.scripts(version, mode).length === 0) {
-        throw new MigrationError('missing_file', `V${version.version}__${version.description} has no script for ${mode} mode`);
+        throw new MigrationError(
+          'missing_file',
+          `V${version.version}__${version.description} has no script for ${mode} mode`,
+        );
       }
     }
     return pending;
@@ -163,16 +181,37 @@ export class MigrationRunner {
       const executionMs = Date.now() - started;
       await this.session.query(
         `INSERT INTO ${SCHEMA_HISTORY_TABLE} (version, description, scripts, checksum, mode, execution_ms) VALUES ($1, $2, $3, $4, $5, $6)`,
-        [version.version, version.description, scripts.map((script) => script.fileName), checksum, mode, executionMs],
+        [
+          version.version,
+          version.description,
+          scripts.map((script) => script.fileName),
+          checksum,
+          mode,
+          executionMs,
+        ],
       );
       await this.session.execScript('COMMIT');
-      this.options.logger?.info({ version: version.version, scripts: scripts.map((script) => script.fileName), executionMs }, 'migration applied');
-      return { version: version.version, description: version.description, scripts: scripts.map((script) => script.fileName), checksum, mode, executionMs };
+      this.options.logger?.info(
+        { version: version.version, scripts: scripts.map((script) => script.fileName), executionMs },
+        'migration applied',
+      );
+      return {
+        version: version.version,
+        description: version.description,
+        scripts: scripts.map((script) => script.fileName),
+        checksum,
+        mode,
+        executionMs,
+      };
     } catch (error) {
       await this.session.execScript('ROLLBACK').catch(() => undefined);
-      throw new MigrationError('failed', `${current} failed, nothing of version ${version.version} was applied: ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
-      });
+      throw new MigrationError(
+        'failed',
+        `${current} failed, nothing of version ${version.version} was applied: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 }

@@ -33,7 +33,10 @@ export class MigrationSet {
       if (!fileName.endsWith('.sql')) continue;
       const match = FILE_PATTERN.exec(fileName);
       if (!match) {
-        throw new MigrationError('bad_file_name', `${fileName}: migration files are named V<version>__<description>[.timescaledb|.postgres].sql`);
+        throw new MigrationError(
+          'bad_file_name',
+          `${fileName}: migration files are named V<version>__<description>[.timescaledb|.postgres].sql`,
+        );
       }
       const version = Number(match[1]);
       const description = match[2]!;
@@ -44,7 +47,10 @@ export class MigrationSet {
         entry = { version, description, common: null, companions: {} };
         byVersion.set(version, entry);
       } else if (entry.description !== description) {
-        throw new MigrationError('duplicate_version', `version ${version} has two descriptions: ${entry.description} and ${description}`);
+        throw new MigrationError(
+          'duplicate_version',
+          `version ${version} has two descriptions: ${entry.description} and ${description}`,
+        );
       }
       if (mode) entry.companions[mode] = { fileName, sql };
       else entry.common = { fileName, sql };
@@ -54,7 +60,9 @@ export class MigrationSet {
 
   /** The scripts that run for a version in a mode, in order. */
   static scripts(version: MigrationVersion, mode: WarmStoreMode): MigrationScript[] {
-    return [version.common, version.companions[mode] ?? null].filter((script): script is MigrationScript => script !== null);
+    return [version.common, version.companions[mode] ?? null].filter(
+      (script): script is MigrationScript => script !== null,
+    );
   }
 
   /** SHA-256 over the scripts that run in this mode (names and contents, line endings normalized). */

@@ -44,8 +44,19 @@ export class CandleQueryRepository {
              ORDER BY ${timeColumn}`;
   }
 
-  async range(timeframe: Timeframe, symbol: string, exchange: string, fromMs: number, toMs: number): Promise<StoredCandle[]> {
-    const { rows } = await this.session.query<StoredCandle>(CandleQueryRepository.rangeSql(timeframe), [symbol, exchange, fromMs, toMs]);
+  async range(
+    timeframe: Timeframe,
+    symbol: string,
+    exchange: string,
+    fromMs: number,
+    toMs: number,
+  ): Promise<StoredCandle[]> {
+    const { rows } = await this.session.query<StoredCandle>(CandleQueryRepository.rangeSql(timeframe), [
+      symbol,
+      exchange,
+      fromMs,
+      toMs,
+    ]);
     return rows.map((row) => ({ ...row }));
   }
 }

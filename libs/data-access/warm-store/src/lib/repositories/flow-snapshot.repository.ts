@@ -53,12 +53,15 @@ export class FlowSnapshotRepository {
     for (const record of records) {
       const id = `${record.notice.coin}\u0000${record.notice.timeWindow}\u0000${record.notice.timestamp}`;
       const current = byWindow.get(id);
-      if (!current || FlowSnapshotRepository.rank(record) > FlowSnapshotRepository.rank(current)) byWindow.set(id, record);
+      if (!current || FlowSnapshotRepository.rank(record) > FlowSnapshotRepository.rank(current))
+        byWindow.set(id, record);
     }
     return [...byWindow.values()];
   }
 
   private static rank(record: FlowSnapshotRecord): number {
-    return (record.json === null ? 0 : 2 ** 52) + (record.notice.final ? 2 ** 51 : 0) + record.notice.writtenAt;
+    return (
+      (record.json === null ? 0 : 2 ** 52) + (record.notice.final ? 2 ** 51 : 0) + record.notice.writtenAt
+    );
   }
 }

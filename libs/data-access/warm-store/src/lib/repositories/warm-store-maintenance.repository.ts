@@ -23,7 +23,9 @@ export class WarmStoreMaintenanceRepository {
   constructor(private readonly pool: Pool) {}
 
   async currentMode(): Promise<WarmStoreMode> {
-    this.mode ??= await withPooledClient(this.pool, (client) => detectInstalledMode(new PgClientSession(client)));
+    this.mode ??= await withPooledClient(this.pool, (client) =>
+      detectInstalledMode(new PgClientSession(client)),
+    );
     return this.mode;
   }
 
@@ -31,7 +33,10 @@ export class WarmStoreMaintenanceRepository {
     const mode = await this.currentMode();
     if (mode === 'timescaledb') return { mode, actions: [], viewsRefreshed: 0 };
     return withPooledClient(this.pool, async (client) => {
-      const actions = await client.query<{ action: string; target: string }>('SELECT action, target FROM warm_store_maintain($1)', [now]);
+      const actions = await client.query<{ action: string; target: string }>(
+        'SELECT action, target FROM warm_store_maintain($1)',
+        [now],
+      );
       const refreshed = await client.query<{ n: number }>('SELECT warm_refresh_candle_views() AS n');
       return { mode, actions: actions.rows, viewsRefreshed: refreshed.rows[0]?.n ?? 0 };
     });

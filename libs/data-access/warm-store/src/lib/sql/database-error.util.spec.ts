@@ -4,7 +4,9 @@ describe(isTransientDatabaseError.name, () => {
   const pgError = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 
   it('treats an unreachable or restarting database as transient', () => {
-    expect(isTransientDatabaseError(pgError('57P01', 'terminating connection due to administrator command'))).toBe(true);
+    expect(
+      isTransientDatabaseError(pgError('57P01', 'terminating connection due to administrator command')),
+    ).toBe(true);
     expect(isTransientDatabaseError(pgError('57P03', 'the database system is starting up'))).toBe(true);
     expect(isTransientDatabaseError(pgError('08006'))).toBe(true);
     expect(isTransientDatabaseError(pgError('53300', 'too many connections'))).toBe(true);

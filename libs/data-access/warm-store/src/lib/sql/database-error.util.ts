@@ -13,7 +13,10 @@ export function isTransientDatabaseError(error: unknown): boolean {
     if (/^(08|53|57|58)/.test(code)) return true; // connection exception, insufficient resources, operator intervention, system error
     if (code === '40001' || code === '40P01') return true; // serialization failure, deadlock
     if (code === '42501' && /permission denied for database/i.test(message)) return true; // CONNECT revoked
-    if (/^E[A-Z]+$/.test(code)) return /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ECONNABORTED)$/.test(code);
+    if (/^E[A-Z]+$/.test(code))
+      return /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ECONNABORTED)$/.test(
+        code,
+      );
   }
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed|not queryable|the database system is (starting up|shutting down|in recovery mode)|terminating connection/i.test(
     message,

@@ -5,7 +5,10 @@ import type { SqlSession } from './sql-session';
 export class PgClientSession implements SqlSession {
   constructor(private readonly client: ClientBase) {}
 
-  async query<T extends object = Record<string, unknown>>(text: string, params: readonly unknown[] = []): Promise<{ rows: T[]; rowCount: number }> {
+  async query<T extends object = Record<string, unknown>>(
+    text: string,
+    params: readonly unknown[] = [],
+  ): Promise<{ rows: T[]; rowCount: number }> {
     const result = await this.client.query<T>(text, params as unknown[]);
     return { rows: result.rows, rowCount: result.rowCount ?? 0 };
   }

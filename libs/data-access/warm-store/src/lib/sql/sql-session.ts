@@ -4,7 +4,10 @@
  */
 export interface SqlSession {
   /** One statement with `$n` parameters. */
-  query<T extends object = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<{ rows: T[]; rowCount: number }>;
+  query<T extends object = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+  ): Promise<{ rows: T[]; rowCount: number }>;
   /** A script of several statements, no parameters (the simple query protocol). */
   execScript(sql: string): Promise<void>;
 }

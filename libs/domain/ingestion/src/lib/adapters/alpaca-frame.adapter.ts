@@ -55,7 +55,13 @@ export class AlpacaFrameAdapter implements VenueAdapter {
         }
         case 'success':
           if (message['msg'] === 'connected') {
-            parsed.replies.push(JSON.stringify({ action: 'auth', key: this.credentials.keyId, secret: this.credentials.secretKey }));
+            parsed.replies.push(
+              JSON.stringify({
+                action: 'auth',
+                key: this.credentials.keyId,
+                secret: this.credentials.secretKey,
+              }),
+            );
           } else if (message['msg'] === 'authenticated') {
             const symbols = this.catalog.instruments.map((instrument) => instrument.venueSymbol);
             parsed.replies.push(JSON.stringify({ action: 'subscribe', trades: symbols, quotes: symbols }));

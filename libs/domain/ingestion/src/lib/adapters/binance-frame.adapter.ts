@@ -35,7 +35,8 @@ export class BinanceFrameAdapter implements VenueAdapter {
 
   parse(frame: string, recvTs: number): ParsedFrame {
     let message = asRecord(parseJson(frame), 'frame');
-    if (typeof message['stream'] === 'string' && message['data'] !== undefined) message = asRecord(message['data'], 'data');
+    if (typeof message['stream'] === 'string' && message['data'] !== undefined)
+      message = asRecord(message['data'], 'data');
     const event = message['e'];
     if (event === 'aggTrade') {
       const parsed = emptyFrame();
@@ -83,7 +84,8 @@ export class BinanceFrameAdapter implements VenueAdapter {
   private forceOrder(order: Record<string, unknown>, recvTs: number): LiquidationMessage {
     const instrument = this.instrument(str(order, 's'));
     const orderSide = str(order, 'S');
-    if (orderSide !== 'BUY' && orderSide !== 'SELL') throw new FrameParseError(`field S is ${orderSide}, not BUY or SELL`);
+    if (orderSide !== 'BUY' && orderSide !== 'SELL')
+      throw new FrameParseError(`field S is ${orderSide}, not BUY or SELL`);
     const filled = num(order, 'z');
     const size = filled > 0 ? filled : positive(order, 'q');
     const average = num(order, 'ap');

@@ -23,7 +23,10 @@ export class BybitFrameAdapter implements VenueAdapter {
   constructor(private readonly catalog: InstrumentCatalog) {}
 
   openingFrames(): string[] {
-    const args = this.catalog.instruments.flatMap((instrument) => [`publicTrade.${instrument.venueSymbol}`, `allLiquidation.${instrument.venueSymbol}`]);
+    const args = this.catalog.instruments.flatMap((instrument) => [
+      `publicTrade.${instrument.venueSymbol}`,
+      `allLiquidation.${instrument.venueSymbol}`,
+    ]);
     return [JSON.stringify({ op: 'subscribe', args })];
   }
 
@@ -42,13 +45,15 @@ export class BybitFrameAdapter implements VenueAdapter {
         return parsed;
       }
       if (topic.startsWith('allLiquidation.')) {
-        for (const item of items) parsed.liquidations.push(this.liquidation(asRecord(item, 'liquidation'), recvTs));
+        for (const item of items)
+          parsed.liquidations.push(this.liquidation(asRecord(item, 'liquidation'), recvTs));
         return parsed;
       }
       throw new FrameParseError(`unknown topic ${topic}`);
     }
     if (typeof message['op'] === 'string') {
-      if (message['success'] === false) throw new FrameParseError(`venue error on ${message['op']}: ${String(message['ret_msg'])}`);
+      if (message['success'] === false)
+        throw new FrameParseError(`venue error on ${message['op']}: ${String(message['ret_msg'])}`);
       return emptyFrame();
     }
     throw new FrameParseError('neither a topic push nor an op answer');

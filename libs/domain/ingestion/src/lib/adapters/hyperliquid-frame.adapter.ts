@@ -37,11 +37,13 @@ export class HyperliquidFrameAdapter implements VenueAdapter {
     const channel = message['channel'];
     if (channel === 'trades') {
       const parsed = emptyFrame();
-      for (const item of asArray(message['data'], 'data')) parsed.trades.push(this.trade(asRecord(item, 'trade'), recvTs));
+      for (const item of asArray(message['data'], 'data'))
+        parsed.trades.push(this.trade(asRecord(item, 'trade'), recvTs));
       return parsed;
     }
     if (channel === 'pong' || channel === 'subscriptionResponse') return emptyFrame();
-    if (channel === 'error') throw new FrameParseError(`venue error: ${JSON.stringify(message['data'] ?? null)}`);
+    if (channel === 'error')
+      throw new FrameParseError(`venue error: ${JSON.stringify(message['data'] ?? null)}`);
     throw new FrameParseError(`unknown channel ${JSON.stringify(channel ?? null)}`);
   }
 
@@ -50,7 +52,8 @@ export class HyperliquidFrameAdapter implements VenueAdapter {
     const instrument = this.catalog.get(coin);
     if (!instrument) throw new FrameParseError(`coin ${coin} is not subscribed`);
     const side = record['side'];
-    if (side !== 'B' && side !== 'A') throw new FrameParseError(`field side is ${JSON.stringify(side ?? null)}, not B or A`);
+    if (side !== 'B' && side !== 'A')
+      throw new FrameParseError(`field side is ${JSON.stringify(side ?? null)}, not B or A`);
     const price = positive(record, 'px');
     const size = positive(record, 'sz');
     const tid = num(record, 'tid');

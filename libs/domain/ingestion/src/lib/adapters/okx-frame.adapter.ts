@@ -27,7 +27,10 @@ export class OkxFrameAdapter implements VenueAdapter {
   constructor(private readonly catalog: InstrumentCatalog) {}
 
   openingFrames(): string[] {
-    const args: Array<Record<string, string>> = this.catalog.instruments.map((instrument) => ({ channel: 'trades', instId: instrument.venueSymbol }));
+    const args: Array<Record<string, string>> = this.catalog.instruments.map((instrument) => ({
+      channel: 'trades',
+      instId: instrument.venueSymbol,
+    }));
     args.push({ channel: 'liquidation-orders', instType: 'SWAP' });
     return [JSON.stringify({ op: 'subscribe', args })];
   }
@@ -40,7 +43,8 @@ export class OkxFrameAdapter implements VenueAdapter {
     if (frame === 'pong') return emptyFrame();
     const message = asRecord(parseJson(frame), 'frame');
     if (typeof message['event'] === 'string') {
-      if (message['event'] === 'error') throw new FrameParseError(`venue error ${String(message['code'])}: ${String(message['msg'])}`);
+      if (message['event'] === 'error')
+        throw new FrameParseError(`venue error ${String(message['code'])}: ${String(message['msg'])}`);
       return emptyFrame();
     }
     const channel = asRecord(message['arg'], 'arg')['channel'];
@@ -69,7 +73,8 @@ export class OkxFrameAdapter implements VenueAdapter {
     const price = positive(record, 'px');
     const size = multiply(positive(record, 'sz'), instrument.contractValue);
     const side = record['side'];
-    if (side !== 'buy' && side !== 'sell') throw new FrameParseError(`field side is ${JSON.stringify(side ?? null)}`);
+    if (side !== 'buy' && side !== 'sell')
+      throw new FrameParseError(`field side is ${JSON.stringify(side ?? null)}`);
     return {
       exchange: instrument.venue,
       market: instrument.market,
@@ -87,14 +92,21 @@ export class OkxFrameAdapter implements VenueAdapter {
     };
   }
 
-  private liquidation(instrument: Instrument, detail: Record<string, unknown>, recvTs: number): LiquidationMessage {
+  private liquidation(
+    instrument: Instrument,
+    detail: Record<string, unknown>,
+    recvTs: number,
+  ): LiquidationMessage {
     const side = detail['side'];
     const posSide = detail['posSide'];
     let positionSide: 'long' | 'short';
     if (posSide === 'long' || posSide === 'short') positionSide = posSide;
     else if (side === 'sell') positionSide = 'long';
     else if (side === 'buy') positionSide = 'short';
-    else throw new FrameParseError(`neither posSide nor side tells the liquidated side (${JSON.stringify(posSide ?? null)}, ${JSON.stringify(side ?? null)})`);
+    else
+      throw new FrameParseError(
+        `neither posSide nor side tells the liquidated side (${JSON.stringify(posSide ?? null)}, ${JSON.stringify(side ?? null)})`,
+      );
     const price = positive(detail, 'bkPx');
     const size = multiply(positive(detail, 'sz'), instrument.contractValue);
     const ts = millis(detail, 'ts');
