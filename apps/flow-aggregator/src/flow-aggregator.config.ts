@@ -59,10 +59,10 @@ export class FlowAggregatorConfig extends StreamConsumerConfig {
   @Max(1)
   FLOW_PRUNE_MIN_VOLUME_SHARE: number = 0.001;
 
-  @Describe("Snapshot size budget as a fraction of the seed's estimate per window (5, 10, 20, 50, 100 KB); the smallest nodes are dropped to fit; 0 disables")
+  @Describe("Snapshot JSON size budget as a fraction of the seed's estimate per window (5, 10, 20, 50, 100 KB; 0.9 keeps MEMORY USAGE within it); the smallest nodes are dropped to fit; 0 disables")
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
-  FLOW_SIZE_BUDGET_FACTOR: number = 1;
+  FLOW_SIZE_BUDGET_FACTOR: number = 0.9;
 
   @Describe('Snapshots whose JSON is at least this many bytes are stored gzip-compressed as gz:<base64> (0: never)')
   @IsInt()

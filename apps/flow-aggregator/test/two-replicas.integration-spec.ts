@@ -66,21 +66,26 @@ async function run(redis: Redis, replicas: Array<{ index: number; count: number 
     for (const shard of replicas) {
       running.push(await startAggregator({ FLOW_SHARD_INDEX: shard.index, FLOW_SHARD_COUNT: shard.count, FLOW_WINDOWS: '1m,5m', CANDLE_TIMEFRAMES: '1m,5m', FLOW_GRACE_MS: 1_000 }));
     }
+    // Trades in event-time order, then liquidations (those of already closed minutes are late in
+    // every replica alike), then the trade that closes the third minute: each phase fully consumed
+    // before the next, so what each replica sees is deterministic.
     const { trades, liquidations } = events();
-    await publisher.publish(LiquidationStream, liquidations);
-    await waitFor('liquidations consumed', async () => {
-      const groups = (await redis.xinfo('GROUPS', LiquidationStream.stream)) as unknown[][];
-      return groups.length === replicas.length && groups.every((g) => g[g.indexOf('lag') + 1] === 0 && g[g.indexOf('pending') + 1] === 0);
-    });
+    const closer = trades.pop()!;
+    const consumed = (definition: typeof TradeStream | typeof LiquidationStream) =>
+      waitFor(
+        `${definition.stream} consumed`,
+        async () => {
+          const groups = (await redis.xinfo('GROUPS', definition.stream)) as unknown[][];
+          return groups.length === replicas.length && groups.every((g) => g[g.indexOf('lag') + 1] === 0 && g[g.indexOf('pending') + 1] === 0);
+        },
+        { timeoutMs: 30_000 },
+      );
     await publisher.publish(TradeStream, trades);
-    await waitFor(
-      'trades consumed',
-      async () => {
-        const groups = (await redis.xinfo('GROUPS', TradeStream.stream)) as unknown[][];
-        return groups.length === replicas.length && groups.every((g) => g[g.indexOf('lag') + 1] === 0 && g[g.indexOf('pending') + 1] === 0);
-      },
-      { timeoutMs: 30_000 },
-    );
+    await consumed(TradeStream);
+    await publisher.publish(LiquidationStream, liquidations);
+    await consumed(LiquidationStream);
+    await publisher.publish(TradeStream, [closer]);
+    await consumed(TradeStream);
     for (const aggregator of running) await aggregator.aggregation.tick();
     return await collect(redis);
   } finally {
@@ -106,7 +111,8 @@ describe('two replicas', () => {
       { index: 0, count: 2 },
       { index: 1, count: 2 },
     ]);
-    const summary = one as { snapshots: Record<string, { data: { metrics: { totalTrades: number } } }>; candles: unknown[]; finals: unknown[] };
+    const summary = one as { snapshots: Record<string, { data: { metrics: { totalTrades: number; totalLiquidations: number } } }>; candles: unknown[]; finals: unknown[] };
+    expect(summary.snapshots['liquidity-flow:BTC:1m:1700000220000']!.data.metrics.totalLiquidations).toBeGreaterThan(0);
     expect(Object.keys(summary.snapshots)).toHaveLength(3 * 3 + 1 + 3); // per coin 3 minutes of 1m and one 5m; BTC also the closer's minute
     expect(summary.snapshots['liquidity-flow:HYPE:5m:1700000100000']!.data.metrics.totalTrades).toBe(2_500);
     expect(summary.finals).toHaveLength(3 * 3); // the first three minutes closed

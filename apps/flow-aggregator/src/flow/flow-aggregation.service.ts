@@ -45,6 +45,7 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
   readonly publisher: StreamPublisher;
   private readonly indicators = new Map<string, IndicatorCalculator>();
   private readonly lastPrices = new Map<string, { price: number; ts: number }>();
+  private readonly ownership = new Map<string, boolean>();
   private changedSymbols = new Set<string>();
   private pendingFinal: PendingFinal[] = [];
   private pendingCandles: CandleMessage[] = [];
@@ -98,7 +99,12 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
   }
 
   owns(symbol: string): boolean {
-    return shardOf(symbol, this.config.FLOW_SHARD_COUNT) === this.config.FLOW_SHARD_INDEX;
+    let owned = this.ownership.get(symbol);
+    if (owned === undefined) {
+      owned = shardOf(symbol, this.config.FLOW_SHARD_COUNT) === this.config.FLOW_SHARD_INDEX;
+      this.ownership.set(symbol, owned);
+    }
+    return owned;
   }
 
   async onTrades(trades: readonly TradeMessage[]): Promise<void> {
@@ -116,8 +122,14 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
       this.flow.addTrade(symbol, trade.price, trade.size, trade.notionalUsd, trade.side, trade.ts);
       this.candles.addTrade(symbol, trade.price, trade.size, trade.notionalUsd, trade.ts);
       const last = this.lastPrices.get(symbol);
-      if (!last || trade.ts >= last.ts) this.lastPrices.set(symbol, { price: trade.price, ts: trade.ts });
-      this.changedSymbols.add(symbol);
+      if (!last) {
+        this.lastPrices.set(symbol, { price: trade.price, ts: trade.ts });
+        this.changedSymbols.add(symbol);
+      } else if (trade.ts >= last.ts) {
+        last.price = trade.price;
+        last.ts = trade.ts;
+        this.changedSymbols.add(symbol);
+      }
       aggregated += 1;
     }
     flowMetrics.events.inc({ kind: 'trade', outcome: 'aggregated' }, aggregated);
@@ -267,7 +279,7 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
   private async writeSnapshot(ref: FlowWindowRef, final: boolean): Promise<void> {
     const snapshot = this.builder.build(ref.coin, ref.window, ref.accumulator);
     const now = Date.now();
-    const write = await this.snapshots.store(snapshot, now);
+    const write = await this.snapshots.store(snapshot, now, { trusted: true });
     await this.publisher.publish(FlowSnapshotStream, {
       key: write.key,
       coin: ref.coin,

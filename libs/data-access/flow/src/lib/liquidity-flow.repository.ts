@@ -4,6 +4,7 @@ import type { StoredFlowData } from '@mdp/domain-flow';
 import { decodeFlowSnapshot, encodeFlowSnapshot } from './flow-snapshot.codec';
 import { FLOW_TTL_SECONDS } from './flow-ttl.constant';
 import { flowCoinPattern, flowIndexKey, parseFlowSnapshotKey } from './flow.keys';
+import { FlowDataValidationError } from './flow-data.validation-error';
 import { validateStoredFlowData } from './stored-flow-data.validator';
 
 export interface LiquidityFlowRepositoryOptions {
@@ -18,6 +19,15 @@ export interface StoredFlowWrite {
   bytes: number;
   compressed: boolean;
   data: StoredFlowData;
+}
+
+/** The one check kept for trusted input: the key is the snapshot's own. */
+function trustedFlowData(data: StoredFlowData): StoredFlowData {
+  const parts = parseFlowSnapshotKey(data.key);
+  if (!parts || parts.coin !== data.coin || parts.timeWindow !== data.timeWindow || parts.timestamp !== data.timestamp) {
+    throw new FlowDataValidationError([`key: must be liquidity-flow:${data.coin}:${data.timeWindow}:${data.timestamp}`]);
+  }
+  return data;
 }
 
 /**
@@ -39,11 +49,13 @@ export class LiquidityFlowRepository {
   }
 
   /**
-   * Validates `input` (throws FlowDataValidationError) and stores it with the TTL of its window;
+   * Validates `input` (throws FlowDataValidationError) and stores it. `trusted` (the aggregator's
+   * own snapshots, typed and built by the domain library) checks only the key, not every field.
+   * Stores it with the TTL of its window;
    * `expiresAt` is set to `now` + TTL so it says when the key really expires.
    */
-  async store(input: unknown, now = Date.now()): Promise<StoredFlowWrite> {
-    const valid = validateStoredFlowData(input);
+  async store(input: unknown, now = Date.now(), { trusted = false }: { trusted?: boolean } = {}): Promise<StoredFlowWrite> {
+    const valid = trusted ? trustedFlowData(input as StoredFlowData) : validateStoredFlowData(input);
     const ttlSeconds = FLOW_TTL_SECONDS[valid.timeWindow];
     const data: StoredFlowData = { ...valid, expiresAt: now + ttlSeconds * 1000 };
     const json = JSON.stringify(data);

@@ -18,8 +18,12 @@ interface CandleState {
 }
 
 interface CandleSlot {
+  timeframe: Timeframe;
+  lengthMs: number;
   open: Map<number, CandleState>;
   closedBefore: number;
+  /** The candle the last trade went to (most trades go to the same one). */
+  last: CandleState | null;
 }
 
 /**
@@ -29,7 +33,9 @@ interface CandleSlot {
  * its end + grace; trades for it arriving later are counted in `lateDropped`.
  */
 export class CandleBuilder {
-  private readonly slots = new Map<string, CandleSlot>();
+  private readonly slots = new Map<string, CandleSlot[]>();
+  /** The latest time given to advanceTo: a symbol seen for the first time later cannot open a candle already past. */
+  private closedUpTo = 0;
   lateDropped = 0;
 
   constructor(
@@ -38,36 +44,45 @@ export class CandleBuilder {
   ) {}
 
   addTrade(symbol: string, price: number, size: number, notionalUsd: number, ts: number): void {
-    for (const timeframe of this.timeframes) {
-      const key = `${timeframe}|${symbol}`;
-      let slot = this.slots.get(key);
-      if (!slot) {
-        slot = { open: new Map(), closedBefore: 0 };
-        this.slots.set(key, slot);
-      }
-      const openTime = periodStart(ts, TIMEFRAME_MS[timeframe]);
-      let candle = slot.open.get(openTime);
-      if (!candle) {
-        if (openTime < slot.closedBefore) {
-          this.lateDropped += 1;
-          continue;
+    let slots = this.slots.get(symbol);
+    if (!slots) {
+      slots = this.timeframes.map((timeframe) => ({
+        timeframe,
+        lengthMs: TIMEFRAME_MS[timeframe],
+        open: new Map(),
+        closedBefore: this.closedUpTo > 0 ? periodStart(this.closedUpTo - this.gracePeriodMs, TIMEFRAME_MS[timeframe]) : 0,
+        last: null,
+      }));
+      this.slots.set(symbol, slots);
+    }
+    for (const slot of slots) {
+      let candle = slot.last;
+      if (!candle || ts < candle.openTime || ts >= candle.openTime + slot.lengthMs) {
+        const openTime = periodStart(ts, slot.lengthMs);
+        candle = slot.open.get(openTime) ?? null;
+        if (!candle) {
+          if (openTime < slot.closedBefore) {
+            this.lateDropped += 1;
+            continue;
+          }
+          candle = {
+            symbol,
+            timeframe: slot.timeframe,
+            openTime,
+            open: price,
+            high: price,
+            low: price,
+            close: price,
+            openTs: ts,
+            closeTs: ts,
+            volume: 0,
+            notionalUsd: 0,
+            trades: 0,
+            dirty: true,
+          };
+          slot.open.set(openTime, candle);
         }
-        candle = {
-          symbol,
-          timeframe,
-          openTime,
-          open: price,
-          high: price,
-          low: price,
-          close: price,
-          openTs: ts,
-          closeTs: ts,
-          volume: 0,
-          notionalUsd: 0,
-          trades: 0,
-          dirty: true,
-        };
-        slot.open.set(openTime, candle);
+        slot.last = candle;
       }
       if (price > candle.high) candle.high = price;
       if (price < candle.low) candle.low = price;
@@ -89,14 +104,21 @@ export class CandleBuilder {
   /** Closes every candle whose end + grace is at or before `now`; returns them (closed: true), oldest first. */
   advanceTo(now: number): CandleMessage[] {
     const closed: CandleMessage[] = [];
-    for (const slot of this.slots.values()) {
-      for (const [openTime, candle] of slot.open) {
-        const end = openTime + TIMEFRAME_MS[candle.timeframe];
-        if (end + this.gracePeriodMs <= now) {
-          slot.open.delete(openTime);
-          if (end > slot.closedBefore) slot.closedBefore = end;
-          closed.push(toMessage(candle, true));
+    if (now > this.closedUpTo) this.closedUpTo = now;
+    for (const slots of this.slots.values()) {
+      for (const slot of slots) {
+        for (const [openTime, candle] of slot.open) {
+          const end = openTime + slot.lengthMs;
+          if (end + this.gracePeriodMs <= now) {
+            slot.open.delete(openTime);
+            if (end > slot.closedBefore) slot.closedBefore = end;
+            if (slot.last === candle) slot.last = null;
+            closed.push(toMessage(candle, true));
+          }
         }
+        // Periods that saw no trade are closed too, so a late trade cannot open them.
+        const horizon = periodStart(now - this.gracePeriodMs, slot.lengthMs);
+        if (horizon > slot.closedBefore) slot.closedBefore = horizon;
       }
     }
     return closed.sort((a, b) => a.openTime - b.openTime || a.symbol.localeCompare(b.symbol));
@@ -105,11 +127,13 @@ export class CandleBuilder {
   /** Open candles changed since the last call (closed: false), marked clean. */
   takeChanged(): CandleMessage[] {
     const changed: CandleMessage[] = [];
-    for (const slot of this.slots.values()) {
-      for (const candle of slot.open.values()) {
-        if (!candle.dirty) continue;
-        candle.dirty = false;
-        changed.push(toMessage(candle, false));
+    for (const slots of this.slots.values()) {
+      for (const slot of slots) {
+        for (const candle of slot.open.values()) {
+          if (!candle.dirty) continue;
+          candle.dirty = false;
+          changed.push(toMessage(candle, false));
+        }
       }
     }
     return changed;

@@ -29,6 +29,9 @@ interface WindowSlot {
   open: Map<number, FlowWindowAccumulator>;
   /** Every window starting before this has been closed; its late events are dropped. */
   closedBefore: number;
+  lengthMs: number;
+  /** The window the last event went to (most events go to the same one). */
+  last: FlowWindowAccumulator | null;
 }
 
 /**
@@ -48,7 +51,7 @@ export class FlowAggregator {
     for (const [coin, settings] of options.coins) {
       this.slots.set(
         coin,
-        options.windows.map((window) => ({ coin, window, settings, open: new Map(), closedBefore: 0 })),
+        options.windows.map((window) => ({ coin, window, settings, open: new Map(), closedBefore: 0, lengthMs: FLOW_WINDOW_MS[window], last: null })),
       );
     }
   }
@@ -99,6 +102,7 @@ export class FlowAggregator {
         for (const [start, accumulator] of slot.open) {
           if (accumulator.end + this.options.gracePeriodMs <= now) {
             slot.open.delete(start);
+            if (slot.last === accumulator) slot.last = null;
             if (accumulator.end > slot.closedBefore) slot.closedBefore = accumulator.end;
             closed.push({ coin: slot.coin, window: slot.window, accumulator });
           }
@@ -130,10 +134,15 @@ export class FlowAggregator {
   }
 
   private accumulatorFor(slot: WindowSlot, ts: number): FlowWindowAccumulator | null {
-    const lengthMs = FLOW_WINDOW_MS[slot.window];
+    const last = slot.last;
+    if (last && ts >= last.start && ts < last.start + slot.lengthMs) return last;
+    const lengthMs = slot.lengthMs;
     const start = periodStart(ts, lengthMs);
     let accumulator = slot.open.get(start);
-    if (accumulator) return accumulator;
+    if (accumulator) {
+      slot.last = accumulator;
+      return accumulator;
+    }
     if (start < slot.closedBefore) {
       this.lateDropped += 1;
       return null;
@@ -146,6 +155,7 @@ export class FlowAggregator {
       slot.settings.whaleNotionalUsd,
     );
     slot.open.set(start, accumulator);
+    slot.last = accumulator;
     return accumulator;
   }
 }

@@ -42,6 +42,8 @@ interface StepState {
 export class FlowWindowAccumulator {
   private readonly nodes = new Map<number, NodeState>();
   private readonly steps = new Map<number, StepState>();
+  private lastStep: StepState | null = null;
+  private lastNode: NodeState | null = null;
   private totalBuyVolume = 0;
   private totalSellVolume = 0;
   private totalBuyNotional = 0;
@@ -247,15 +249,19 @@ export class FlowWindowAccumulator {
 
   private nodeAt(price: number): NodeState {
     const bucket = Math.floor(price / this.bucketSize + 1e-9);
+    if (this.lastNode?.bucket === bucket) return this.lastNode;
     let node = this.nodes.get(bucket);
     if (!node) {
       node = { bucket, buyVolume: 0, sellVolume: 0, buyCount: 0, sellCount: 0, whale: false, liquidations: 0, lastTs: -1 };
       this.nodes.set(bucket, node);
     }
+    this.lastNode = node;
     return node;
   }
 
   private stepAt(ts: number): StepState {
+    const last = this.lastStep;
+    if (last && ts >= last.start && ts < last.start + this.stepMs) return last;
     const start = this.start + Math.floor((ts - this.start) / this.stepMs) * this.stepMs;
     let step = this.steps.get(start);
     if (!step) {
@@ -272,6 +278,7 @@ export class FlowWindowAccumulator {
       };
       this.steps.set(start, step);
     }
+    this.lastStep = step;
     return step;
   }
 }
