@@ -17,11 +17,16 @@ import type { FlowWindow, TradeMessage } from '@mdp/schemas';
 import { FLOW_SNAPSHOT_ESTIMATE_BYTES, parseFlowSnapshotKey } from '@mdp/data-access-flow';
 import { FlowAggregatorConfig } from '../../apps/flow-aggregator/src/flow-aggregator.config';
 import { FlowAggregationService } from '../../apps/flow-aggregator/src/flow/flow-aggregation.service';
+import { NestFactory } from '@nestjs/core';
+import { RedisStreamsServer, StreamPublisher, serverOptionsFrom } from '@mdp/transport';
+import { TradeStream } from '@mdp/schemas';
+import { AppModule } from '../../apps/flow-aggregator/src/app.module';
 import { measureRawXaddRate } from './redis-baseline';
 
 const REDIS_URL = process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379/11';
 const TRADES = Number(process.env['BENCH_TRADES'] ?? 2_000_000);
 const BATCH = Number(process.env['BENCH_BATCH'] ?? 256);
+const STREAM_TRADES = Number(process.env['BENCH_STREAM_TRADES'] ?? 500_000);
 const START = 1_700_006_400_000; // a 4h boundary
 const SPAN_MS = 4 * 3_600_000 + 60_000; // four hours and a minute: the 4h window closes at the end
 
@@ -124,7 +129,41 @@ async function main(): Promise<void> {
     );
   }
   await redis.flushdb();
+  await endToEnd(trades.slice(0, STREAM_TRADES), raw);
   redis.disconnect();
+}
+
+/**
+ * The whole consumer: trades pre-loaded into stream:{trades} (batch frames of 256), then the app
+ * (Nest, RedisStreamsServer, group flow-aggregator) reads, decodes, validates, aggregates and
+ * acknowledges them; timed from start to a group with no lag and nothing pending.
+ */
+async function endToEnd(trades: TradeMessage[], raw: number): Promise<void> {
+  const redis = createRedisConnection(REDIS_URL);
+  await redis.flushdb();
+  const publisher = new StreamPublisher(redis, { maxBufferedEvents: trades.length + 1 });
+  for (let i = 0; i < trades.length; i += 50_000) await publisher.publish(TradeStream, trades.slice(i, i + 50_000));
+  await publisher.close();
+  const config = Object.assign(loadConfig(FlowAggregatorConfig, { REDIS_URL }), { FLOW_WALL_CLOCK_CLOSE: false, STREAM_MAXLEN: 0 });
+  const logger = createLogger('flow-bench', 'warn');
+  const app = await NestFactory.create(AppModule.register({ config, redis, logger }), { logger: false });
+  app.connectMicroservice({ strategy: new RedisStreamsServer({ redis, group: 'flow-aggregator', logger, ...serverOptionsFrom(config) }) });
+  const started = process.hrtime.bigint();
+  await app.startAllMicroservices();
+  await app.init();
+  for (;;) {
+    const groups = (await redis.xinfo('GROUPS', TradeStream.stream)) as unknown[][];
+    const group = groups[0];
+    if (group && group[group.indexOf('lag') + 1] === 0 && group[group.indexOf('pending') + 1] === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const rate = trades.length / seconds;
+  say(`end to end (stream -> RedisStreamsServer -> aggregation -> ack): ${Math.round(rate).toLocaleString('en-US')} trades/s (${trades.length} trades, ${seconds.toFixed(2)} s); ratio to raw XADD ${(rate / raw).toFixed(2)}`);
+  await app.close();
+  const cleanup = createRedisConnection(REDIS_URL);
+  await cleanup.flushdb();
+  cleanup.disconnect();
 }
 
 main().catch((error: unknown) => {

@@ -24,4 +24,17 @@ describe(CandleBuilder.name, () => {
     ]);
     expect(candles.takeChanged()).toEqual([]);
   });
+
+  it('does not open a candle for a period already closed, even for a symbol seen for the first time', () => {
+    const candles = new CandleBuilder(['1m'], 1_000);
+    candles.addTrade('BTC', 100, 1, 100, T + 120_000);
+    candles.advanceTo(T + 121_000);
+    candles.addTrade('ETH', 10, 1, 10, T + 30_000); // its minute ended before the last advance
+    candles.addTrade('ETH', 11, 1, 11, T + 120_500);
+    expect(candles.lateDropped).toBe(1);
+    expect(candles.takeChanged().map((c) => [c.symbol, c.openTime])).toEqual([
+      ['BTC', T + 120_000],
+      ['ETH', T + 120_000],
+    ]);
+  });
 });
