@@ -121,6 +121,7 @@ export class LiquidationBatchWriter {
 
   private armTimer(): void {
     if (this.timer) return;
+    if (!Number.isFinite(this.dueAt)) this.dueAt = Date.now() + this.options.batchTimeoutMs;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.kick();
