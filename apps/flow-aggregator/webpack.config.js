@@ -5,7 +5,8 @@ const root = path.resolve(__dirname, '../..');
 const { compilerOptions } = require(path.join(root, 'tsconfig.base.json'));
 
 const alias = {};
-for (const [name, [target]] of Object.entries(compilerOptions.paths)) alias[`${name}$`] = path.join(root, target);
+for (const [name, [target]] of Object.entries(compilerOptions.paths))
+  alias[`${name}$`] = path.join(root, target);
 
 module.exports = {
   mode: 'production',
@@ -18,7 +19,9 @@ module.exports = {
   externalsPresets: { node: true },
   externals: [
     ({ request }, callback) =>
-      /^[./]/.test(request) || request.startsWith('@mdp/') ? callback() : callback(null, `commonjs ${request}`),
+      /^[./]/.test(request) || request.startsWith('@mdp/')
+        ? callback()
+        : callback(null, `commonjs ${request}`),
   ],
   module: {
     rules: [

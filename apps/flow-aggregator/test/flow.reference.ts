@@ -5,6 +5,9 @@ import type { LiquidationMessage, TradeMessage } from '@mdp/schemas';
  * differently from the aggregator (filters and reductions over the event list), following the
  * definitions in docs/flow-aggregator.md.
  */
+/** docs/flow-aggregator.md: every non-integer number in a snapshot is rounded to 8 decimals. */
+const r8 = (value: number) => Math.round(value * 1e8) / 1e8;
+
 export function referenceFlowData(
   trades: TradeMessage[],
   liquidations: LiquidationMessage[],
@@ -25,9 +28,9 @@ export function referenceFlowData(
       price,
       {
         price,
-        buyVolume,
-        sellVolume,
-        netFlow: buyVolume - sellVolume,
+        buyVolume: r8(buyVolume),
+        sellVolume: r8(sellVolume),
+        netFlow: r8(buyVolume - sellVolume),
         buyCount: here.filter((t) => t.side === 'buy').length,
         sellCount: here.filter((t) => t.side === 'sell').length,
         dominantSide: buyVolume > sellVolume ? 'buy' : buyVolume < sellVolume ? 'sell' : 'neutral',
@@ -47,30 +50,30 @@ export function referenceFlowData(
   };
   const netFlow = totalBuyVolume - totalSellVolume;
   const metrics = {
-    totalBuyVolume,
-    totalSellVolume,
-    totalBuyNotional: sum(buys.map((t) => t.notionalUsd)),
-    totalSellNotional: sum(sells.map((t) => t.notionalUsd)),
-    netFlow,
+    totalBuyVolume: r8(totalBuyVolume),
+    totalSellVolume: r8(totalSellVolume),
+    totalBuyNotional: r8(sum(buys.map((t) => t.notionalUsd))),
+    totalSellNotional: r8(sum(sells.map((t) => t.notionalUsd))),
+    netFlow: r8(netFlow),
     flowDirection: netFlow > 0 ? 'inflow' : netFlow < 0 ? 'outflow' : 'neutral',
     totalTrades: trades.length,
     buyTradeCount: buys.length,
     sellTradeCount: sells.length,
-    avgTradeSize: trades.length ? (totalBuyVolume + totalSellVolume) / trades.length : 0,
+    avgTradeSize: trades.length ? r8((totalBuyVolume + totalSellVolume) / trades.length) : 0,
     whaleTradeCount: trades.filter(isWhale).length,
-    whaleBuyVolume,
-    whaleSellVolume,
-    whaleNetFlow: whaleBuyVolume - whaleSellVolume,
+    whaleBuyVolume: r8(whaleBuyVolume),
+    whaleSellVolume: r8(whaleSellVolume),
+    whaleNetFlow: r8(whaleBuyVolume - whaleSellVolume),
     totalLiquidations: liquidations.length,
     longLiquidations: liquidations.filter((l) => l.positionSide === 'long').length,
     shortLiquidations: liquidations.filter((l) => l.positionSide === 'short').length,
-    totalLiquidationVolume: sum(liquidations.map((l) => l.size)),
+    totalLiquidationVolume: r8(sum(liquidations.map((l) => l.size))),
     highestBuyLevel: argmax((n) => n.buyVolume),
     highestSellLevel: argmax((n) => n.sellVolume),
     mostActivePrice: argmax((n) => n.buyVolume + n.sellVolume),
-    volumeImbalance: totalBuyVolume + totalSellVolume ? netFlow / (totalBuyVolume + totalSellVolume) : 0,
-    tradeImbalance: trades.length ? (buys.length - sells.length) / trades.length : 0,
-    whaleImbalance: whaleBuyVolume + whaleSellVolume ? (whaleBuyVolume - whaleSellVolume) / (whaleBuyVolume + whaleSellVolume) : 0,
+    volumeImbalance: totalBuyVolume + totalSellVolume ? r8(netFlow / (totalBuyVolume + totalSellVolume)) : 0,
+    tradeImbalance: trades.length ? r8((buys.length - sells.length) / trades.length) : 0,
+    whaleImbalance: whaleBuyVolume + whaleSellVolume ? r8((whaleBuyVolume - whaleSellVolume) / (whaleBuyVolume + whaleSellVolume)) : 0,
   };
   const stepOf = (ts: number) => start + Math.floor((ts - start) / stepMs) * stepMs;
   const steps = [...new Set([...trades.map((t) => stepOf(t.ts)), ...liquidations.map((l) => stepOf(l.ts))])].sort((a, b) => a - b);
@@ -82,11 +85,11 @@ export function referenceFlowData(
     const sellVolume = sum(inStep.filter((t) => t.side === 'sell').map((t) => t.size));
     return {
       timestamp,
-      netFlow: buyVolume - sellVolume,
-      buyVolume,
-      sellVolume,
-      whaleFlow: sum(inStep.filter(isWhale).map((t) => (t.side === 'buy' ? t.size : -t.size))),
-      liquidationVolume: sum(liqs.map((l) => l.size)),
+      netFlow: r8(buyVolume - sellVolume),
+      buyVolume: r8(buyVolume),
+      sellVolume: r8(sellVolume),
+      whaleFlow: r8(sum(inStep.filter(isWhale).map((t) => (t.side === 'buy' ? t.size : -t.size)))),
+      liquidationVolume: r8(sum(liqs.map((l) => l.size))),
       price: (latest(inStep) ?? latest(liqs))!.price,
     };
   });

@@ -32,7 +32,7 @@ describe(FlowWindowAccumulator.name, () => {
       totalTrades: 5,
       buyTradeCount: 3,
       sellTradeCount: 2,
-      avgTradeSize: 5.25 / 5,
+      avgTradeSize: 1.05,
       whaleTradeCount: 2,
       whaleBuyVolume: 2,
       whaleSellVolume: 2,
@@ -44,7 +44,7 @@ describe(FlowWindowAccumulator.name, () => {
       highestBuyLevel: 65_010,
       highestSellLevel: 65_000,
       mostActivePrice: 65_000,
-      volumeImbalance: 0.25 / 5.25,
+      volumeImbalance: 0.04761905, // 0.25 / 5.25 to 8 decimals
       tradeImbalance: 0.2,
       whaleImbalance: 0,
     });

@@ -11,6 +11,11 @@ export interface NodePruning {
 
 export const NO_PRUNING: NodePruning = { minVolumeShare: 0, maxNodes: 0 };
 
+/** Snapshot numbers are rounded to 8 decimals: float noise (0.1 + 0.2) would cost bytes and mean nothing. */
+export function round8(value: number): number {
+  return Math.round(value * 1e8) / 1e8;
+}
+
 interface NodeState {
   bucket: number;
   buyVolume: number;
@@ -174,30 +179,30 @@ export class FlowWindowAccumulator {
       if (volume > 0 && (!mostActive || volume > mostActive.buyVolume + mostActive.sellVolume)) mostActive = node;
     }
     return {
-      totalBuyVolume: this.totalBuyVolume,
-      totalSellVolume: this.totalSellVolume,
-      totalBuyNotional: this.totalBuyNotional,
-      totalSellNotional: this.totalSellNotional,
-      netFlow,
+      totalBuyVolume: round8(this.totalBuyVolume),
+      totalSellVolume: round8(this.totalSellVolume),
+      totalBuyNotional: round8(this.totalBuyNotional),
+      totalSellNotional: round8(this.totalSellNotional),
+      netFlow: round8(netFlow),
       flowDirection: netFlow > 0 ? 'inflow' : netFlow < 0 ? 'outflow' : 'neutral',
       totalTrades,
       buyTradeCount: this.buyTradeCount,
       sellTradeCount: this.sellTradeCount,
-      avgTradeSize: totalTrades === 0 ? 0 : totalVolume / totalTrades,
+      avgTradeSize: totalTrades === 0 ? 0 : round8(totalVolume / totalTrades),
       whaleTradeCount: this.whaleTradeCount,
-      whaleBuyVolume: this.whaleBuyVolume,
-      whaleSellVolume: this.whaleSellVolume,
-      whaleNetFlow: this.whaleBuyVolume - this.whaleSellVolume,
+      whaleBuyVolume: round8(this.whaleBuyVolume),
+      whaleSellVolume: round8(this.whaleSellVolume),
+      whaleNetFlow: round8(this.whaleBuyVolume - this.whaleSellVolume),
       totalLiquidations: this.longLiquidations + this.shortLiquidations,
       longLiquidations: this.longLiquidations,
       shortLiquidations: this.shortLiquidations,
-      totalLiquidationVolume: this.liquidationVolume,
+      totalLiquidationVolume: round8(this.liquidationVolume),
       highestBuyLevel: highestBuy ? this.bucketPrice(highestBuy.bucket) : null,
       highestSellLevel: highestSell ? this.bucketPrice(highestSell.bucket) : null,
       mostActivePrice: mostActive ? this.bucketPrice(mostActive.bucket) : null,
-      volumeImbalance: totalVolume === 0 ? 0 : netFlow / totalVolume,
-      tradeImbalance: totalTrades === 0 ? 0 : (this.buyTradeCount - this.sellTradeCount) / totalTrades,
-      whaleImbalance: whaleVolume === 0 ? 0 : (this.whaleBuyVolume - this.whaleSellVolume) / whaleVolume,
+      volumeImbalance: totalVolume === 0 ? 0 : round8(netFlow / totalVolume),
+      tradeImbalance: totalTrades === 0 ? 0 : round8((this.buyTradeCount - this.sellTradeCount) / totalTrades),
+      whaleImbalance: whaleVolume === 0 ? 0 : round8((this.whaleBuyVolume - this.whaleSellVolume) / whaleVolume),
     };
   }
 
@@ -223,9 +228,9 @@ export class FlowWindowAccumulator {
     const netFlow = state.buyVolume - state.sellVolume;
     return {
       price: this.bucketPrice(state.bucket),
-      buyVolume: state.buyVolume,
-      sellVolume: state.sellVolume,
-      netFlow,
+      buyVolume: round8(state.buyVolume),
+      sellVolume: round8(state.sellVolume),
+      netFlow: round8(netFlow),
       buyCount: state.buyCount,
       sellCount: state.sellCount,
       dominantSide: netFlow > 0 ? 'buy' : netFlow < 0 ? 'sell' : 'neutral',
@@ -238,11 +243,11 @@ export class FlowWindowAccumulator {
   private toPoint(step: StepState): FlowTimePoint {
     return {
       timestamp: step.start,
-      netFlow: step.buyVolume - step.sellVolume,
-      buyVolume: step.buyVolume,
-      sellVolume: step.sellVolume,
-      whaleFlow: step.whaleFlow,
-      liquidationVolume: step.liquidationVolume,
+      netFlow: round8(step.buyVolume - step.sellVolume),
+      buyVolume: round8(step.buyVolume),
+      sellVolume: round8(step.sellVolume),
+      whaleFlow: round8(step.whaleFlow),
+      liquidationVolume: round8(step.liquidationVolume),
       price: step.tradeTs >= 0 ? step.tradePrice : step.liquidationPrice,
     };
   }
