@@ -8,6 +8,7 @@ import { TradeFlowHandler } from './detection/trade-flow.handler';
 import { createDetectorComponents, type DetectorComponents } from './liquidation-detector.components';
 import { LiquidationDetectorConfig } from './liquidation-detector.config';
 import { LiquidationDetectorHealth } from './liquidation-detector.health';
+import { registerDetectorMetrics } from './liquidation-detector.metrics';
 import { DETECTOR_COMPONENTS } from './liquidation-detector.tokens';
 
 export interface LiquidationDetectorDependencies {
@@ -25,6 +26,7 @@ class DetectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
   ) {}
 
   onApplicationBootstrap(): void {
+    registerDetectorMetrics(this.components);
     this.components.start();
   }
 

@@ -134,5 +134,8 @@ describe('liquidation detector over the streams', () => {
     expect(response.status).toBe(200);
     const body = (await response.json()) as { checks: { storage: { mode: string } } };
     expect(body.checks.storage.mode).toBe('normal');
+    const metrics = await (await fetch(`${detector.url}/metrics`)).text();
+    expect(metrics).toContain('liquidation_detector_storage_mode{mode="normal"} 1');
+    expect(metrics).toContain('liquidation_detector_events{counter="processed"} 0');
   });
 });
