@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'domain-velocity',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};
