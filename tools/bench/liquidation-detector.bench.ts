@@ -32,6 +32,8 @@ import { DETECTOR_COMPONENTS } from '../../apps/liquidation-detector/src/liquida
 const REDIS_URL = process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379/12';
 const EVENTS = Number(process.argv[2] ?? 200_000);
 const RATE = Number(process.argv[3] ?? 10_000);
+/** Consumers of the group in the process (BENCH_CONSUMERS, default 1 as in main.ts). */
+const CONSUMERS = Number(process.env['BENCH_CONSUMERS'] ?? 1);
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const logger = createLogger('liquidation-detector-bench', 'warn');
 const ASSETS = [
@@ -75,7 +77,9 @@ function trade(i: number, ts: number): TradeMessage {
 async function startService(redis: RedisClient): Promise<{ app: INestApplication; components: DetectorComponents }> {
   const config = Object.assign(loadConfig(LiquidationDetectorConfig, { REDIS_URL }), { STREAM_READ_COUNT: 256, STREAM_BLOCK_MS: 100, LOG_LEVEL: 'warn' });
   const app = await NestFactory.create(AppModule.register({ config, redis, logger }), { logger: false });
-  app.connectMicroservice({ strategy: new RedisStreamsServer({ redis, group: 'liquidation-detector', logger, ...serverOptionsFrom(config) }) });
+  for (let i = 0; i < CONSUMERS; i++) {
+    app.connectMicroservice({ strategy: new RedisStreamsServer({ redis, group: 'liquidation-detector', logger, ...serverOptionsFrom(config) }) });
+  }
   const components = app.get<DetectorComponents>(DETECTOR_COMPONENTS);
   return { app, components };
 }

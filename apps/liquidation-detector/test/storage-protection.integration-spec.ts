@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream';
 import Redis from 'ioredis';
+import pino from 'pino';
 import { LiquidationSignalStream, type LiquidationMessage, type LiquidationSignalMessage } from '@mdp/schemas';
 import { aLiquidation, aTrade } from '@mdp/schemas/testing';
 import { createLogger, loadConfig } from '@mdp/platform';
@@ -73,7 +75,14 @@ describe('memory protection on a private redis-server', () => {
     await server.start();
     redis = new Redis(server.url);
     const config = Object.assign(loadConfig(LiquidationDetectorConfig, { REDIS_URL: server.url }), { LIQUIDATION_BATCH_TIMEOUT_MS: 10 });
-    components = createDetectorComponents(config, redis, logger);
+    const logged: Array<{ level: number; msg: string }> = [];
+    const capture = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logged.push(JSON.parse(chunk.toString()) as { level: number; msg: string });
+        done();
+      },
+    });
+    components = createDetectorComponents(config, redis, pino({ level: 'warn' }, capture));
     const { guard, writer, store } = components;
     const fillTo = async (pct: number, tag: string) => {
       const chunk = 'x'.repeat(16 * 1024);
@@ -97,9 +106,12 @@ describe('memory protection on a private redis-server', () => {
     expect(guard.mode).toBe('reduced');
     expect((await components.state.storageState())?.mode).toBe('reduced');
 
-    await fillTo(88, 'b');
+    expect(logged.some((line) => line.level === 50)).toBe(false);
+    await fillTo(92, 'b');
     await guard.check();
     expect(guard.mode).toBe('critical');
+    expect(logged.filter((line) => line.level === 50).map((line) => line.msg)).toEqual(['CRITICAL: Redis memory usage above 90%']);
+    expect(logged.filter((line) => line.msg === 'storage mode changed').length).toBe(2);
     for (const liquidation of liquidations(60, 'held')) writer.enqueue(liquidation);
     await sleep(100);
     expect(writer.buffered).toBe(60);
