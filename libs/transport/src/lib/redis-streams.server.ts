@@ -469,7 +469,7 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
     await subscription.committing;
     const error = subscription.commitError;
     subscription.commitError = null;
-    if (error) throw error;
+    if (error) throw isErrorLike(error) ? error : new Error(errorText(error));
   }
 
   /** Dead letters and acks go in one MULTI (same hash slot), retried through connection loss. */
