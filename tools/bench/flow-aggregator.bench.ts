@@ -72,10 +72,14 @@ async function main(): Promise<void> {
   const redis = createRedisConnection(REDIS_URL);
   await redis.flushdb();
   const raw = measureRawXaddRate(REDIS_URL);
-  const config = Object.assign(loadConfig(FlowAggregatorConfig, { REDIS_URL }), { FLOW_WALL_CLOCK_CLOSE: false });
+  const config = Object.assign(loadConfig(FlowAggregatorConfig, { REDIS_URL }), {
+    FLOW_WALL_CLOCK_CLOSE: false,
+  });
   const service = new FlowAggregationService(config, redis, createLogger('flow-bench', 'warn'));
   const trades = makeTrades();
-  say(`flow aggregator benchmark: ${TRADES} trades (BTC, ETH, HYPE) over ${SPAN_MS / 3_600_000} h of event time, windows ${config.FLOW_WINDOWS}, candles ${config.CANDLE_TIMEFRAMES}, batches of ${BATCH}`);
+  say(
+    `flow aggregator benchmark: ${TRADES} trades (BTC, ETH, HYPE) over ${SPAN_MS / 3_600_000} h of event time, windows ${config.FLOW_WINDOWS}, candles ${config.CANDLE_TIMEFRAMES}, batches of ${BATCH}`,
+  );
   const started = process.hrtime.bigint();
   // The service's timers, by the wall clock as in production: open windows every
   // FLOW_PUBLISH_INTERVAL_MS, live candles every CANDLE_FLUSH_INTERVAL_MS.
@@ -97,9 +101,14 @@ async function main(): Promise<void> {
   await service.publisher.flush();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const rate = TRADES / seconds;
-  say(`aggregated: ${Math.round(rate).toLocaleString('en-US')} trades/s (${seconds.toFixed(2)} s); raw XADD baseline ${Math.round(raw).toLocaleString('en-US')}/s; ratio ${(rate / raw).toFixed(2)}; target 250,000 trades/s`);
+  say(
+    `aggregated: ${Math.round(rate).toLocaleString('en-US')} trades/s (${seconds.toFixed(2)} s); raw XADD baseline ${Math.round(raw).toLocaleString('en-US')}/s; ratio ${(rate / raw).toFixed(2)}; target 250,000 trades/s`,
+  );
 
-  const sizes = new Map<FlowWindow, { count: number; bytes: number; max: number; memory: number; nodes: number; compressed: number }>();
+  const sizes = new Map<
+    FlowWindow,
+    { count: number; bytes: number; max: number; memory: number; nodes: number; compressed: number }
+  >();
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', 'liquidity-flow:*', 'COUNT', 1_000);
@@ -109,7 +118,14 @@ async function main(): Promise<void> {
       if (!parts) continue;
       const value = (await redis.get(key))!;
       const memory = Number(await redis.memory('USAGE', key));
-      const entry = sizes.get(parts.timeWindow) ?? { count: 0, bytes: 0, max: 0, memory: 0, nodes: 0, compressed: 0 };
+      const entry = sizes.get(parts.timeWindow) ?? {
+        count: 0,
+        bytes: 0,
+        max: 0,
+        memory: 0,
+        nodes: 0,
+        compressed: 0,
+      };
       entry.count += 1;
       entry.bytes += value.length;
       entry.max = Math.max(entry.max, value.length);
@@ -142,12 +158,23 @@ async function endToEnd(trades: TradeMessage[], raw: number): Promise<void> {
   const redis = createRedisConnection(REDIS_URL);
   await redis.flushdb();
   const publisher = new StreamPublisher(redis, { maxBufferedEvents: trades.length + 1 });
-  for (let i = 0; i < trades.length; i += 50_000) await publisher.publish(TradeStream, trades.slice(i, i + 50_000));
+  for (let i = 0; i < trades.length; i += 50_000)
+    await publisher.publish(TradeStream, trades.slice(i, i + 50_000));
   await publisher.close();
-  const config = Object.assign(loadConfig(FlowAggregatorConfig, { REDIS_URL }), { FLOW_WALL_CLOCK_CLOSE: false, STREAM_MAXLEN: 0 });
+  const config = Object.assign(loadConfig(FlowAggregatorConfig, { REDIS_URL }), {
+    FLOW_WALL_CLOCK_CLOSE: false,
+    STREAM_MAXLEN: 0,
+  });
   const logger = createLogger('flow-bench', 'warn');
   const app = await NestFactory.create(AppModule.register({ config, redis, logger }), { logger: false });
-  app.connectMicroservice({ strategy: new RedisStreamsServer({ redis, group: 'flow-aggregator', logger, ...serverOptionsFrom(config) }) });
+  app.connectMicroservice({
+    strategy: new RedisStreamsServer({
+      redis,
+      group: 'flow-aggregator',
+      logger,
+      ...serverOptionsFrom(config),
+    }),
+  });
   const started = process.hrtime.bigint();
   await app.startAllMicroservices();
   await app.init();
@@ -159,7 +186,9 @@ async function endToEnd(trades: TradeMessage[], raw: number): Promise<void> {
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const rate = trades.length / seconds;
-  say(`end to end (stream -> RedisStreamsServer -> aggregation -> ack): ${Math.round(rate).toLocaleString('en-US')} trades/s (${trades.length} trades, ${seconds.toFixed(2)} s); ratio to raw XADD ${(rate / raw).toFixed(2)}`);
+  say(
+    `end to end (stream -> RedisStreamsServer -> aggregation -> ack): ${Math.round(rate).toLocaleString('en-US')} trades/s (${trades.length} trades, ${seconds.toFixed(2)} s); ratio to raw XADD ${(rate / raw).toFixed(2)}`,
+  );
   await app.close();
   const cleanup = createRedisConnection(REDIS_URL);
   await cleanup.flushdb();

@@ -20,7 +20,9 @@ export class FlowAggregatorConfig extends StreamConsumerConfig {
   @Matches(WINDOW_LIST, { message: '$property must be a comma-separated list of 1m, 5m, 15m, 1h, 4h' })
   FLOW_WINDOWS: string = '1m,5m,15m,1h,4h';
 
-  @Describe('Price bucket (node width, USD) per coin as COIN:size pairs; coins not listed use FLOW_DEFAULT_BUCKET_SIZE')
+  @Describe(
+    'Price bucket (node width, USD) per coin as COIN:size pairs; coins not listed use FLOW_DEFAULT_BUCKET_SIZE',
+  )
   @Matches(COIN_NUMBERS, { message: '$property must be COIN:number pairs separated by commas' })
   FLOW_BUCKET_SIZES: string = 'BTC:10,ETH:1,HYPE:0.01';
 
@@ -29,7 +31,9 @@ export class FlowAggregatorConfig extends StreamConsumerConfig {
   @Min(1e-9)
   FLOW_DEFAULT_BUCKET_SIZE: number = 1;
 
-  @Describe('Whale threshold per coin as COIN:notionalUsd pairs: a trade of at least this notional is a whale trade')
+  @Describe(
+    'Whale threshold per coin as COIN:notionalUsd pairs: a trade of at least this notional is a whale trade',
+  )
   @Matches(COIN_NUMBERS, { message: '$property must be COIN:number pairs separated by commas' })
   FLOW_WHALE_THRESHOLDS_USD: string = 'BTC:100000,ETH:50000,HYPE:25000';
 
@@ -38,54 +42,74 @@ export class FlowAggregatorConfig extends StreamConsumerConfig {
   @Min(0)
   FLOW_DEFAULT_WHALE_USD: number = 100_000;
 
-  @Describe('Grace period (ms, event time): an event up to this late after its window or candle ended still counts')
+  @Describe(
+    'Grace period (ms, event time): an event up to this late after its window or candle ended still counts',
+  )
   @IsInt()
   @Min(0)
   @Max(3_600_000)
   FLOW_GRACE_MS: number = 5_000;
 
-  @Describe('How often (ms) the open windows that changed are written as snapshots (the final one is written at close)')
+  @Describe(
+    'How often (ms) the open windows that changed are written as snapshots (the final one is written at close)',
+  )
   @IsInt()
   @Min(100)
   FLOW_PUBLISH_INTERVAL_MS: number = 15_000;
 
-  @Describe('Close windows and candles by the wall clock as well as by event time (false: by event time only, e.g. for replays)')
+  @Describe(
+    'Close windows and candles by the wall clock as well as by event time (false: by event time only, e.g. for replays)',
+  )
   @IsBoolean()
   FLOW_WALL_CLOCK_CLOSE: boolean = true;
 
-  @Describe('Nodes with less than this share of the window volume, and no whale trade or liquidation, are left out of snapshots')
+  @Describe(
+    'Nodes with less than this share of the window volume, and no whale trade or liquidation, are left out of snapshots',
+  )
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(1)
   FLOW_PRUNE_MIN_VOLUME_SHARE: number = 0.001;
 
-  @Describe("Snapshot JSON size budget as a fraction of the seed's estimate per window (5, 10, 20, 50, 100 KB; 0.9 keeps MEMORY USAGE within it); the smallest nodes are dropped to fit; 0 disables")
+  @Describe(
+    "Snapshot JSON size budget as a fraction of the seed's estimate per window (5, 10, 20, 50, 100 KB; 0.9 keeps MEMORY USAGE within it); the smallest nodes are dropped to fit; 0 disables",
+  )
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   FLOW_SIZE_BUDGET_FACTOR: number = 0.9;
 
-  @Describe('Snapshots whose JSON is at least this many bytes are stored gzip-compressed as gz:<base64> (0: never)')
+  @Describe(
+    'Snapshots whose JSON is at least this many bytes are stored gzip-compressed as gz:<base64> (0: never)',
+  )
   @IsInt()
   @Min(0)
   FLOW_COMPRESS_MIN_BYTES: number = 16_384;
 
-  @Describe('How often (ms) index entries of expired snapshots are removed from the liquidity-flow:*:index sorted sets')
+  @Describe(
+    'How often (ms) index entries of expired snapshots are removed from the liquidity-flow:*:index sorted sets',
+  )
   @IsInt()
   @Min(1_000)
   FLOW_INDEX_PRUNE_INTERVAL_MS: number = 60_000;
 
-  @Describe('This replica\'s shard (0-based): it aggregates the coins and symbols whose hash modulo FLOW_SHARD_COUNT is this')
+  @Describe(
+    "This replica's shard (0-based): it aggregates the coins and symbols whose hash modulo FLOW_SHARD_COUNT is this",
+  )
   @IsInt()
   @Min(0)
   FLOW_SHARD_INDEX: number = 0;
 
-  @Describe('Number of flow aggregator replicas sharing the work by symbol (each reads every event in a group of its own)')
+  @Describe(
+    'Number of flow aggregator replicas sharing the work by symbol (each reads every event in a group of its own)',
+  )
   @IsInt()
   @Min(1)
   @Max(64)
   FLOW_SHARD_COUNT: number = 1;
 
-  @Describe('Candle timeframes kept live in candle:current:<TIMEFRAME>:<SYMBOL> and published to the candle stream when closed')
+  @Describe(
+    'Candle timeframes kept live in candle:current:<TIMEFRAME>:<SYMBOL> and published to the candle stream when closed',
+  )
   @Matches(TIMEFRAME_LIST, { message: '$property must be a comma-separated list of 1m, 5m, 15m, 1h, 4h, 1d' })
   CANDLE_TIMEFRAMES: string = '1m,5m,15m,1h,4h,1d';
 
@@ -94,7 +118,9 @@ export class FlowAggregatorConfig extends StreamConsumerConfig {
   @Min(100)
   CANDLE_FLUSH_INTERVAL_MS: number = 1_000;
 
-  @Describe('Timeframe of the candles whose closes feed stocks:indicators:{symbol} (RSI 14, MACD 12/26/9, Bollinger 20/2)')
+  @Describe(
+    'Timeframe of the candles whose closes feed stocks:indicators:{symbol} (RSI 14, MACD 12/26/9, Bollinger 20/2)',
+  )
   @Matches(/^(1m|5m|15m|1h|4h|1d)$/, { message: '$property must be one of 1m, 5m, 15m, 1h, 4h, 1d' })
   INDICATOR_TIMEFRAME: string = '1m';
 
@@ -103,7 +129,9 @@ export class FlowAggregatorConfig extends StreamConsumerConfig {
   @Min(1)
   INDICATOR_TTL_S: number = 86_400;
 
-  @Describe('How often (ms) positions:active:{symbol} of symbols that traded are marked to the last price and positions:monitoring:{symbol} rewritten')
+  @Describe(
+    'How often (ms) positions:active:{symbol} of symbols that traded are marked to the last price and positions:monitoring:{symbol} rewritten',
+  )
   @IsInt()
   @Min(100)
   POSITION_MONITOR_INTERVAL_MS: number = 1_000;

@@ -11,7 +11,9 @@ async function main(): Promise<void> {
   try {
     config = loadConfig(FlowAggregatorConfig);
     if (config.FLOW_SHARD_INDEX >= config.FLOW_SHARD_COUNT) {
-      throw new ConfigError([`FLOW_SHARD_INDEX must be below FLOW_SHARD_COUNT (${config.FLOW_SHARD_COUNT}), got ${config.FLOW_SHARD_INDEX}`]);
+      throw new ConfigError([
+        `FLOW_SHARD_INDEX must be below FLOW_SHARD_COUNT (${config.FLOW_SHARD_COUNT}), got ${config.FLOW_SHARD_INDEX}`,
+      ]);
     }
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -23,7 +25,9 @@ async function main(): Promise<void> {
   const logger = createLogger('flow-aggregator', config.LOG_LEVEL);
   const settings = flowSettingsFrom(config);
   const redis = createRedisConnection(config.REDIS_URL);
-  const app = await NestFactory.create(AppModule.register({ config, redis, logger }), { logger: new NestPinoLogger(logger) });
+  const app = await NestFactory.create(AppModule.register({ config, redis, logger }), {
+    logger: new NestPinoLogger(logger),
+  });
   app.enableShutdownHooks();
   app.connectMicroservice({
     strategy: new RedisStreamsServer({ redis, group: settings.group, logger, ...serverOptionsFrom(config) }),
@@ -44,6 +48,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  createLogger('flow-aggregator').fatal({ error: error instanceof Error ? error.stack : String(error) }, 'flow aggregator failed to start');
+  createLogger('flow-aggregator').fatal(
+    { error: error instanceof Error ? error.stack : String(error) },
+    'flow aggregator failed to start',
+  );
   process.exit(1);
 });

@@ -19,7 +19,9 @@ export interface RunningAggregator {
 }
 
 /** Starts the aggregator as main.ts does, on this worker's Redis database, with timers slowed so tests drive the ticks. */
-export async function startAggregator(overrides: Partial<FlowAggregatorConfig> = {}): Promise<RunningAggregator> {
+export async function startAggregator(
+  overrides: Partial<FlowAggregatorConfig> = {},
+): Promise<RunningAggregator> {
   const config = Object.assign(loadConfig(FlowAggregatorConfig, { REDIS_URL: testRedisUrl() }), {
     STREAM_BLOCK_MS: 100,
     STREAM_GROUP_START: '0',
@@ -33,7 +35,12 @@ export async function startAggregator(overrides: Partial<FlowAggregatorConfig> =
   const logger = createLogger('flow-aggregator', process.env['TEST_LOG_LEVEL'] ?? 'silent');
   const redis = createRedisConnection(config.REDIS_URL);
   const app = await NestFactory.create(AppModule.register({ config, redis, logger }), { logger: false });
-  const server = new RedisStreamsServer({ redis, group: flowSettingsFrom(config).group, logger, ...serverOptionsFrom(config) });
+  const server = new RedisStreamsServer({
+    redis,
+    group: flowSettingsFrom(config).group,
+    logger,
+    ...serverOptionsFrom(config),
+  });
   app.connectMicroservice({ strategy: server });
   await app.startAllMicroservices();
   await app.init();

@@ -1,7 +1,16 @@
 import type Redis from 'ioredis';
 import { createTestRedis, waitFor } from '@mdp/testing';
 import { StreamPublisher } from '@mdp/transport';
-import { CandleStream, FlowSnapshotStream, LiquidationStream, TradeStream, type CandleMessage, type FlowSnapshotNoticeMessage, type LiquidationMessage, type TradeMessage } from '@mdp/schemas';
+import {
+  CandleStream,
+  FlowSnapshotStream,
+  LiquidationStream,
+  TradeStream,
+  type CandleMessage,
+  type FlowSnapshotNoticeMessage,
+  type LiquidationMessage,
+  type TradeMessage,
+} from '@mdp/schemas';
 import { aLiquidation, aTrade } from '@mdp/schemas/testing';
 import { LiquidityFlowRepository, flowIndexKey, flowSnapshotKey } from '@mdp/data-access-flow';
 import { startAggregator, type RunningAggregator } from './flow-aggregator.harness';
@@ -10,8 +19,24 @@ import { readAll } from './stream-events';
 
 const T = 1_700_000_100_000; // a 1m and 5m boundary
 const COINS = {
-  BTC: { symbol: 'BTC-USDT', venueSymbol: 'BTCUSDT', base: 'BTC', mid: 65_000, bucket: 10, whaleUsd: 100_000, sizes: [0.125, 0.25, 0.5, 1, 2, 4] },
-  ETH: { symbol: 'ETH-USDT', venueSymbol: 'ETHUSDT', base: 'ETH', mid: 3_500, bucket: 1, whaleUsd: 50_000, sizes: [0.5, 1, 2, 8, 16] },
+  BTC: {
+    symbol: 'BTC-USDT',
+    venueSymbol: 'BTCUSDT',
+    base: 'BTC',
+    mid: 65_000,
+    bucket: 10,
+    whaleUsd: 100_000,
+    sizes: [0.125, 0.25, 0.5, 1, 2, 4],
+  },
+  ETH: {
+    symbol: 'ETH-USDT',
+    venueSymbol: 'ETHUSDT',
+    base: 'ETH',
+    mid: 3_500,
+    bucket: 1,
+    whaleUsd: 50_000,
+    sizes: [0.5, 1, 2, 8, 16],
+  },
 } as const;
 type Coin = keyof typeof COINS;
 
@@ -27,12 +52,41 @@ function sequence(seed: number): () => number {
 let tradeId = 0;
 function trade(coin: Coin, price: number, size: number, side: 'buy' | 'sell', ts: number): TradeMessage {
   const c = COINS[coin];
-  return aTrade({ symbol: c.symbol, venueSymbol: c.venueSymbol, base: c.base, tradeId: String(++tradeId), price, size, notionalUsd: price * size, side, ts, recvTs: ts + 5 });
+  return aTrade({
+    symbol: c.symbol,
+    venueSymbol: c.venueSymbol,
+    base: c.base,
+    tradeId: String(++tradeId),
+    price,
+    size,
+    notionalUsd: price * size,
+    side,
+    ts,
+    recvTs: ts + 5,
+  });
 }
 
-function liquidation(coin: Coin, price: number, size: number, positionSide: 'long' | 'short', ts: number): LiquidationMessage {
+function liquidation(
+  coin: Coin,
+  price: number,
+  size: number,
+  positionSide: 'long' | 'short',
+  ts: number,
+): LiquidationMessage {
   const c = COINS[coin];
-  return aLiquidation({ symbol: c.symbol, venueSymbol: c.venueSymbol, base: c.base, eventId: `liq-${ts}-${price}`, price, size, notionalUsd: price * size, positionSide, orderSide: positionSide === 'long' ? 'sell' : 'buy', ts, recvTs: ts + 5 });
+  return aLiquidation({
+    symbol: c.symbol,
+    venueSymbol: c.venueSymbol,
+    base: c.base,
+    eventId: `liq-${ts}-${price}`,
+    price,
+    size,
+    notionalUsd: price * size,
+    positionSide,
+    orderSide: positionSide === 'long' ? 'sell' : 'buy',
+    ts,
+    recvTs: ts + 5,
+  });
 }
 
 /** Trades of a coin spread over [from, from + spanMs), integer prices, binary-exact sizes (sums are exact). */
@@ -42,7 +96,13 @@ function trades(coin: Coin, count: number, from: number, spanMs: number, seed: n
   return Array.from({ length: count }, (_, i) => {
     const price = c.mid + Math.floor(random() * 100) - 50;
     const size = c.sizes[Math.floor(random() * c.sizes.length)]!;
-    return trade(coin, price, size, random() < 0.55 ? 'buy' : 'sell', from + Math.floor((i * spanMs) / count) + Math.floor(random() * 100));
+    return trade(
+      coin,
+      price,
+      size,
+      random() < 0.55 ? 'buy' : 'sell',
+      from + Math.floor((i * spanMs) / count) + Math.floor(random() * 100),
+    );
   });
 }
 
@@ -67,13 +127,30 @@ describe('flow aggregator (real Redis)', () => {
   }
 
   it('writes final and periodic snapshots whose every field and time-series point equal an independent computation; late events within grace count', async () => {
-    aggregator = await startAggregator({ FLOW_COINS: 'BTC,ETH', FLOW_WINDOWS: '1m,5m', FLOW_GRACE_MS: 2_000, FLOW_PRUNE_MIN_VOLUME_SHARE: 0, FLOW_SIZE_BUDGET_FACTOR: 0 });
+    aggregator = await startAggregator({
+      FLOW_COINS: 'BTC,ETH',
+      FLOW_WINDOWS: '1m,5m',
+      FLOW_GRACE_MS: 2_000,
+      FLOW_PRUNE_MIN_VOLUME_SHARE: 0,
+      FLOW_SIZE_BUDGET_FACTOR: 0,
+    });
     const btc = trades('BTC', 120, T, 58_000, 7);
     const eth = trades('ETH', 60, T, 58_000, 11);
-    const liquidations = [liquidation('BTC', 64_990, 1.5, 'long', T + 12_000), liquidation('BTC', 65_040, 0.5, 'short', T + 40_000), liquidation('ETH', 3_480, 10, 'long', T + 30_000)];
+    const liquidations = [
+      liquidation('BTC', 64_990, 1.5, 'long', T + 12_000),
+      liquidation('BTC', 65_040, 0.5, 'short', T + 40_000),
+      liquidation('ETH', 3_480, 10, 'long', T + 30_000),
+    ];
     await publisher.publish(TradeStream, [...btc, ...eth]);
     await publisher.publish(LiquidationStream, liquidations);
-    await waitFor('phase 1 consumed', () => windowTrades('BTC', '1m', T) === 120 && windowTrades('ETH', '1m', T) === 60 && aggregator!.aggregation.flow.windowAt('ETH', '1m', T)!.toFlowData().metrics.totalLiquidations === 1 && aggregator!.aggregation.flow.windowAt('BTC', '1m', T)!.toFlowData().metrics.totalLiquidations === 2);
+    await waitFor(
+      'phase 1 consumed',
+      () =>
+        windowTrades('BTC', '1m', T) === 120 &&
+        windowTrades('ETH', '1m', T) === 60 &&
+        aggregator!.aggregation.flow.windowAt('ETH', '1m', T)!.toFlowData().metrics.totalLiquidations === 1 &&
+        aggregator!.aggregation.flow.windowAt('BTC', '1m', T)!.toFlowData().metrics.totalLiquidations === 2,
+    );
 
     // Next minute starts; then a late trade (within grace) for the first minute; then the watermark passes end + grace.
     const next = trade('BTC', 65_100, 1, 'buy', T + 60_500);
@@ -91,13 +168,21 @@ describe('flow aggregator (real Redis)', () => {
     const btcFinal = await repository.retrieve(key);
     const btcEvents = [...btc, lateInGrace];
     const btcLiqs = liquidations.filter((l) => l.base === 'BTC');
-    expect(btcFinal!.data).toEqual(referenceFlowData(btcEvents, btcLiqs, { start: T, stepMs: 5_000, bucket: 10, whaleUsd: 100_000 }));
+    expect(btcFinal!.data).toEqual(
+      referenceFlowData(btcEvents, btcLiqs, { start: T, stepMs: 5_000, bucket: 10, whaleUsd: 100_000 }),
+    );
     expect(btcFinal).toMatchObject({ key, coin: 'BTC', timeWindow: '1m', timestamp: T });
     expect(btcFinal!.data.metrics.totalTrades).toBe(121);
     expect(btcFinal!.data.metrics.whaleTradeCount).toBeGreaterThan(0);
     expect(btcFinal!.data.timeSeries).toHaveLength(12);
     const ethFinal = await repository.retrieve(flowSnapshotKey('ETH', '1m', T));
-    expect(ethFinal!.data).toEqual(referenceFlowData(eth, liquidations.filter((l) => l.base === 'ETH'), { start: T, stepMs: 5_000, bucket: 1, whaleUsd: 50_000 }));
+    expect(ethFinal!.data).toEqual(
+      referenceFlowData(
+        eth,
+        liquidations.filter((l) => l.base === 'ETH'),
+        { start: T, stepMs: 5_000, bucket: 1, whaleUsd: 50_000 },
+      ),
+    );
 
     // TTLs from the seed table, index in step, expiresAt truthful.
     const ttl = await redis.ttl(key);
@@ -109,27 +194,52 @@ describe('flow aggregator (real Redis)', () => {
     // The open 5m window is written by the periodic tick (final: false), with every event including the late ones.
     await aggregator.aggregation.tick();
     const fiveMinute = await repository.retrieve(flowSnapshotKey('BTC', '5m', T));
-    expect(fiveMinute!.data).toEqual(referenceFlowData([...btc, next, lateInGrace, closer, tooLate], btcLiqs, { start: T, stepMs: 30_000, bucket: 10, whaleUsd: 100_000 }));
+    expect(fiveMinute!.data).toEqual(
+      referenceFlowData([...btc, next, lateInGrace, closer, tooLate], btcLiqs, {
+        start: T,
+        stepMs: 30_000,
+        bucket: 10,
+        whaleUsd: 100_000,
+      }),
+    );
     const ttl5m = await redis.ttl(flowSnapshotKey('BTC', '5m', T));
     expect(ttl5m).toBeGreaterThan(14_390);
     expect(ttl5m).toBeLessThanOrEqual(14_400);
 
     const notices = await readAll<FlowSnapshotNoticeMessage>(redis, FlowSnapshotStream);
     const byKey = (k: string) => notices.filter((n) => n.key === k);
-    expect(byKey(key).map((n) => [n.final, n.totalTrades, n.netFlow, n.timeWindow, n.timestamp, n.coin])).toEqual([[true, 121, btcFinal!.data.metrics.netFlow, '1m', T, 'BTC']]);
-    expect(byKey(flowSnapshotKey('BTC', '5m', T)).map((n) => [n.final, n.totalTrades])).toEqual([[false, 124]]);
-    expect(byKey(flowSnapshotKey('BTC', '1m', T + 60_000)).map((n) => [n.final, n.totalTrades])).toEqual([[false, 2]]);
+    expect(
+      byKey(key).map((n) => [n.final, n.totalTrades, n.netFlow, n.timeWindow, n.timestamp, n.coin]),
+    ).toEqual([[true, 121, btcFinal!.data.metrics.netFlow, '1m', T, 'BTC']]);
+    expect(byKey(flowSnapshotKey('BTC', '5m', T)).map((n) => [n.final, n.totalTrades])).toEqual([
+      [false, 124],
+    ]);
+    expect(byKey(flowSnapshotKey('BTC', '1m', T + 60_000)).map((n) => [n.final, n.totalTrades])).toEqual([
+      [false, 2],
+    ]);
 
     // An expired snapshot's index entry is removed by the periodic prune.
     await redis.pexpire(key, 1);
     await new Promise((resolve) => setTimeout(resolve, 20));
     await aggregator.aggregation.pruneIndexes();
-    expect(await redis.zrange(flowIndexKey('BTC', '1m'), 0, -1)).toEqual([flowSnapshotKey('BTC', '1m', T + 60_000)]);
+    expect(await redis.zrange(flowIndexKey('BTC', '1m'), 0, -1)).toEqual([
+      flowSnapshotKey('BTC', '1m', T + 60_000),
+    ]);
   });
 
   it('keeps snapshots within the size budget by dropping the smallest nodes, metrics unchanged', async () => {
-    aggregator = await startAggregator({ FLOW_COINS: 'BTC', FLOW_WINDOWS: '1m', FLOW_BUCKET_SIZES: 'BTC:1', FLOW_PRUNE_MIN_VOLUME_SHARE: 0, FLOW_SIZE_BUDGET_FACTOR: 1 });
-    const many = trades('BTC', 400, T, 58_000, 3).map((t, i) => ({ ...t, price: 64_800 + i, notionalUsd: (64_800 + i) * t.size }));
+    aggregator = await startAggregator({
+      FLOW_COINS: 'BTC',
+      FLOW_WINDOWS: '1m',
+      FLOW_BUCKET_SIZES: 'BTC:1',
+      FLOW_PRUNE_MIN_VOLUME_SHARE: 0,
+      FLOW_SIZE_BUDGET_FACTOR: 1,
+    });
+    const many = trades('BTC', 400, T, 58_000, 3).map((t, i) => ({
+      ...t,
+      price: 64_800 + i,
+      notionalUsd: (64_800 + i) * t.size,
+    }));
     await publisher.publish(TradeStream, many);
     await waitFor('consumed', () => windowTrades('BTC', '1m', T) === 400);
     await aggregator.aggregation.tick();
@@ -137,29 +247,74 @@ describe('flow aggregator (real Redis)', () => {
     expect(raw.length).toBeLessThanOrEqual(5_000);
     const stored = await new LiquidityFlowRepository(redis).retrieve(flowSnapshotKey('BTC', '1m', T));
     expect(stored!.data.nodes.length).toBeLessThan(400);
-    expect(stored!.data.metrics).toEqual(referenceFlowData(many, [], { start: T, stepMs: 5_000, bucket: 1, whaleUsd: 100_000 }).metrics);
+    expect(stored!.data.metrics).toEqual(
+      referenceFlowData(many, [], { start: T, stepMs: 5_000, bucket: 1, whaleUsd: 100_000 }).metrics,
+    );
   });
 
   it('keeps live candles in candle:current hashes with a TTL, publishes closed candles, and writes RSI/MACD/Bollinger on close', async () => {
-    aggregator = await startAggregator({ FLOW_COINS: 'BTC', FLOW_WINDOWS: '1m', CANDLE_TIMEFRAMES: '1m,5m', FLOW_GRACE_MS: 0 });
+    aggregator = await startAggregator({
+      FLOW_COINS: 'BTC',
+      FLOW_WINDOWS: '1m',
+      CANDLE_TIMEFRAMES: '1m,5m',
+      FLOW_GRACE_MS: 0,
+    });
     // 40 minutes with four trades each: open, high, low, close known per minute.
-    const closes = Array.from({ length: 40 }, (_, i) => 65_000 + Math.round(300 * Math.sin(i / 4)) + (i % 3) * 7);
+    const closes = Array.from(
+      { length: 40 },
+      (_, i) => 65_000 + Math.round(300 * Math.sin(i / 4)) + (i % 3) * 7,
+    );
     const all: TradeMessage[] = [];
     closes.forEach((close, i) => {
       const start = T + i * 60_000;
-      all.push(trade('BTC', close - 20, 0.5, 'buy', start + 1_000), trade('BTC', close + 30, 0.25, 'sell', start + 10_000), trade('BTC', close - 40, 1, 'buy', start + 20_000), trade('BTC', close, 0.125, 'sell', start + 50_000));
+      all.push(
+        trade('BTC', close - 20, 0.5, 'buy', start + 1_000),
+        trade('BTC', close + 30, 0.25, 'sell', start + 10_000),
+        trade('BTC', close - 40, 1, 'buy', start + 20_000),
+        trade('BTC', close, 0.125, 'sell', start + 50_000),
+      );
     });
     await publisher.publish(TradeStream, all);
-    await waitFor('39 closed 1m candles', async () => (await readAll<CandleMessage>(redis, CandleStream)).filter((c) => c.timeframe === '1m').length === 39);
+    await waitFor(
+      '39 closed 1m candles',
+      async () =>
+        (await readAll<CandleMessage>(redis, CandleStream)).filter((c) => c.timeframe === '1m').length === 39,
+    );
     const closed = (await readAll<CandleMessage>(redis, CandleStream)).filter((c) => c.timeframe === '1m');
-    expect(closed[0]).toEqual({ symbol: 'BTC', exchange: 'all', timeframe: '1m', openTime: T, open: closes[0]! - 20, high: closes[0]! + 30, low: closes[0]! - 40, close: closes[0], volume: 1.875, notionalUsd: (closes[0]! - 20) * 0.5 + (closes[0]! + 30) * 0.25 + (closes[0]! - 40) + closes[0]! * 0.125, trades: 4, closed: true });
+    expect(closed[0]).toEqual({
+      symbol: 'BTC',
+      exchange: 'all',
+      timeframe: '1m',
+      openTime: T,
+      open: closes[0]! - 20,
+      high: closes[0]! + 30,
+      low: closes[0]! - 40,
+      close: closes[0],
+      volume: 1.875,
+      notionalUsd:
+        (closes[0]! - 20) * 0.5 + (closes[0]! + 30) * 0.25 + (closes[0]! - 40) + closes[0]! * 0.125,
+      trades: 4,
+      closed: true,
+    });
     expect(closed.map((c) => c.close)).toEqual(closes.slice(0, 39));
-    const fiveMinute = (await readAll<CandleMessage>(redis, CandleStream)).filter((c) => c.timeframe === '5m');
-    expect(fiveMinute.map((c) => [c.openTime, c.open, c.close, c.trades])).toEqual(Array.from({ length: 7 }, (_, k) => [T + k * 300_000, closes[k * 5]! - 20, closes[k * 5 + 4], 20]));
+    const fiveMinute = (await readAll<CandleMessage>(redis, CandleStream)).filter(
+      (c) => c.timeframe === '5m',
+    );
+    expect(fiveMinute.map((c) => [c.openTime, c.open, c.close, c.trades])).toEqual(
+      Array.from({ length: 7 }, (_, k) => [T + k * 300_000, closes[k * 5]! - 20, closes[k * 5 + 4], 20]),
+    );
 
     await aggregator.aggregation.writeLiveCandles();
     const live = await redis.hgetall('candle:current:1m:BTC');
-    expect(live).toMatchObject({ symbol: 'BTC', timeframe: '1m', openTime: String(T + 39 * 60_000), open: String(closes[39]! - 20), close: String(closes[39]), trades: '4', closed: '0' });
+    expect(live).toMatchObject({
+      symbol: 'BTC',
+      timeframe: '1m',
+      openTime: String(T + 39 * 60_000),
+      open: String(closes[39]! - 20),
+      close: String(closes[39]),
+      trades: '4',
+      closed: '0',
+    });
     const pttl = await redis.pttl('candle:current:1m:BTC');
     expect(pttl).toBeGreaterThan(110_000);
     expect(pttl).toBeLessThanOrEqual(120_000);
@@ -179,14 +334,36 @@ describe('flow aggregator (real Redis)', () => {
 
   it('marks positions:active to the last trade (TTL kept) and writes positions:monitoring', async () => {
     aggregator = await startAggregator({ FLOW_COINS: 'BTC', FLOW_WINDOWS: '1h' });
-    const position = { symbol: 'BTC', entry_price: 64_000, current_price: 64_000, quantity: 0.5, side: 'long', entry_time: new Date(T - 3_600_000).toISOString(), unrealized_pnl: 0, unrealized_pnl_pct: 0, stop_loss: 62_000, take_profit: 70_000, last_update: new Date(T - 3_600_000).toISOString() };
+    const position = {
+      symbol: 'BTC',
+      entry_price: 64_000,
+      current_price: 64_000,
+      quantity: 0.5,
+      side: 'long',
+      entry_time: new Date(T - 3_600_000).toISOString(),
+      unrealized_pnl: 0,
+      unrealized_pnl_pct: 0,
+      stop_loss: 62_000,
+      take_profit: 70_000,
+      last_update: new Date(T - 3_600_000).toISOString(),
+    };
     await redis.set('positions:active:BTC', JSON.stringify(position), 'EX', 600);
-    await publisher.publish(TradeStream, [trade('BTC', 65_000, 1, 'buy', T + 1_000), trade('BTC', 66_000, 2, 'sell', T + 2_000), trade('BTC', 65_600, 0.5, 'buy', T + 3_000)]);
+    await publisher.publish(TradeStream, [
+      trade('BTC', 65_000, 1, 'buy', T + 1_000),
+      trade('BTC', 66_000, 2, 'sell', T + 2_000),
+      trade('BTC', 65_600, 0.5, 'buy', T + 3_000),
+    ]);
     await waitFor('consumed', () => aggregator!.aggregation.lastPrice('BTC')?.price === 65_600);
     const now = T + 3_600_000 + 5_000;
     expect(await aggregator.positions.update(now)).toBe(1);
     const active = JSON.parse((await redis.get('positions:active:BTC'))!) as Record<string, unknown>;
-    expect(active).toEqual({ ...position, current_price: 65_600, unrealized_pnl: 800, unrealized_pnl_pct: 2.5, last_update: new Date(now).toISOString() });
+    expect(active).toEqual({
+      ...position,
+      current_price: 65_600,
+      unrealized_pnl: 800,
+      unrealized_pnl_pct: 2.5,
+      last_update: new Date(now).toISOString(),
+    });
     expect(await redis.ttl('positions:active:BTC')).toBeGreaterThan(590);
     const monitoring = JSON.parse((await redis.get('positions:monitoring:BTC'))!) as Record<string, unknown>;
     expect(monitoring).toEqual({
@@ -202,7 +379,13 @@ describe('flow aggregator (real Redis)', () => {
   });
 });
 
-function textbook(closes: number[]): { rsi: number; macd: number; signal: number; upper: number; lower: number } {
+function textbook(closes: number[]): {
+  rsi: number;
+  macd: number;
+  signal: number;
+  upper: number;
+  lower: number;
+} {
   const changes = closes.slice(1).map((c, i) => c - closes[i]!);
   let gain = changes.slice(0, 14).reduce((s, c) => s + Math.max(c, 0), 0) / 14;
   let loss = changes.slice(0, 14).reduce((s, c) => s + Math.max(-c, 0), 0) / 14;
@@ -210,7 +393,11 @@ function textbook(closes: number[]): { rsi: number; macd: number; signal: number
     gain = (gain * 13 + Math.max(c, 0)) / 14;
     loss = (loss * 13 + Math.max(-c, 0)) / 14;
   }
-  const ema = (values: number[], n: number) => values.reduce<number[]>((out, v, i) => [...out, i === 0 ? v : v * (2 / (n + 1)) + out[i - 1]! * (1 - 2 / (n + 1))], []);
+  const ema = (values: number[], n: number) =>
+    values.reduce<number[]>(
+      (out, v, i) => [...out, i === 0 ? v : v * (2 / (n + 1)) + out[i - 1]! * (1 - 2 / (n + 1))],
+      [],
+    );
   const fast = ema(closes, 12);
   const slow = ema(closes, 26);
   const line = closes.map((_, i) => fast[i]! - slow[i]!).slice(25);
@@ -218,5 +405,11 @@ function textbook(closes: number[]): { rsi: number; macd: number; signal: number
   const last20 = closes.slice(-20);
   const mean = last20.reduce((a, b) => a + b, 0) / 20;
   const sd = Math.sqrt(last20.reduce((a, b) => a + (b - mean) ** 2, 0) / 20);
-  return { rsi: 100 - 100 / (1 + gain / loss), macd: line[line.length - 1]!, signal: signalLine[signalLine.length - 1]!, upper: mean + 2 * sd, lower: mean - 2 * sd };
+  return {
+    rsi: 100 - 100 / (1 + gain / loss),
+    macd: line[line.length - 1]!,
+    signal: signalLine[signalLine.length - 1]!,
+    upper: mean + 2 * sd,
+    lower: mean - 2 * sd,
+  };
 }

@@ -18,7 +18,9 @@ export function referenceFlowData(
   const isWhale = (t: TradeMessage) => t.notionalUsd >= whaleUsd;
   const buys = trades.filter((t) => t.side === 'buy');
   const sells = trades.filter((t) => t.side === 'sell');
-  const levels = [...new Set([...trades.map((t) => level(t.price)), ...liquidations.map((l) => level(l.price))])].sort((a, b) => a - b);
+  const levels = [
+    ...new Set([...trades.map((t) => level(t.price)), ...liquidations.map((l) => level(l.price))]),
+  ].sort((a, b) => a - b);
   const nodes = levels.map((price) => {
     const here = trades.filter((t) => level(t.price) === price);
     const buyVolume = sum(here.filter((t) => t.side === 'buy').map((t) => t.size));
@@ -45,7 +47,9 @@ export function referenceFlowData(
   const whaleBuyVolume = sum(buys.filter(isWhale).map((t) => t.size));
   const whaleSellVolume = sum(sells.filter(isWhale).map((t) => t.size));
   const argmax = (value: (node: (typeof nodes)[number][1]) => number) => {
-    const best = nodes.filter(([, n]) => value(n) > 0).sort(([pa, a], [pb, b]) => value(b) - value(a) || pa - pb)[0];
+    const best = nodes
+      .filter(([, n]) => value(n) > 0)
+      .sort(([pa, a], [pb, b]) => value(b) - value(a) || pa - pb)[0];
     return best ? best[0] : null;
   };
   const netFlow = totalBuyVolume - totalSellVolume;
@@ -73,11 +77,17 @@ export function referenceFlowData(
     mostActivePrice: argmax((n) => n.buyVolume + n.sellVolume),
     volumeImbalance: totalBuyVolume + totalSellVolume ? r8(netFlow / (totalBuyVolume + totalSellVolume)) : 0,
     tradeImbalance: trades.length ? r8((buys.length - sells.length) / trades.length) : 0,
-    whaleImbalance: whaleBuyVolume + whaleSellVolume ? r8((whaleBuyVolume - whaleSellVolume) / (whaleBuyVolume + whaleSellVolume)) : 0,
+    whaleImbalance:
+      whaleBuyVolume + whaleSellVolume
+        ? r8((whaleBuyVolume - whaleSellVolume) / (whaleBuyVolume + whaleSellVolume))
+        : 0,
   };
   const stepOf = (ts: number) => start + Math.floor((ts - start) / stepMs) * stepMs;
-  const steps = [...new Set([...trades.map((t) => stepOf(t.ts)), ...liquidations.map((l) => stepOf(l.ts))])].sort((a, b) => a - b);
-  const latest = <E extends { ts: number }>(events: E[]) => events.reduce<E | undefined>((best, e) => (!best || e.ts >= best.ts ? e : best), undefined);
+  const steps = [
+    ...new Set([...trades.map((t) => stepOf(t.ts)), ...liquidations.map((l) => stepOf(l.ts))]),
+  ].sort((a, b) => a - b);
+  const latest = <E extends { ts: number }>(events: E[]) =>
+    events.reduce<E | undefined>((best, e) => (!best || e.ts >= best.ts ? e : best), undefined);
   const timeSeries = steps.map((timestamp) => {
     const inStep = trades.filter((t) => stepOf(t.ts) === timestamp);
     const liqs = liquidations.filter((l) => stepOf(l.ts) === timestamp);

@@ -1,7 +1,16 @@
 import type Redis from 'ioredis';
 import { createTestRedis, waitFor } from '@mdp/testing';
 import { StreamPublisher } from '@mdp/transport';
-import { CandleStream, FlowSnapshotStream, LiquidationStream, TradeStream, type CandleMessage, type FlowSnapshotNoticeMessage, type LiquidationMessage, type TradeMessage } from '@mdp/schemas';
+import {
+  CandleStream,
+  FlowSnapshotStream,
+  LiquidationStream,
+  TradeStream,
+  type CandleMessage,
+  type FlowSnapshotNoticeMessage,
+  type LiquidationMessage,
+  type TradeMessage,
+} from '@mdp/schemas';
 import { aLiquidation, aTrade } from '@mdp/schemas/testing';
 import { shardOf } from '@mdp/domain-flow';
 import { LiquidityFlowRepository } from '@mdp/data-access-flow';
@@ -18,7 +27,7 @@ const COINS = [
 /** 3 coins x 2 500 trades over 3 minutes (plus liquidations), then a trade that closes the first two minutes. */
 function events(): { trades: TradeMessage[]; liquidations: LiquidationMessage[] } {
   let state = 42;
-  const random = () => ((state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32);
+  const random = () => (state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32;
   const trades: TradeMessage[] = [];
   const liquidations: LiquidationMessage[] = [];
   for (let i = 0; i < 7_500; i++) {
@@ -26,12 +35,47 @@ function events(): { trades: TradeMessage[]; liquidations: LiquidationMessage[] 
     const price = Math.round(coin.mid * (1 + (random() - 0.5) / 100) * 100) / 100;
     const size = [0.01, 0.1, 0.5, 1, 3, 20][Math.floor(random() * 6)]!;
     const ts = T + Math.floor((i / 7_500) * 170_000);
-    trades.push(aTrade({ symbol: `${coin.base}-USDT`, base: coin.base, venueSymbol: `${coin.base}USDT`, tradeId: String(i), price, size, notionalUsd: price * size, side: random() < 0.5 ? 'buy' : 'sell', ts, recvTs: ts }));
+    trades.push(
+      aTrade({
+        symbol: `${coin.base}-USDT`,
+        base: coin.base,
+        venueSymbol: `${coin.base}USDT`,
+        tradeId: String(i),
+        price,
+        size,
+        notionalUsd: price * size,
+        side: random() < 0.5 ? 'buy' : 'sell',
+        ts,
+        recvTs: ts,
+      }),
+    );
     if (i % 97 === 0) {
-      liquidations.push(aLiquidation({ symbol: `${coin.base}-USDT`, base: coin.base, eventId: `l${i}`, price, size, notionalUsd: price * size, positionSide: random() < 0.5 ? 'long' : 'short', ts, recvTs: ts }));
+      liquidations.push(
+        aLiquidation({
+          symbol: `${coin.base}-USDT`,
+          base: coin.base,
+          eventId: `l${i}`,
+          price,
+          size,
+          notionalUsd: price * size,
+          positionSide: random() < 0.5 ? 'long' : 'short',
+          ts,
+          recvTs: ts,
+        }),
+      );
     }
   }
-  trades.push(aTrade({ base: 'BTC', tradeId: 'closer', price: 65_000, size: 1, notionalUsd: 65_000, ts: T + 185_000, recvTs: T + 185_000 }));
+  trades.push(
+    aTrade({
+      base: 'BTC',
+      tradeId: 'closer',
+      price: 65_000,
+      size: 1,
+      notionalUsd: 65_000,
+      ts: T + 185_000,
+      recvTs: T + 185_000,
+    }),
+  );
   return { trades, liquidations };
 }
 
@@ -45,9 +89,16 @@ async function collect(redis: Redis): Promise<unknown> {
     snapshots[key] = rest;
   }
   const indexes: Record<string, string[]> = {};
-  for (const key of (await redis.keys('liquidity-flow:*:index')).sort()) indexes[key] = await redis.zrange(key, 0, -1);
-  const candles = (await readAll<CandleMessage>(redis, CandleStream)).sort((a, b) => a.symbol.localeCompare(b.symbol) || a.timeframe.localeCompare(b.timeframe) || a.openTime - b.openTime);
-  const finals = (await readAll<FlowSnapshotNoticeMessage>(redis, FlowSnapshotStream)).filter((n) => n.final).map(({ writtenAt: _w, ...n }) => n).sort((a, b) => a.key.localeCompare(b.key));
+  for (const key of (await redis.keys('liquidity-flow:*:index')).sort())
+    indexes[key] = await redis.zrange(key, 0, -1);
+  const candles = (await readAll<CandleMessage>(redis, CandleStream)).sort(
+    (a, b) =>
+      a.symbol.localeCompare(b.symbol) || a.timeframe.localeCompare(b.timeframe) || a.openTime - b.openTime,
+  );
+  const finals = (await readAll<FlowSnapshotNoticeMessage>(redis, FlowSnapshotStream))
+    .filter((n) => n.final)
+    .map(({ writtenAt: _w, ...n }) => n)
+    .sort((a, b) => a.key.localeCompare(b.key));
   const indicators: Record<string, unknown> = {};
   for (const coin of COINS) {
     const value = await redis.get(`stocks:indicators:${coin.base}`);
@@ -64,7 +115,15 @@ async function run(redis: Redis, replicas: Array<{ index: number; count: number 
   const publisher = new StreamPublisher(redis);
   try {
     for (const shard of replicas) {
-      running.push(await startAggregator({ FLOW_SHARD_INDEX: shard.index, FLOW_SHARD_COUNT: shard.count, FLOW_WINDOWS: '1m,5m', CANDLE_TIMEFRAMES: '1m,5m', FLOW_GRACE_MS: 1_000 }));
+      running.push(
+        await startAggregator({
+          FLOW_SHARD_INDEX: shard.index,
+          FLOW_SHARD_COUNT: shard.count,
+          FLOW_WINDOWS: '1m,5m',
+          CANDLE_TIMEFRAMES: '1m,5m',
+          FLOW_GRACE_MS: 1_000,
+        }),
+      );
     }
     // Trades in event-time order, then liquidations (those of already closed minutes are late in
     // every replica alike), then the trade that closes the third minute: each phase fully consumed
@@ -76,7 +135,10 @@ async function run(redis: Redis, replicas: Array<{ index: number; count: number 
         `${definition.stream} consumed`,
         async () => {
           const groups = (await redis.xinfo('GROUPS', definition.stream)) as unknown[][];
-          return groups.length === replicas.length && groups.every((g) => g[g.indexOf('lag') + 1] === 0 && g[g.indexOf('pending') + 1] === 0);
+          return (
+            groups.length === replicas.length &&
+            groups.every((g) => g[g.indexOf('lag') + 1] === 0 && g[g.indexOf('pending') + 1] === 0)
+          );
         },
         { timeoutMs: 30_000 },
       );
@@ -111,8 +173,14 @@ describe('two replicas', () => {
       { index: 0, count: 2 },
       { index: 1, count: 2 },
     ]);
-    const summary = one as { snapshots: Record<string, { data: { metrics: { totalTrades: number; totalLiquidations: number } } }>; candles: unknown[]; finals: unknown[] };
-    expect(summary.snapshots['liquidity-flow:BTC:1m:1700000220000']!.data.metrics.totalLiquidations).toBeGreaterThan(0);
+    const summary = one as {
+      snapshots: Record<string, { data: { metrics: { totalTrades: number; totalLiquidations: number } } }>;
+      candles: unknown[];
+      finals: unknown[];
+    };
+    expect(
+      summary.snapshots['liquidity-flow:BTC:1m:1700000220000']!.data.metrics.totalLiquidations,
+    ).toBeGreaterThan(0);
     expect(Object.keys(summary.snapshots)).toHaveLength(3 * 3 + 1 + 3); // per coin 3 minutes of 1m and one 5m; BTC also the closer's minute
     expect(summary.snapshots['liquidity-flow:HYPE:5m:1700000100000']!.data.metrics.totalTrades).toBe(2_500);
     expect(summary.finals).toHaveLength(3 * 3); // the first three minutes closed

@@ -1,6 +1,14 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger, RedisClient } from '@mdp/platform';
-import { CandleStream, FlowSnapshotStream, type CandleMessage, type FlowWindow, type LiquidationMessage, type Timeframe, type TradeMessage } from '@mdp/schemas';
+import {
+  CandleStream,
+  FlowSnapshotStream,
+  type CandleMessage,
+  type FlowWindow,
+  type LiquidationMessage,
+  type Timeframe,
+  type TradeMessage,
+} from '@mdp/schemas';
 import { StreamPublisher, errorText } from '@mdp/transport';
 import {
   CandleBuilder,
@@ -59,12 +67,19 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
     @Inject(FLOW_TOKENS.logger) private readonly logger: Logger,
   ) {
     this.settings = flowSettingsFrom(config);
-    this.flow = new FlowAggregator({ coins: this.settings.coins, windows: this.settings.windows, gracePeriodMs: config.FLOW_GRACE_MS });
+    this.flow = new FlowAggregator({
+      coins: this.settings.coins,
+      windows: this.settings.windows,
+      gracePeriodMs: config.FLOW_GRACE_MS,
+    });
     this.candles = new CandleBuilder(this.settings.timeframes, config.FLOW_GRACE_MS);
     this.snapshots = new LiquidityFlowRepository(redis, { compressMinBytes: config.FLOW_COMPRESS_MIN_BYTES });
     this.liveCandles = new LiveCandleRepository(redis);
     this.indicatorStore = new IndicatorRepository(redis);
-    this.builder = new FlowSnapshotBuilder(config.FLOW_PRUNE_MIN_VOLUME_SHARE, config.FLOW_SIZE_BUDGET_FACTOR);
+    this.builder = new FlowSnapshotBuilder(
+      config.FLOW_PRUNE_MIN_VOLUME_SHARE,
+      config.FLOW_SIZE_BUDGET_FACTOR,
+    );
     this.publisher = new StreamPublisher(redis, {
       maxEventsPerEntry: config.STREAM_EVENTS_PER_ENTRY,
       lingerMs: config.STREAM_LINGER_MS,
@@ -74,7 +89,13 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
 
   onApplicationBootstrap(): void {
     const every = (ms: number, task: () => Promise<unknown>) => {
-      const timer = setInterval(() => void task().catch((error: unknown) => this.logger.error({ error: errorText(error) }, 'flow tick failed')), ms);
+      const timer = setInterval(
+        () =>
+          void task().catch((error: unknown) =>
+            this.logger.error({ error: errorText(error) }, 'flow tick failed'),
+          ),
+        ms,
+      );
       timer.unref();
       this.timers.push(timer);
     };
@@ -134,7 +155,8 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
     }
     flowMetrics.events.inc({ kind: 'trade', outcome: 'aggregated' }, aggregated);
     if (other > 0) flowMetrics.events.inc({ kind: 'trade', outcome: 'other_shard' }, other);
-    if (this.flow.lateDropped > lateBefore) flowMetrics.events.inc({ kind: 'trade', outcome: 'late' }, this.flow.lateDropped - lateBefore);
+    if (this.flow.lateDropped > lateBefore)
+      flowMetrics.events.inc({ kind: 'trade', outcome: 'late' }, this.flow.lateDropped - lateBefore);
     await this.advanceTo(this.watermark);
   }
 
@@ -143,7 +165,16 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
     for (const liquidation of liquidations) {
       if (liquidation.ts > this.watermark) this.watermark = liquidation.ts;
       if (!this.owns(liquidation.base)) continue;
-      if (this.flow.addLiquidation(liquidation.base, liquidation.price, liquidation.size, liquidation.positionSide, liquidation.ts)) aggregated += 1;
+      if (
+        this.flow.addLiquidation(
+          liquidation.base,
+          liquidation.price,
+          liquidation.size,
+          liquidation.positionSide,
+          liquidation.ts,
+        )
+      )
+        aggregated += 1;
     }
     flowMetrics.events.inc({ kind: 'liquidation', outcome: 'aggregated' }, aggregated);
     await this.advanceTo(this.watermark);
@@ -153,7 +184,13 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
   async advanceTo(now: number): Promise<void> {
     const windows = this.flow.advanceTo(now);
     const candles = this.candles.advanceTo(now);
-    if (windows.length === 0 && candles.length === 0 && this.pendingFinal.length === 0 && this.pendingCandles.length === 0) return;
+    if (
+      windows.length === 0 &&
+      candles.length === 0 &&
+      this.pendingFinal.length === 0 &&
+      this.pendingCandles.length === 0
+    )
+      return;
     for (const ref of windows) this.pendingFinal.push({ ref });
     this.pendingCandles.push(...candles);
     await this.flushClosed();
@@ -175,7 +212,10 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
     } catch (error) {
       for (const ref of changed) ref.accumulator.dirty = true;
       flowMetrics.writeFailures.inc({ what: 'snapshot' });
-      this.logger.warn({ error: errorText(error) }, 'open flow snapshots not written; retrying on the next tick');
+      this.logger.warn(
+        { error: errorText(error) },
+        'open flow snapshots not written; retrying on the next tick',
+      );
     }
   }
 
@@ -183,7 +223,9 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
   flushClosed(): Promise<void> {
     this.flushing = this.flushing
       .then(() => this.flushQueued())
-      .catch((error: unknown) => this.logger.error({ error: errorText(error) }, 'flushing closed windows failed'));
+      .catch((error: unknown) =>
+        this.logger.error({ error: errorText(error) }, 'flushing closed windows failed'),
+      );
     return this.flushing;
   }
 
@@ -194,7 +236,10 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
       await this.liveCandles.write(changed, (timeframe) => this.candleTtlMs(timeframe));
     } catch (error) {
       flowMetrics.writeFailures.inc({ what: 'live_candle' });
-      this.logger.warn({ error: errorText(error) }, 'live candles not written; the next change rewrites them');
+      this.logger.warn(
+        { error: errorText(error) },
+        'live candles not written; the next change rewrites them',
+      );
     }
   }
 
@@ -236,7 +281,10 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
         await this.writeSnapshot(next.ref, true);
       } catch (error) {
         flowMetrics.writeFailures.inc({ what: 'snapshot' });
-        this.logger.warn({ error: errorText(error), coin: next.ref.coin, window: next.ref.window }, 'final flow snapshot not written; retrying');
+        this.logger.warn(
+          { error: errorText(error), coin: next.ref.coin, window: next.ref.window },
+          'final flow snapshot not written; retrying',
+        );
         return;
       }
       this.pendingFinal.shift();
@@ -248,7 +296,10 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
       await this.publisher.publish(CandleStream, candles);
     } catch (error) {
       flowMetrics.writeFailures.inc({ what: 'closed_candle' });
-      this.logger.warn({ error: errorText(error), candles: candles.length }, 'closed candles not written; retrying');
+      this.logger.warn(
+        { error: errorText(error), candles: candles.length },
+        'closed candles not written; retrying',
+      );
       return;
     }
     this.pendingCandles = this.pendingCandles.slice(candles.length);
@@ -265,7 +316,11 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
       const values = calculator.update(candle.close, candle.openTime);
       if (candle.timeframe === this.config.INDICATOR_TIMEFRAME) {
         indicatorWrites.push(
-          this.indicatorStore.write(candle.symbol, IndicatorRepository.toStored(values, candle.timeframe, now), this.config.INDICATOR_TTL_S),
+          this.indicatorStore.write(
+            candle.symbol,
+            IndicatorRepository.toStored(values, candle.timeframe, now),
+            this.config.INDICATOR_TTL_S,
+          ),
         );
       }
     }
@@ -293,7 +348,16 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
     flowMetrics.snapshots.inc({ window: ref.window, final: String(final) });
     flowMetrics.snapshotBytes.set({ coin: ref.coin, window: ref.window }, write.bytes);
     flowMetrics.snapshotNodes.set({ coin: ref.coin, window: ref.window }, snapshot.data.nodes.length);
-    this.logger.debug({ key: write.key, final, bytes: write.bytes, compressed: write.compressed, nodes: snapshot.data.nodes.length }, 'flow snapshot written');
+    this.logger.debug(
+      {
+        key: write.key,
+        final,
+        bytes: write.bytes,
+        compressed: write.compressed,
+        nodes: snapshot.data.nodes.length,
+      },
+      'flow snapshot written',
+    );
   }
 
   /** A live candle hash lives two periods past its end + grace (then the next candle has replaced it or the symbol went quiet). */

@@ -23,7 +23,11 @@ export class FlowAggregatorHealth implements OnModuleInit {
       for (const definition of [TradeStream, LiquidationStream]) {
         const groups = (await this.redis.xinfo('GROUPS', definition.stream).catch(() => [])) as unknown[][];
         const info = groups.map(toRecord).find((fields) => fields['name'] === group);
-        if (info) streams[definition.stream] = { lag: info['lag'] === null ? null : Number(info['lag']), pending: Number(info['pending']) };
+        if (info)
+          streams[definition.stream] = {
+            lag: info['lag'] === null ? null : Number(info['lag']),
+            pending: Number(info['pending']),
+          };
       }
       return {
         group,

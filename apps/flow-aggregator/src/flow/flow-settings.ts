@@ -36,6 +36,9 @@ export function flowSettingsFrom(config: FlowAggregatorConfig): FlowSettings {
     coins,
     windows: [...new Set(config.FLOW_WINDOWS.split(','))] as FlowWindow[],
     timeframes: [...new Set(config.CANDLE_TIMEFRAMES.split(','))] as Timeframe[],
-    group: config.FLOW_SHARD_COUNT === 1 ? 'flow-aggregator' : `flow-aggregator-shard-${config.FLOW_SHARD_INDEX}-of-${config.FLOW_SHARD_COUNT}`,
+    group:
+      config.FLOW_SHARD_COUNT === 1
+        ? 'flow-aggregator'
+        : `flow-aggregator-shard-${config.FLOW_SHARD_INDEX}-of-${config.FLOW_SHARD_COUNT}`,
   };
 }

@@ -1,7 +1,9 @@
 import { Counter, Gauge, register } from 'prom-client';
 
 function counter<L extends string>(name: string, help: string, labelNames: L[]): Counter<L> {
-  return (register.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter({ name, help, labelNames });
+  return (
+    (register.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter({ name, help, labelNames })
+  );
 }
 
 function gauge<L extends string>(name: string, help: string, labelNames: L[]): Gauge<L> {
@@ -10,12 +12,42 @@ function gauge<L extends string>(name: string, help: string, labelNames: L[]): G
 
 /** The flow aggregator's Prometheus metrics. */
 export const flowMetrics = {
-  events: counter('flow_events_total', 'Events handled by the flow aggregator, by kind and outcome (aggregated, other_shard, late)', ['kind', 'outcome']),
-  snapshots: counter('flow_snapshots_written_total', 'Liquidity flow snapshots written, by window and final', ['window', 'final']),
-  snapshotBytes: gauge('flow_snapshot_bytes', 'Bytes of the last snapshot value written, by coin and window', ['coin', 'window']),
-  snapshotNodes: gauge('flow_snapshot_nodes', 'Nodes in the last snapshot written (after pruning), by coin and window', ['coin', 'window']),
-  candlesClosed: counter('flow_candles_closed_total', 'Candles closed and published, by timeframe', ['timeframe']),
-  indexPruned: counter('flow_index_entries_pruned_total', 'Index entries removed because their snapshot expired', []),
-  writeFailures: counter('flow_write_failures_total', 'Redis writes that failed and were retried later, by what', ['what']),
-  positionsUpdated: counter('flow_positions_updated_total', 'positions:active updates, by outcome (updated, changed_meanwhile, invalid)', ['outcome']),
+  events: counter(
+    'flow_events_total',
+    'Events handled by the flow aggregator, by kind and outcome (aggregated, other_shard, late)',
+    ['kind', 'outcome'],
+  ),
+  snapshots: counter(
+    'flow_snapshots_written_total',
+    'Liquidity flow snapshots written, by window and final',
+    ['window', 'final'],
+  ),
+  snapshotBytes: gauge(
+    'flow_snapshot_bytes',
+    'Bytes of the last snapshot value written, by coin and window',
+    ['coin', 'window'],
+  ),
+  snapshotNodes: gauge(
+    'flow_snapshot_nodes',
+    'Nodes in the last snapshot written (after pruning), by coin and window',
+    ['coin', 'window'],
+  ),
+  candlesClosed: counter('flow_candles_closed_total', 'Candles closed and published, by timeframe', [
+    'timeframe',
+  ]),
+  indexPruned: counter(
+    'flow_index_entries_pruned_total',
+    'Index entries removed because their snapshot expired',
+    [],
+  ),
+  writeFailures: counter(
+    'flow_write_failures_total',
+    'Redis writes that failed and were retried later, by what',
+    ['what'],
+  ),
+  positionsUpdated: counter(
+    'flow_positions_updated_total',
+    'positions:active updates, by outcome (updated, changed_meanwhile, invalid)',
+    ['outcome'],
+  ),
 };

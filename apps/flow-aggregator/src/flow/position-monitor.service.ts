@@ -35,7 +35,12 @@ export class PositionMonitorService implements OnApplicationBootstrap, OnModuleD
       if (this.running) return;
       this.running = this.update()
         .then(() => undefined)
-        .catch((error: unknown) => this.logger.warn({ error: errorText(error) }, 'position monitoring failed; retrying on the next tick'))
+        .catch((error: unknown) =>
+          this.logger.warn(
+            { error: errorText(error) },
+            'position monitoring failed; retrying on the next tick',
+          ),
+        )
         .finally(() => (this.running = null));
     }, this.config.POSITION_MONITOR_INTERVAL_MS);
     this.timer.unref();
@@ -58,17 +63,25 @@ export class PositionMonitorService implements OnApplicationBootstrap, OnModuleD
       let position: ActivePosition;
       try {
         position = JSON.parse(raw) as ActivePosition;
-        if (typeof position.entry_price !== 'number' || typeof position.quantity !== 'number') throw new Error('entry_price and quantity must be numbers');
+        if (typeof position.entry_price !== 'number' || typeof position.quantity !== 'number')
+          throw new Error('entry_price and quantity must be numbers');
       } catch (error) {
         flowMetrics.positionsUpdated.inc({ outcome: 'invalid' });
-        this.logger.warn({ symbol, error: errorText(error) }, 'positions:active value is not a seed 002 position; left alone');
+        this.logger.warn(
+          { symbol, error: errorText(error) },
+          'positions:active value is not a seed 002 position; left alone',
+        );
         continue;
       }
       const marked = markPosition(position, last.price, now);
       const monitoring = monitorPosition(marked, last.price, now, {
         rsi1m: this.aggregation.indicatorsOf(symbol, '1m'),
         macd5m: this.aggregation.indicatorsOf(symbol, '5m'),
-        nextLevel: nextFlowLevel(this.aggregation.flowNodes(symbol, '1h', last.ts), last.price, position.side),
+        nextLevel: nextFlowLevel(
+          this.aggregation.flowNodes(symbol, '1h', last.ts),
+          last.price,
+          position.side,
+        ),
       });
       const written = await this.positions.updateActive(symbol, raw, marked);
       flowMetrics.positionsUpdated.inc({ outcome: written ? 'updated' : 'changed_meanwhile' });

@@ -12,10 +12,23 @@ import {
 const T = 1_700_000_100_000; // a 5m boundary
 const NOW = 1_700_000_500_000;
 
-function snapshot(coin: string, timeWindow: '1m' | '5m' | '4h', timestamp: number, trades = 3): StoredFlowData {
+function snapshot(
+  coin: string,
+  timeWindow: '1m' | '5m' | '4h',
+  timestamp: number,
+  trades = 3,
+): StoredFlowData {
   const window = new FlowWindowAccumulator(timestamp, 60_000, 5_000, 10, 100_000);
-  for (let i = 0; i < trades; i++) window.addTrade(65_000 + i * 10, 0.5, 32_500 + i * 5, i % 2 ? 'sell' : 'buy', timestamp + i * 1_000);
-  return { key: flowSnapshotKey(coin, timeWindow, timestamp), coin, timeWindow, timestamp, data: window.toFlowData(), expiresAt: 0 };
+  for (let i = 0; i < trades; i++)
+    window.addTrade(65_000 + i * 10, 0.5, 32_500 + i * 5, i % 2 ? 'sell' : 'buy', timestamp + i * 1_000);
+  return {
+    key: flowSnapshotKey(coin, timeWindow, timestamp),
+    coin,
+    timeWindow,
+    timestamp,
+    data: window.toFlowData(),
+    expiresAt: 0,
+  };
 }
 
 describe(LiquidityFlowRepository.name, () => {
@@ -35,14 +48,21 @@ describe(LiquidityFlowRepository.name, () => {
     const fourHours = snapshot('BTC', '4h', 1_699_992_000_000);
     const write = await repository.store(oneMinute, NOW);
     await repository.store(fourHours, NOW);
-    expect(write).toMatchObject({ key: 'liquidity-flow:BTC:1m:1700000100000', ttlSeconds: 3_600, compressed: false });
+    expect(write).toMatchObject({
+      key: 'liquidity-flow:BTC:1m:1700000100000',
+      ttlSeconds: 3_600,
+      compressed: false,
+    });
     const ttl1m = await redis.ttl('liquidity-flow:BTC:1m:1700000100000');
     const ttl4h = await redis.ttl('liquidity-flow:BTC:4h:1699992000000');
     expect(ttl1m).toBeGreaterThan(3_590);
     expect(ttl1m).toBeLessThanOrEqual(3_600);
     expect(ttl4h).toBeGreaterThan(604_790);
     expect(ttl4h).toBeLessThanOrEqual(604_800);
-    expect(await redis.zrange('liquidity-flow:BTC:1m:index', 0, -1, 'WITHSCORES')).toEqual(['liquidity-flow:BTC:1m:1700000100000', String(T)]);
+    expect(await redis.zrange('liquidity-flow:BTC:1m:index', 0, -1, 'WITHSCORES')).toEqual([
+      'liquidity-flow:BTC:1m:1700000100000',
+      String(T),
+    ]);
     expect(await repository.retrieve(oneMinute.key)).toEqual({ ...oneMinute, expiresAt: NOW + 3_600_000 });
     expect(await repository.retrieve('liquidity-flow:BTC:1m:1')).toBeNull();
   });
@@ -60,7 +80,9 @@ describe(LiquidityFlowRepository.name, () => {
     await redis.pexpire(flowSnapshotKey('BTC', '5m', T + 300_000), 1);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(await repository.pruneIndex('BTC', '5m')).toBe(2);
-    expect(await redis.zrange(flowIndexKey('BTC', '5m'), 0, -1)).toEqual([flowSnapshotKey('BTC', '5m', T + 600_000)]);
+    expect(await redis.zrange(flowIndexKey('BTC', '5m'), 0, -1)).toEqual([
+      flowSnapshotKey('BTC', '5m', T + 600_000),
+    ]);
     await redis.pexpire(flowSnapshotKey('BTC', '5m', T + 600_000), 1);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(await repository.historical('BTC', '5m', 0, Number.MAX_SAFE_INTEGER)).toEqual([]);
@@ -77,7 +99,9 @@ describe(LiquidityFlowRepository.name, () => {
     expect(await repository.delete(a.key)).toBe(false);
     expect(await redis.zrange(flowIndexKey('BTC', '1m'), 0, -1)).toEqual([]);
     expect(await repository.clear('BTC')).toBe(3); // b, its index, the unindexed key
-    expect((await redis.keys('liquidity-flow:*')).sort()).toEqual([other.key, flowIndexKey('ETH', '1m')].sort());
+    expect((await redis.keys('liquidity-flow:*')).sort()).toEqual(
+      [other.key, flowIndexKey('ETH', '1m')].sort(),
+    );
   });
 
   it('rejects invalid StoredFlowData and writes nothing', async () => {
@@ -88,11 +112,23 @@ describe(LiquidityFlowRepository.name, () => {
       [{ ...valid, timeWindow: '2m' }, 'timeWindow'],
       [{ ...valid, timestamp: T + 1 }, 'key'],
       [{ ...valid, coin: 'btc' }, 'coin'],
-      [{ ...valid, data: { ...valid.data, metrics: { ...valid.data.metrics, flowDirection: 'up' } } }, 'data.metrics.flowDirection'],
-      [{ ...valid, data: { ...valid.data, metrics: { ...valid.data.metrics, totalTrades: -1 } } }, 'data.metrics.totalTrades'],
-      [{ ...valid, data: { ...valid.data, nodes: [[1, { ...valid.data.nodes[0]![1], buyCount: 1.5 }]] } }, 'data.nodes.0'],
+      [
+        { ...valid, data: { ...valid.data, metrics: { ...valid.data.metrics, flowDirection: 'up' } } },
+        'data.metrics.flowDirection',
+      ],
+      [
+        { ...valid, data: { ...valid.data, metrics: { ...valid.data.metrics, totalTrades: -1 } } },
+        'data.metrics.totalTrades',
+      ],
+      [
+        { ...valid, data: { ...valid.data, nodes: [[1, { ...valid.data.nodes[0]![1], buyCount: 1.5 }]] } },
+        'data.nodes.0',
+      ],
       [{ ...valid, data: { ...valid.data, nodes: [[65_000]] } }, 'data.nodes.0'],
-      [{ ...valid, data: { ...valid.data, timeSeries: [{ ...valid.data.timeSeries[0], netFlow: 'x' }] } }, 'data.timeSeries.0.netFlow'],
+      [
+        { ...valid, data: { ...valid.data, timeSeries: [{ ...valid.data.timeSeries[0], netFlow: 'x' }] } },
+        'data.timeSeries.0.netFlow',
+      ],
       [{ ...valid, data: undefined }, 'data'],
     ];
     for (const [input, field] of cases) {
@@ -117,7 +153,9 @@ describe(LiquidityFlowRepository.name, () => {
     expect(raw.length).toBeLessThan(JSON.stringify(large).length / 3);
     expect(JSON.parse(decodeFlowSnapshot(raw))).toEqual({ ...large, expiresAt: NOW + 3_600_000 });
     expect(await compressing.retrieve(large.key)).toEqual({ ...large, expiresAt: NOW + 3_600_000 });
-    expect(await repository.historical('HYPE', '1m', T, T)).toEqual([{ ...large, expiresAt: NOW + 3_600_000 }]);
+    expect(await repository.historical('HYPE', '1m', T, T)).toEqual([
+      { ...large, expiresAt: NOW + 3_600_000 },
+    ]);
     const small = snapshot('HYPE', '1m', T + 60_000, 1);
     expect((await compressing.store(small, NOW)).compressed).toBe(false);
     expect((await redis.get(small.key))!.startsWith('{')).toBe(true);

@@ -16,5 +16,7 @@ export function encodeFlowSnapshot(json: string, compressMinBytes: number): stri
 
 /** The JSON of a snapshot value as returned by GET, compressed or not. */
 export function decodeFlowSnapshot(value: string): string {
-  return value.startsWith(COMPRESSED_PREFIX) ? gunzipSync(Buffer.from(value.slice(COMPRESSED_PREFIX.length), 'base64')).toString('utf8') : value;
+  return value.startsWith(COMPRESSED_PREFIX)
+    ? gunzipSync(Buffer.from(value.slice(COMPRESSED_PREFIX.length), 'base64')).toString('utf8')
+    : value;
 }

@@ -22,7 +22,9 @@ export function flowCoinPattern(coin: string): string {
 }
 
 /** The parts of a snapshot key, or null when `key` is not one. */
-export function parseFlowSnapshotKey(key: string): { coin: string; timeWindow: FlowWindow; timestamp: number } | null {
+export function parseFlowSnapshotKey(
+  key: string,
+): { coin: string; timeWindow: FlowWindow; timestamp: number } | null {
   const match = /^liquidity-flow:([^:]+):([^:]+):(\d+)$/.exec(key);
   if (!match) return null;
   const timeWindow = match[2] as FlowWindow;

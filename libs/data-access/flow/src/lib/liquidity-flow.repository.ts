@@ -24,8 +24,15 @@ export interface StoredFlowWrite {
 /** The one check kept for trusted input: the key is the snapshot's own. */
 function trustedFlowData(data: StoredFlowData): StoredFlowData {
   const parts = parseFlowSnapshotKey(data.key);
-  if (!parts || parts.coin !== data.coin || parts.timeWindow !== data.timeWindow || parts.timestamp !== data.timestamp) {
-    throw new FlowDataValidationError([`key: must be liquidity-flow:${data.coin}:${data.timeWindow}:${data.timestamp}`]);
+  if (
+    !parts ||
+    parts.coin !== data.coin ||
+    parts.timeWindow !== data.timeWindow ||
+    parts.timestamp !== data.timestamp
+  ) {
+    throw new FlowDataValidationError([
+      `key: must be liquidity-flow:${data.coin}:${data.timeWindow}:${data.timestamp}`,
+    ]);
   }
   return data;
 }
@@ -54,7 +61,11 @@ export class LiquidityFlowRepository {
    * Stores it with the TTL of its window;
    * `expiresAt` is set to `now` + TTL so it says when the key really expires.
    */
-  async store(input: unknown, now = Date.now(), { trusted = false }: { trusted?: boolean } = {}): Promise<StoredFlowWrite> {
+  async store(
+    input: unknown,
+    now = Date.now(),
+    { trusted = false }: { trusted?: boolean } = {},
+  ): Promise<StoredFlowWrite> {
     const valid = trusted ? trustedFlowData(input as StoredFlowData) : validateStoredFlowData(input);
     const ttlSeconds = FLOW_TTL_SECONDS[valid.timeWindow];
     const data: StoredFlowData = { ...valid, expiresAt: now + ttlSeconds * 1000 };
@@ -74,13 +85,20 @@ export class LiquidityFlowRepository {
   }
 
   /** Snapshots of a coin and window with start <= timestamp <= end, oldest first; drops index entries of expired ones. */
-  async historical(coin: string, timeWindow: FlowWindow, start: number, end: number): Promise<StoredFlowData[]> {
+  async historical(
+    coin: string,
+    timeWindow: FlowWindow,
+    start: number,
+    end: number,
+  ): Promise<StoredFlowData[]> {
     const index = flowIndexKey(coin, timeWindow);
     const keys = await this.redis.zrangebyscore(index, start, end);
     const values = await Promise.all(keys.map((key) => this.redis.get(key)));
     const gone = keys.filter((_, i) => values[i] === null);
     if (gone.length > 0) await this.redis.zrem(index, ...gone);
-    return values.filter((value): value is string => value !== null).map((value) => JSON.parse(decodeFlowSnapshot(value)) as StoredFlowData);
+    return values
+      .filter((value): value is string => value !== null)
+      .map((value) => JSON.parse(decodeFlowSnapshot(value)) as StoredFlowData);
   }
 
   /** Deletes one snapshot and its index entry; true when the snapshot existed. */

@@ -25,7 +25,13 @@ export class PositionRepository {
 
   /** Writes the updated position if the key still holds `previousRaw`; false when it changed or went. */
   async updateActive(symbol: string, previousRaw: string, position: ActivePosition): Promise<boolean> {
-    const result = await this.redis.eval(COMPARE_AND_SET, 1, positionsActiveKey(symbol), previousRaw, JSON.stringify(position));
+    const result = await this.redis.eval(
+      COMPARE_AND_SET,
+      1,
+      positionsActiveKey(symbol),
+      previousRaw,
+      JSON.stringify(position),
+    );
     return result === 1;
   }
 

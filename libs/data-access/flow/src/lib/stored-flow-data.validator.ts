@@ -21,19 +21,28 @@ function describeErrors(errors: ValidationError[], path: string, out: string[]):
  * FlowDataValidationError listing every problem.
  */
 export function validateStoredFlowData(input: unknown): StoredFlowData {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new FlowDataValidationError(['body: must be an object']);
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new FlowDataValidationError(['body: must be an object']);
   const problems: string[] = [];
   const dto = plainToInstance(StoredFlowDataDto, input);
   describeErrors(validateSync(dto, { forbidUnknownValues: false }), '', problems);
   if (problems.length === 0) {
     const expectedKey = flowSnapshotKey(dto.coin, dto.timeWindow, dto.timestamp);
-    if (dto.key !== expectedKey) problems.push(`key: must be ${expectedKey} for this coin, timeWindow and timestamp`);
-    if (dto.timestamp % FLOW_WINDOW_MS[dto.timeWindow] !== 0) problems.push(`timestamp: must be a ${dto.timeWindow} window boundary`);
+    if (dto.key !== expectedKey)
+      problems.push(`key: must be ${expectedKey} for this coin, timeWindow and timestamp`);
+    if (dto.timestamp % FLOW_WINDOW_MS[dto.timeWindow] !== 0)
+      problems.push(`timestamp: must be a ${dto.timeWindow} window boundary`);
   }
   const nodes = (input as { data?: { nodes?: unknown } }).data?.nodes;
   if (Array.isArray(nodes)) {
     nodes.forEach((entry, i) => {
-      if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'number' || typeof entry[1] !== 'object' || entry[1] === null) {
+      if (
+        !Array.isArray(entry) ||
+        entry.length !== 2 ||
+        typeof entry[0] !== 'number' ||
+        typeof entry[1] !== 'object' ||
+        entry[1] === null
+      ) {
         problems.push(`data.nodes.${i}: must be a [price, node] pair`);
         return;
       }

@@ -13,12 +13,27 @@ describe(CandleBuilder.name, () => {
     expect(candles.advanceTo(T + 61_999)).toEqual([]);
     const closed = candles.advanceTo(T + 62_000);
     expect(closed).toEqual([
-      { symbol: 'BTC', exchange: 'all', timeframe: '1m', openTime: T, open: 99, high: 104, low: 98, close: 98, volume: 4.5, notionalUsd: 447, trades: 4, closed: true },
+      {
+        symbol: 'BTC',
+        exchange: 'all',
+        timeframe: '1m',
+        openTime: T,
+        open: 99,
+        high: 104,
+        low: 98,
+        close: 98,
+        volume: 4.5,
+        notionalUsd: 447,
+        trades: 4,
+        closed: true,
+      },
     ]);
     candles.addTrade('BTC', 150, 1, 150, T + 30_000); // too late for 1m, counts in 5m
     expect(candles.lateDropped).toBe(1);
     const live = candles.takeChanged();
-    expect(live.map((c) => [c.timeframe, c.openTime, c.open, c.high, c.low, c.close, c.trades, c.closed])).toEqual([
+    expect(
+      live.map((c) => [c.timeframe, c.openTime, c.open, c.high, c.low, c.close, c.trades, c.closed]),
+    ).toEqual([
       ['1m', T + 60_000, 101, 101, 101, 101, 1, false],
       ['5m', T, 99, 150, 98, 101, 6, false],
     ]);

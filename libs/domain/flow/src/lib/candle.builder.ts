@@ -50,7 +50,10 @@ export class CandleBuilder {
         timeframe,
         lengthMs: TIMEFRAME_MS[timeframe],
         open: new Map(),
-        closedBefore: this.closedUpTo > 0 ? periodStart(this.closedUpTo - this.gracePeriodMs, TIMEFRAME_MS[timeframe]) : 0,
+        closedBefore:
+          this.closedUpTo > 0
+            ? periodStart(this.closedUpTo - this.gracePeriodMs, TIMEFRAME_MS[timeframe])
+            : 0,
         last: null,
       }));
       this.slots.set(symbol, slots);

@@ -16,7 +16,9 @@ describe(FlowAggregator.name, () => {
     const flow = aggregator();
     flow.addTrade('BTC', 65_000, 1, 65_000, 'buy', T + 59_999);
     flow.addTrade('BTC', 65_000, 2, 130_000, 'sell', T + 60_000);
-    const open = flow.openWindows().map((ref) => [ref.window, ref.accumulator.start, ref.accumulator.totalTrades]);
+    const open = flow
+      .openWindows()
+      .map((ref) => [ref.window, ref.accumulator.start, ref.accumulator.totalTrades]);
     expect(open).toEqual([
       ['1m', T, 1],
       ['1m', T + 60_000, 1],
@@ -30,7 +32,14 @@ describe(FlowAggregator.name, () => {
     expect(flow.advanceTo(T + 64_999)).toEqual([]);
     flow.addTrade('BTC', 65_000, 0.5, 32_500, 'buy', T + 30_000); // late, within grace
     const closed = flow.advanceTo(T + 65_000);
-    expect(closed.map((ref) => [ref.window, ref.accumulator.start, ref.accumulator.totalTrades, ref.accumulator.netFlow])).toEqual([['1m', T, 2, 1.5]]);
+    expect(
+      closed.map((ref) => [
+        ref.window,
+        ref.accumulator.start,
+        ref.accumulator.totalTrades,
+        ref.accumulator.netFlow,
+      ]),
+    ).toEqual([['1m', T, 2, 1.5]]);
     expect(flow.addTrade('BTC', 65_000, 0.25, 16_250, 'sell', T + 59_000)).toBe(true); // still counts in the open 5m window
     expect(flow.lateDropped).toBe(1);
     expect(flow.windowAt('BTC', '5m', T)?.totalTrades).toBe(3);

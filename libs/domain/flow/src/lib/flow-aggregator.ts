@@ -51,7 +51,15 @@ export class FlowAggregator {
     for (const [coin, settings] of options.coins) {
       this.slots.set(
         coin,
-        options.windows.map((window) => ({ coin, window, settings, open: new Map(), closedBefore: 0, lengthMs: FLOW_WINDOW_MS[window], last: null })),
+        options.windows.map((window) => ({
+          coin,
+          window,
+          settings,
+          open: new Map(),
+          closedBefore: 0,
+          lengthMs: FLOW_WINDOW_MS[window],
+          last: null,
+        })),
       );
     }
   }
@@ -121,7 +129,8 @@ export class FlowAggregator {
     const open: FlowWindowRef[] = [];
     for (const slots of this.slots.values()) {
       for (const slot of slots) {
-        for (const accumulator of slot.open.values()) open.push({ coin: slot.coin, window: slot.window, accumulator });
+        for (const accumulator of slot.open.values())
+          open.push({ coin: slot.coin, window: slot.window, accumulator });
       }
     }
     return open;

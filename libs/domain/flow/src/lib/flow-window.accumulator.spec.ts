@@ -18,9 +18,51 @@ describe(FlowWindowAccumulator.name, () => {
   it('builds nodes, all 24 metrics and the time series of a known sequence (values worked out by hand)', () => {
     const data = sample().toFlowData();
     expect(data.nodes).toEqual([
-      [64_990, { price: 64_990, buyVolume: 0, sellVolume: 0.5, netFlow: -0.5, buyCount: 0, sellCount: 1, dominantSide: 'sell', whaleActivity: false, liquidations: 1, timestamp: T + 12_000 }],
-      [65_000, { price: 65_000, buyVolume: 0.5, sellVolume: 2, netFlow: -1.5, buyCount: 1, sellCount: 1, dominantSide: 'sell', whaleActivity: true, liquidations: 0, timestamp: T + 2_000 }],
-      [65_010, { price: 65_010, buyVolume: 2.25, sellVolume: 0, netFlow: 2.25, buyCount: 2, sellCount: 0, dominantSide: 'buy', whaleActivity: true, liquidations: 0, timestamp: T + 7_000 }],
+      [
+        64_990,
+        {
+          price: 64_990,
+          buyVolume: 0,
+          sellVolume: 0.5,
+          netFlow: -0.5,
+          buyCount: 0,
+          sellCount: 1,
+          dominantSide: 'sell',
+          whaleActivity: false,
+          liquidations: 1,
+          timestamp: T + 12_000,
+        },
+      ],
+      [
+        65_000,
+        {
+          price: 65_000,
+          buyVolume: 0.5,
+          sellVolume: 2,
+          netFlow: -1.5,
+          buyCount: 1,
+          sellCount: 1,
+          dominantSide: 'sell',
+          whaleActivity: true,
+          liquidations: 0,
+          timestamp: T + 2_000,
+        },
+      ],
+      [
+        65_010,
+        {
+          price: 65_010,
+          buyVolume: 2.25,
+          sellVolume: 0,
+          netFlow: 2.25,
+          buyCount: 2,
+          sellCount: 0,
+          dominantSide: 'buy',
+          whaleActivity: true,
+          liquidations: 0,
+          timestamp: T + 7_000,
+        },
+      ],
     ]);
     expect(data.metrics).toEqual({
       totalBuyVolume: 2.75,
@@ -49,17 +91,50 @@ describe(FlowWindowAccumulator.name, () => {
       whaleImbalance: 0,
     });
     expect(data.timeSeries).toEqual([
-      { timestamp: T, netFlow: -1.5, buyVolume: 0.5, sellVolume: 2, whaleFlow: -2, liquidationVolume: 0, price: 65_004 },
-      { timestamp: T + 5_000, netFlow: 2.25, buyVolume: 2.25, sellVolume: 0, whaleFlow: 2, liquidationVolume: 1.5, price: 65_019 },
-      { timestamp: T + 10_000, netFlow: -0.5, buyVolume: 0, sellVolume: 0.5, whaleFlow: 0, liquidationVolume: 0, price: 64_998 },
+      {
+        timestamp: T,
+        netFlow: -1.5,
+        buyVolume: 0.5,
+        sellVolume: 2,
+        whaleFlow: -2,
+        liquidationVolume: 0,
+        price: 65_004,
+      },
+      {
+        timestamp: T + 5_000,
+        netFlow: 2.25,
+        buyVolume: 2.25,
+        sellVolume: 0,
+        whaleFlow: 2,
+        liquidationVolume: 1.5,
+        price: 65_019,
+      },
+      {
+        timestamp: T + 10_000,
+        netFlow: -0.5,
+        buyVolume: 0,
+        sellVolume: 0.5,
+        whaleFlow: 0,
+        liquidationVolume: 0,
+        price: 64_998,
+      },
     ]);
   });
 
   it('gives neutral and null metrics for an empty window', () => {
     const metrics = new FlowWindowAccumulator(T, 60_000, 5_000, 10, 100_000).toFlowData().metrics;
     expect(metrics.flowDirection).toBe('neutral');
-    expect([metrics.highestBuyLevel, metrics.highestSellLevel, metrics.mostActivePrice]).toEqual([null, null, null]);
-    expect([metrics.avgTradeSize, metrics.volumeImbalance, metrics.tradeImbalance, metrics.whaleImbalance]).toEqual([0, 0, 0, 0]);
+    expect([metrics.highestBuyLevel, metrics.highestSellLevel, metrics.mostActivePrice]).toEqual([
+      null,
+      null,
+      null,
+    ]);
+    expect([
+      metrics.avgTradeSize,
+      metrics.volumeImbalance,
+      metrics.tradeImbalance,
+      metrics.whaleImbalance,
+    ]).toEqual([0, 0, 0, 0]);
   });
 
   it('prunes small nodes but keeps whale, liquidation and metric-referenced levels, and never changes the metrics', () => {

@@ -159,7 +159,9 @@ export class FlowWindowAccumulator {
         return [node.price, node];
       }),
       metrics,
-      timeSeries: [...this.steps.values()].sort((a, b) => a.start - b.start).map((step) => this.toPoint(step)),
+      timeSeries: [...this.steps.values()]
+        .sort((a, b) => a.start - b.start)
+        .map((step) => this.toPoint(step)),
     };
   }
 
@@ -174,9 +176,11 @@ export class FlowWindowAccumulator {
     // Nodes are ascending by price and only a strictly larger value replaces: ties go to the lower price.
     for (const node of nodes) {
       if (node.buyVolume > 0 && (!highestBuy || node.buyVolume > highestBuy.buyVolume)) highestBuy = node;
-      if (node.sellVolume > 0 && (!highestSell || node.sellVolume > highestSell.sellVolume)) highestSell = node;
+      if (node.sellVolume > 0 && (!highestSell || node.sellVolume > highestSell.sellVolume))
+        highestSell = node;
       const volume = node.buyVolume + node.sellVolume;
-      if (volume > 0 && (!mostActive || volume > mostActive.buyVolume + mostActive.sellVolume)) mostActive = node;
+      if (volume > 0 && (!mostActive || volume > mostActive.buyVolume + mostActive.sellVolume))
+        mostActive = node;
     }
     return {
       totalBuyVolume: round8(this.totalBuyVolume),
@@ -201,25 +205,31 @@ export class FlowWindowAccumulator {
       highestSellLevel: highestSell ? this.bucketPrice(highestSell.bucket) : null,
       mostActivePrice: mostActive ? this.bucketPrice(mostActive.bucket) : null,
       volumeImbalance: totalVolume === 0 ? 0 : round8(netFlow / totalVolume),
-      tradeImbalance: totalTrades === 0 ? 0 : round8((this.buyTradeCount - this.sellTradeCount) / totalTrades),
-      whaleImbalance: whaleVolume === 0 ? 0 : round8((this.whaleBuyVolume - this.whaleSellVolume) / whaleVolume),
+      tradeImbalance:
+        totalTrades === 0 ? 0 : round8((this.buyTradeCount - this.sellTradeCount) / totalTrades),
+      whaleImbalance:
+        whaleVolume === 0 ? 0 : round8((this.whaleBuyVolume - this.whaleSellVolume) / whaleVolume),
     };
   }
 
   private prune(nodes: NodeState[], metrics: FlowMetrics, pruning: NodePruning): NodeState[] {
-    if (pruning.minVolumeShare <= 0 && (pruning.maxNodes <= 0 || nodes.length <= pruning.maxNodes)) return nodes;
+    if (pruning.minVolumeShare <= 0 && (pruning.maxNodes <= 0 || nodes.length <= pruning.maxNodes))
+      return nodes;
     const referenced = new Set([metrics.highestBuyLevel, metrics.highestSellLevel, metrics.mostActivePrice]);
     const minVolume = pruning.minVolumeShare * (metrics.totalBuyVolume + metrics.totalSellVolume);
     const pinned: NodeState[] = [];
     const rest: NodeState[] = [];
     for (const node of nodes) {
       if (referenced.has(this.bucketPrice(node.bucket))) pinned.push(node);
-      else if (node.buyVolume + node.sellVolume >= minVolume || node.whale || node.liquidations > 0) rest.push(node);
+      else if (node.buyVolume + node.sellVolume >= minVolume || node.whale || node.liquidations > 0)
+        rest.push(node);
     }
     let kept = rest;
     if (pruning.maxNodes > 0 && pinned.length + rest.length > pruning.maxNodes) {
       const room = Math.max(0, pruning.maxNodes - pinned.length);
-      kept = [...rest].sort((a, b) => b.buyVolume + b.sellVolume - (a.buyVolume + a.sellVolume) || a.bucket - b.bucket).slice(0, room);
+      kept = [...rest]
+        .sort((a, b) => b.buyVolume + b.sellVolume - (a.buyVolume + a.sellVolume) || a.bucket - b.bucket)
+        .slice(0, room);
     }
     return [...pinned, ...kept].sort((a, b) => a.bucket - b.bucket);
   }
@@ -257,7 +267,16 @@ export class FlowWindowAccumulator {
     if (this.lastNode?.bucket === bucket) return this.lastNode;
     let node = this.nodes.get(bucket);
     if (!node) {
-      node = { bucket, buyVolume: 0, sellVolume: 0, buyCount: 0, sellCount: 0, whale: false, liquidations: 0, lastTs: -1 };
+      node = {
+        bucket,
+        buyVolume: 0,
+        sellVolume: 0,
+        buyCount: 0,
+        sellCount: 0,
+        whale: false,
+        liquidations: 0,
+        lastTs: -1,
+      };
       this.nodes.set(bucket, node);
     }
     this.lastNode = node;

@@ -1,4 +1,10 @@
-import { formatDuration, macdSignal, markPosition, monitorPosition, type ActivePosition } from './position.monitor';
+import {
+  formatDuration,
+  macdSignal,
+  markPosition,
+  monitorPosition,
+  type ActivePosition,
+} from './position.monitor';
 
 const POSITION: ActivePosition = {
   symbol: 'AAPL',
@@ -53,11 +59,11 @@ describe('position monitor', () => {
   it('formats durations and MACD states', () => {
     expect(formatDuration(27 * 60_000 + 15_000)).toBe('00:27:15');
     expect(formatDuration(26 * 3_600_000)).toBe('26:00:00');
-    expect([macdSignal(0.2, 0.1), macdSignal(0.1, 0.2), macdSignal(-0.2, -0.1), macdSignal(-0.1, -0.2)]).toEqual([
-      'bullish',
-      'weakening',
-      'bearish',
-      'recovering',
-    ]);
+    expect([
+      macdSignal(0.2, 0.1),
+      macdSignal(0.1, 0.2),
+      macdSignal(-0.2, -0.1),
+      macdSignal(-0.1, -0.2),
+    ]).toEqual(['bullish', 'weakening', 'bearish', 'recovering']);
   });
 });

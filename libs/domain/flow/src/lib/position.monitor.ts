@@ -86,15 +86,24 @@ export function macdSignal(histogram: number, previous: number | null): string {
 }
 
 /** The monitoring record of a position at `price` and `now`. */
-export function monitorPosition(position: ActivePosition, price: number, now: number, context: MonitoringContext): PositionMonitoring {
+export function monitorPosition(
+  position: ActivePosition,
+  price: number,
+  now: number,
+  context: MonitoringContext,
+): PositionMonitoring {
   const technical: PositionMonitoring['technical_signals'] = {};
   const rsi = context.rsi1m?.rsi14;
   if (rsi !== null && rsi !== undefined) technical.rsi_1m = { value: round(rsi, 2), signal: rsiSignal(rsi) };
   const histogram = context.macd5m?.macdHistogram;
   if (histogram !== null && histogram !== undefined) {
-    technical.macd_5m = { value: round(histogram, 8), signal: macdSignal(histogram, context.macd5m?.previousMacdHistogram ?? null) };
+    technical.macd_5m = {
+      value: round(histogram, 8),
+      signal: macdSignal(histogram, context.macd5m?.previousMacdHistogram ?? null),
+    };
   }
-  if (context.nextLevel) technical.support_resistance = { next_level: context.nextLevel.price, type: context.nextLevel.type };
+  if (context.nextLevel)
+    technical.support_resistance = { next_level: context.nextLevel.price, type: context.nextLevel.type };
   return {
     technical_signals: technical,
     profit_target: { value: position.take_profit, distance: distancePercent(price, position.take_profit) },
