@@ -58,9 +58,22 @@ function liquidation(i: number, ts: number, prefix: string): LiquidationMessage 
   const notionalUsd = Math.round(500 / Math.pow(1 - random(), 1 / 1.1));
   const price = asset.price * (1 + (random() - 0.5) * 0.08);
   return {
-    exchange: 'binance', market: 'perp', symbol: `${asset.base}-USDT`, base: asset.base, quote: 'USDT', venueSymbol: `${asset.base}USDT`,
-    eventId: `${prefix}${i}`, positionSide: orderSide === 'sell' ? 'long' : 'short', orderSide, price, priceKind: 'average_fill',
-    size: notionalUsd / price, notionalUsd, completeness: 'complete', ts, recvTs: ts,
+    exchange: 'binance',
+    market: 'perp',
+    symbol: `${asset.base}-USDT`,
+    base: asset.base,
+    quote: 'USDT',
+    venueSymbol: `${asset.base}USDT`,
+    eventId: `${prefix}${i}`,
+    positionSide: orderSide === 'sell' ? 'long' : 'short',
+    orderSide,
+    price,
+    priceKind: 'average_fill',
+    size: notionalUsd / price,
+    notionalUsd,
+    completeness: 'complete',
+    ts,
+    recvTs: ts,
   };
 }
 
@@ -69,16 +82,40 @@ function trade(i: number, ts: number): TradeMessage {
   const price = asset.price * (1 + (random() - 0.5) * 0.01);
   const size = 0.01 + random();
   return {
-    exchange: 'binance', market: 'perp', symbol: `${asset.base}-USDT`, base: asset.base, quote: 'USDT', venueSymbol: `${asset.base}USDT`,
-    tradeId: String(i), price, size, notionalUsd: price * size, side: random() < 0.5 ? 'buy' : 'sell', ts, recvTs: ts,
+    exchange: 'binance',
+    market: 'perp',
+    symbol: `${asset.base}-USDT`,
+    base: asset.base,
+    quote: 'USDT',
+    venueSymbol: `${asset.base}USDT`,
+    tradeId: String(i),
+    price,
+    size,
+    notionalUsd: price * size,
+    side: random() < 0.5 ? 'buy' : 'sell',
+    ts,
+    recvTs: ts,
   };
 }
 
-async function startService(redis: RedisClient): Promise<{ app: INestApplication; components: DetectorComponents }> {
-  const config = Object.assign(loadConfig(LiquidationDetectorConfig, { REDIS_URL }), { STREAM_READ_COUNT: 256, STREAM_BLOCK_MS: 100, LOG_LEVEL: 'warn' });
+async function startService(
+  redis: RedisClient,
+): Promise<{ app: INestApplication; components: DetectorComponents }> {
+  const config = Object.assign(loadConfig(LiquidationDetectorConfig, { REDIS_URL }), {
+    STREAM_READ_COUNT: 256,
+    STREAM_BLOCK_MS: 100,
+    LOG_LEVEL: 'warn',
+  });
   const app = await NestFactory.create(AppModule.register({ config, redis, logger }), { logger: false });
   for (let i = 0; i < CONSUMERS; i++) {
-    app.connectMicroservice({ strategy: new RedisStreamsServer({ redis, group: 'liquidation-detector', logger, ...serverOptionsFrom(config) }) });
+    app.connectMicroservice({
+      strategy: new RedisStreamsServer({
+        redis,
+        group: 'liquidation-detector',
+        logger,
+        ...serverOptionsFrom(config),
+      }),
+    });
   }
   const components = app.get<DetectorComponents>(DETECTOR_COMPONENTS);
   return { app, components };
@@ -89,7 +126,8 @@ async function pending(redis: RedisClient): Promise<number> {
   for (const group of groups) {
     const fields: Record<string, unknown> = {};
     for (let i = 0; i + 1 < group.length; i += 2) fields[String(group[i])] = group[i + 1];
-    if (fields['name'] === 'liquidation-detector') return Number(fields['pending']) + Number(fields['lag'] ?? 0);
+    if (fields['name'] === 'liquidation-detector')
+      return Number(fields['pending']) + Number(fields['lag'] ?? 0);
   }
   return -1;
 }
@@ -104,9 +142,13 @@ async function main(): Promise<void> {
   const publisher = new StreamPublisher(redis, { maxEventsPerEntry: 256 });
   const t0 = Date.now() - 60_000;
   const trades = Array.from({ length: 20_000 }, (_, i) => trade(i, t0 + i));
-  for (let i = 0; i < trades.length; i += 10_000) await publisher.publish(TradeStream, trades.slice(i, i + 10_000));
-  const events = Array.from({ length: EVENTS }, (_, i) => liquidation(i, t0 + 30_000 + Math.floor(i / 10), 'tp-'));
-  for (let i = 0; i < events.length; i += 10_000) await publisher.publish(LiquidationStream, events.slice(i, i + 10_000));
+  for (let i = 0; i < trades.length; i += 10_000)
+    await publisher.publish(TradeStream, trades.slice(i, i + 10_000));
+  const events = Array.from({ length: EVENTS }, (_, i) =>
+    liquidation(i, t0 + 30_000 + Math.floor(i / 10), 'tp-'),
+  );
+  for (let i = 0; i < events.length; i += 10_000)
+    await publisher.publish(LiquidationStream, events.slice(i, i + 10_000));
 
   // 1. Baseline: read and decode the entries, nothing else.
   let started = performance.now();
@@ -125,11 +167,18 @@ async function main(): Promise<void> {
   started = performance.now();
   await app.startAllMicroservices();
   await app.init();
-  await waitUntil(async () => components.counters.totals.processed >= EVENTS && components.writer.buffered === 0 && (await pending(redis)) === 0);
+  await waitUntil(
+    async () =>
+      components.counters.totals.processed >= EVENTS &&
+      components.writer.buffered === 0 &&
+      (await pending(redis)) === 0,
+  );
   const seconds = (performance.now() - started) / 1000;
   const totals = { ...components.counters.totals };
-  out(`liquidation-detector throughput: ${EVENTS} liquidations in ${seconds.toFixed(2)} s = ${Math.round(EVENTS / seconds)} events/s ` +
-    `(accepted ${totals.stored}, filtered ${totals.filtered}, signals ${totals.signals}); baseline XRANGE+decode only: ${Math.round(baselineRate)} events/s, ratio ${(EVENTS / seconds / baselineRate).toFixed(2)}`);
+  out(
+    `liquidation-detector throughput: ${EVENTS} liquidations in ${seconds.toFixed(2)} s = ${Math.round(EVENTS / seconds)} events/s ` +
+      `(accepted ${totals.stored}, filtered ${totals.filtered}, signals ${totals.signals}); baseline XRANGE+decode only: ${Math.round(baselineRate)} events/s, ratio ${(EVENTS / seconds / baselineRate).toFixed(2)}`,
+  );
 
   // 3. Latency at a paced rate.
   const publishedAt = new Map<string, number>();
@@ -174,11 +223,18 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
   }
   await publisher.flush();
-  await waitUntil(async () => components.counters.totals.processed >= EVENTS + sent && components.writer.buffered === 0 && (await pending(redis)) === 0);
+  await waitUntil(
+    async () =>
+      components.counters.totals.processed >= EVENTS + sent &&
+      components.writer.buffered === 0 &&
+      (await pending(redis)) === 0,
+  );
   const ms = (histogram: typeof decision, q: number) => (histogram.getValueAtPercentile(q) / 1000).toFixed(2);
-  out(`liquidation-detector latency at ${RATE} liquidations/s (${sent} events): publish -> decision p50 ${ms(decision, 50)} ms, p99 ${ms(decision, 99)} ms, max ${ms(decision, 100)} ms; ` +
-    `publish -> stored p50 ${ms(stored, 50)} ms, p99 ${ms(stored, 99)} ms (batch ${50} / ${100} ms); ` +
-    `detector processing per handler batch p50 ${ms(processing, 50)} ms, p99 ${ms(processing, 99)} ms, max ${ms(processing, 100)} ms (${processing.totalCount} batches)`);
+  out(
+    `liquidation-detector latency at ${RATE} liquidations/s (${sent} events): publish -> decision p50 ${ms(decision, 50)} ms, p99 ${ms(decision, 99)} ms, max ${ms(decision, 100)} ms; ` +
+      `publish -> stored p50 ${ms(stored, 50)} ms, p99 ${ms(stored, 99)} ms (batch ${50} / ${100} ms); ` +
+      `detector processing per handler batch p50 ${ms(processing, 50)} ms, p99 ${ms(processing, 99)} ms, max ${ms(processing, 100)} ms (${processing.totalCount} batches)`,
+  );
 
   await app.close();
   await publisher.close().catch(() => undefined);

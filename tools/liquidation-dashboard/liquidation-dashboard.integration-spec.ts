@@ -3,7 +3,11 @@ import path from 'node:path';
 import type Redis from 'ioredis';
 import { aLiquidation, aSignal } from '@mdp/schemas/testing';
 import { WORKSPACE_ROOT, createTestRedis, testRedisUrl } from '@mdp/testing';
-import { ActiveSignalRepository, DetectorStateRepository, LiquidationStoreRepository } from '@mdp/data-access-liquidation';
+import {
+  ActiveSignalRepository,
+  DetectorStateRepository,
+  LiquidationStoreRepository,
+} from '@mdp/data-access-liquidation';
 
 describe('liquidation dashboard', () => {
   let redis: Redis;
@@ -27,14 +31,30 @@ describe('liquidation dashboard', () => {
     await state.addCounters({ processed: 10, filtered: 8, stored: 2, signals: 1 });
     const memory = await state.readMemory(240 * 1024 * 1024);
     await state.writeStorageState({ ...memory, mode: 'reduced', updatedAt: now }, 60);
-    await new ActiveSignalRepository(redis).activate(aSignal({ symbol: 'BTC-USDT', side: 'buy', entryReason: 'liquidation_long' }), 60);
+    await new ActiveSignalRepository(redis).activate(
+      aSignal({ symbol: 'BTC-USDT', side: 'buy', entryReason: 'liquidation_long' }),
+      60,
+    );
 
     const output = await new Promise<string>((resolve, reject) => {
-      const proc = spawn(process.execPath, ['-r', '@swc-node/register', 'tools/liquidation-dashboard/liquidation-dashboard.ts', '--redis-url', testRedisUrl(), '--once', '--window', '5'], {
-        cwd: WORKSPACE_ROOT,
-        env: { ...process.env, SWC_NODE_PROJECT: path.join(WORKSPACE_ROOT, 'tsconfig.json') },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const proc = spawn(
+        process.execPath,
+        [
+          '-r',
+          '@swc-node/register',
+          'tools/liquidation-dashboard/liquidation-dashboard.ts',
+          '--redis-url',
+          testRedisUrl(),
+          '--once',
+          '--window',
+          '5',
+        ],
+        {
+          cwd: WORKSPACE_ROOT,
+          env: { ...process.env, SWC_NODE_PROJECT: path.join(WORKSPACE_ROOT, 'tsconfig.json') },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let text = '';
       proc.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
       proc.on('error', reject);

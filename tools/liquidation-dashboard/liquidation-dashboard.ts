@@ -8,7 +8,11 @@
  * minutes of the per-symbol statistics (default 60), --once (print one frame without colours and exit),
  * --max-memory (used when the server has no maxmemory, default 240mb). Ctrl-C quits.
  */
-import { ActiveSignalRepository, DetectorStateRepository, LiquidationStoreRepository } from '@mdp/data-access-liquidation';
+import {
+  ActiveSignalRepository,
+  DetectorStateRepository,
+  LiquidationStoreRepository,
+} from '@mdp/data-access-liquidation';
 import { createRedisConnection, type RedisClient } from '@mdp/platform';
 import { renderDashboard, type DashboardSnapshot } from './liquidation-dashboard.view';
 
@@ -21,7 +25,13 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { redisUrl: 'redis://127.0.0.1:6379', refreshSeconds: 1, windowMinutes: 60, once: false, maxMemoryBytes: 240 * 1024 * 1024 };
+  const options: Options = {
+    redisUrl: 'redis://127.0.0.1:6379',
+    refreshSeconds: 1,
+    windowMinutes: 60,
+    once: false,
+    maxMemoryBytes: 240 * 1024 * 1024,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [name, inline] = arg.split('=', 2) as [string, string | undefined];
@@ -32,10 +42,11 @@ function parseArgs(argv: string[]): Options {
     else if (name === '--max-memory') {
       const match = /^(\d+)(mb)?$/i.exec(value());
       options.maxMemoryBytes = match ? Number(match[1]) * (match[2] ? 1048576 : 1) : Number.NaN;
-    }
-    else if (name === '--once') options.once = true;
+    } else if (name === '--once') options.once = true;
     else if (name === '--help' || name === '-h') {
-      process.stdout.write('usage: liquidation-dashboard [--redis-url URL] [--refresh SECONDS] [--window MINUTES] [--once]\n');
+      process.stdout.write(
+        'usage: liquidation-dashboard [--redis-url URL] [--refresh SECONDS] [--window MINUTES] [--once]\n',
+      );
       process.exit(0);
     } else {
       process.stderr.write(`unknown option ${arg}\n`);
@@ -62,8 +73,19 @@ async function snapshot(redis: RedisClient, options: Options): Promise<Dashboard
   ]);
   const at = Date.now();
   const stats = await Promise.all(symbols.map((symbol) => store.stats(symbol, options.windowMinutes, at)));
-  const activeSignals = (await Promise.all(active.map((symbol) => signals.active(symbol)))).filter((s) => s !== null);
-  return { redisUrl: options.redisUrl, at, memory, storage, counters, windowMinutes: options.windowMinutes, stats, signals: activeSignals };
+  const activeSignals = (await Promise.all(active.map((symbol) => signals.active(symbol)))).filter(
+    (s) => s !== null,
+  );
+  return {
+    redisUrl: options.redisUrl,
+    at,
+    memory,
+    storage,
+    counters,
+    windowMinutes: options.windowMinutes,
+    stats,
+    signals: activeSignals,
+  };
 }
 
 async function main(): Promise<void> {
@@ -86,9 +108,13 @@ async function main(): Promise<void> {
   while (!stopped) {
     try {
       const frame = renderDashboard(await snapshot(redis, options), true);
-      process.stdout.write(`\x1b[2J\x1b[H${frame}\n\x1b[2mrefresh ${options.refreshSeconds}s - Ctrl-C to quit\x1b[0m\n`);
+      process.stdout.write(
+        `\x1b[2J\x1b[H${frame}\n\x1b[2mrefresh ${options.refreshSeconds}s - Ctrl-C to quit\x1b[0m\n`,
+      );
     } catch (error) {
-      process.stdout.write(`\x1b[2J\x1b[H\x1b[31mRedis not reachable at ${options.redisUrl}: ${error instanceof Error ? error.message : String(error)}\x1b[0m\n`);
+      process.stdout.write(
+        `\x1b[2J\x1b[H\x1b[31mRedis not reachable at ${options.redisUrl}: ${error instanceof Error ? error.message : String(error)}\x1b[0m\n`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, options.refreshSeconds * 1000));
   }

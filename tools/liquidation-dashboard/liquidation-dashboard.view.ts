@@ -1,4 +1,9 @@
-import type { DetectorCounters, LiquidationStats, RedisMemoryReading, StorageState } from '@mdp/data-access-liquidation';
+import type {
+  DetectorCounters,
+  LiquidationStats,
+  RedisMemoryReading,
+  StorageState,
+} from '@mdp/data-access-liquidation';
 import type { LiquidationSignalMessage } from '@mdp/schemas';
 
 /** Everything one frame of the dashboard shows. */
@@ -49,10 +54,14 @@ export function renderDashboard(snapshot: DashboardSnapshot, ansi = true): strin
   const mode = storage?.mode ?? 'unknown (detector not running)';
   const modeColor = mode === 'normal' ? GREEN : mode === 'reduced' ? YELLOW : RED;
   const lines: string[] = [];
-  lines.push(paint(`Liquidation detector - ${snapshot.redisUrl} - ${new Date(snapshot.at).toISOString()}`, BOLD, ansi));
+  lines.push(
+    paint(`Liquidation detector - ${snapshot.redisUrl} - ${new Date(snapshot.at).toISOString()}`, BOLD, ansi),
+  );
   lines.push('');
   lines.push(paint('Redis Monitor', CYAN, ansi));
-  lines.push(`  Memory:        ${paint(`${(memory.usedBytes / 1048576).toFixed(1)}MB / ${(memory.maxBytes / 1048576).toFixed(0)}MB (${memory.usedPct.toFixed(1)}%)`, memoryColor, ansi)} ${bar(memory.usedPct)}`);
+  lines.push(
+    `  Memory:        ${paint(`${(memory.usedBytes / 1048576).toFixed(1)}MB / ${(memory.maxBytes / 1048576).toFixed(0)}MB (${memory.usedPct.toFixed(1)}%)`, memoryColor, ansi)} ${bar(memory.usedPct)}`,
+  );
   lines.push(`  Storage Mode:  ${paint(mode, modeColor, ansi)}`);
   lines.push(`  Evicted Keys:  ${memory.evictedKeys}`);
   lines.push(`  Policy:        ${memory.policy}`);
@@ -66,19 +75,35 @@ export function renderDashboard(snapshot: DashboardSnapshot, ansi = true): strin
   lines.push(`  Signals:            ${counters.signals}`);
   lines.push('');
   lines.push(paint(`Per symbol, last ${snapshot.windowMinutes} min`, CYAN, ansi));
-  lines.push(paint(`  ${pad('symbol', 12)}${pad('count', 8, true)}${pad('volume', 16, true)}${pad('buys', 8, true)}${pad('buy vol', 16, true)}${pad('sells', 8, true)}${pad('sell vol', 16, true)}`, DIM, ansi));
+  lines.push(
+    paint(
+      `  ${pad('symbol', 12)}${pad('count', 8, true)}${pad('volume', 16, true)}${pad('buys', 8, true)}${pad('buy vol', 16, true)}${pad('sells', 8, true)}${pad('sell vol', 16, true)}`,
+      DIM,
+      ansi,
+    ),
+  );
   if (snapshot.stats.length === 0) lines.push('  (no stored liquidations)');
   for (const s of snapshot.stats) {
-    lines.push(`  ${pad(s.symbol, 12)}${pad(String(s.total_count), 8, true)}${pad(usd(s.total_volume), 16, true)}${pad(String(s.buy_count), 8, true)}${pad(usd(s.buy_volume), 16, true)}${pad(String(s.sell_count), 8, true)}${pad(usd(s.sell_volume), 16, true)}`);
+    lines.push(
+      `  ${pad(s.symbol, 12)}${pad(String(s.total_count), 8, true)}${pad(usd(s.total_volume), 16, true)}${pad(String(s.buy_count), 8, true)}${pad(usd(s.buy_volume), 16, true)}${pad(String(s.sell_count), 8, true)}${pad(usd(s.sell_volume), 16, true)}`,
+    );
   }
   lines.push('');
   lines.push(paint('Active signals', CYAN, ansi));
   if (snapshot.signals.length === 0) lines.push('  (none)');
   for (const signal of snapshot.signals) {
     const color = signal.side === 'buy' ? GREEN : RED;
-    lines.push(`  ${pad(signal.symbol, 12)}${paint(pad(signal.side.toUpperCase(), 5), color, ansi)} ${signal.entryReason}  price ${signal.price.toFixed(2)}  vwap ${signal.vwap.toFixed(2)}  dev ${signal.vwapDeviation.toFixed(2)}%  size ${usd(signal.liquidationSize)}  at ${new Date(signal.ts).toISOString()}`);
+    lines.push(
+      `  ${pad(signal.symbol, 12)}${paint(pad(signal.side.toUpperCase(), 5), color, ansi)} ${signal.entryReason}  price ${signal.price.toFixed(2)}  vwap ${signal.vwap.toFixed(2)}  dev ${signal.vwapDeviation.toFixed(2)}%  size ${usd(signal.liquidationSize)}  at ${new Date(signal.ts).toISOString()}`,
+    );
   }
   lines.push('');
-  lines.push(paint('Binance forceOrder sends at most one liquidation per symbol per second: its totals undercount bursts.', DIM, ansi));
+  lines.push(
+    paint(
+      'Binance forceOrder sends at most one liquidation per symbol per second: its totals undercount bursts.',
+      DIM,
+      ansi,
+    ),
+  );
   return lines.join('\n');
 }

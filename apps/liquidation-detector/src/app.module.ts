@@ -1,4 +1,11 @@
-import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { HealthModule, type Logger, type RedisClient } from '@mdp/platform';
 import { DETECTOR_LOGGER } from './detection/detector-logger';
 import { DETECTOR_REDIS } from './detection/detector-redis';

@@ -1,5 +1,9 @@
 import { LiquidationDetector } from '@mdp/domain-liquidation';
-import { ActiveSignalRepository, DetectorStateRepository, LiquidationStoreRepository } from '@mdp/data-access-liquidation';
+import {
+  ActiveSignalRepository,
+  DetectorStateRepository,
+  LiquidationStoreRepository,
+} from '@mdp/data-access-liquidation';
 import type { Logger, RedisClient } from '@mdp/platform';
 import { StreamPublisher, publisherOptionsFrom } from '@mdp/transport';
 import { LiquidationDetectionService } from './detection/liquidation-detection.service';
@@ -27,7 +31,11 @@ export interface DetectorComponents {
   stop(): Promise<void>;
 }
 
-export function createDetectorComponents(config: LiquidationDetectorConfig, redis: RedisClient, logger: Logger): DetectorComponents {
+export function createDetectorComponents(
+  config: LiquidationDetectorConfig,
+  redis: RedisClient,
+  logger: Logger,
+): DetectorComponents {
   const store = new LiquidationStoreRepository(redis, {
     normalSeconds: config.LIQUIDATION_RETENTION_HOURS * 3600,
     reducedSeconds: config.REDUCED_RETENTION_MINUTES * 60,
@@ -58,7 +66,13 @@ export function createDetectorComponents(config: LiquidationDetectorConfig, redi
     vwapWindow: { windowMs: config.VWAP_WINDOW_SECONDS * 1000, bucketMs: config.VWAP_BUCKET_SECONDS * 1000 },
     signals: { longVwapOffset: config.LONG_VWAP_OFFSET, shortVwapOffset: config.SHORT_VWAP_OFFSET },
   });
-  const detection = new LiquidationDetectionService(detector, writer, emitter, counters, config.LOCAL_BUFFER_MAX_EVENTS);
+  const detection = new LiquidationDetectionService(
+    detector,
+    writer,
+    emitter,
+    counters,
+    config.LOCAL_BUFFER_MAX_EVENTS,
+  );
   const guard = new MemoryGuard(state, store, writer, counters, logger, {
     reducedAtPct: config.MEMORY_REDUCED_PCT,
     criticalAtPct: config.MEMORY_CRITICAL_PCT,

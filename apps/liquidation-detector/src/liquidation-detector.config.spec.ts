@@ -37,9 +37,19 @@ describe(LiquidationDetectorConfig.name, () => {
   });
 
   it('reads the seed variables and names a bad one', () => {
-    const config = loadConfig(LiquidationDetectorConfig, { ENABLE_PERCENTILE_FILTER: 'false', LONG_VWAP_OFFSET: '1.5', MIN_LIQUIDATION_SIZE_ETH: '7000' });
-    expect([config.ENABLE_PERCENTILE_FILTER, config.LONG_VWAP_OFFSET, config.MIN_LIQUIDATION_SIZE_ETH]).toEqual([false, 1.5, 7000]);
-    expect(() => loadConfig(LiquidationDetectorConfig, { PERCENTILE_THRESHOLD: '120', REDIS_MAX_MEMORY: 'lots' })).toThrow(ConfigError);
+    const config = loadConfig(LiquidationDetectorConfig, {
+      ENABLE_PERCENTILE_FILTER: 'false',
+      LONG_VWAP_OFFSET: '1.5',
+      MIN_LIQUIDATION_SIZE_ETH: '7000',
+    });
+    expect([
+      config.ENABLE_PERCENTILE_FILTER,
+      config.LONG_VWAP_OFFSET,
+      config.MIN_LIQUIDATION_SIZE_ETH,
+    ]).toEqual([false, 1.5, 7000]);
+    expect(() =>
+      loadConfig(LiquidationDetectorConfig, { PERCENTILE_THRESHOLD: '120', REDIS_MAX_MEMORY: 'lots' }),
+    ).toThrow(ConfigError);
     try {
       loadConfig(LiquidationDetectorConfig, { PERCENTILE_THRESHOLD: '120', REDIS_MAX_MEMORY: 'lots' });
     } catch (error) {

@@ -24,11 +24,13 @@ export class LiquidationDetectorConfig extends StreamConsumerConfig {
   @Min(0)
   MIN_LIQUIDATION_SIZE_DEFAULT: number = 1_000;
 
-  @Describe('Filter out liquidations below PERCENTILE_THRESHOLD of their symbol over the last PERCENTILE_WINDOW_HOURS')
+  @Describe(
+    'Filter out liquidations below PERCENTILE_THRESHOLD of their symbol over the last PERCENTILE_WINDOW_HOURS',
+  )
   @IsBoolean()
   ENABLE_PERCENTILE_FILTER: boolean = true;
 
-  @Describe('Percentile (0-100) of the symbol\'s rolling notional distribution a liquidation must reach')
+  @Describe("Percentile (0-100) of the symbol's rolling notional distribution a liquidation must reach")
   @IsNumber()
   @Min(0)
   @Max(100)
@@ -55,12 +57,16 @@ export class LiquidationDetectorConfig extends StreamConsumerConfig {
   @IsBoolean()
   VWAP_ENABLED: boolean = true;
 
-  @Describe('Percent below VWAP a forced sell (long liquidated) must print at for a buy signal (liquidation_long)')
+  @Describe(
+    'Percent below VWAP a forced sell (long liquidated) must print at for a buy signal (liquidation_long)',
+  )
   @IsNumber()
   @Min(0)
   LONG_VWAP_OFFSET: number = 2.0;
 
-  @Describe('Percent above VWAP a forced buy (short liquidated) must print at for a sell signal (liquidation_short)')
+  @Describe(
+    'Percent above VWAP a forced buy (short liquidated) must print at for a sell signal (liquidation_short)',
+  )
   @IsNumber()
   @Min(0)
   SHORT_VWAP_OFFSET: number = 2.0;
@@ -91,7 +97,9 @@ export class LiquidationDetectorConfig extends StreamConsumerConfig {
   @Min(1)
   LIQUIDATION_BATCH_TIMEOUT_MS: number = 100;
 
-  @Describe('Most accepted liquidations plus signals held in memory while Redis refuses writes; beyond it the consumer holds the stream (nothing is dropped)')
+  @Describe(
+    'Most accepted liquidations plus signals held in memory while Redis refuses writes; beyond it the consumer holds the stream (nothing is dropped)',
+  )
   @IsInt()
   @Min(100)
   LOCAL_BUFFER_MAX_EVENTS: number = 100_000;
@@ -111,7 +119,9 @@ export class LiquidationDetectorConfig extends StreamConsumerConfig {
   @Max(100)
   MEMORY_REDUCED_PCT: number = 75;
 
-  @Describe('Memory use (percent) at which storage goes to critical mode (accepted liquidations held locally)')
+  @Describe(
+    'Memory use (percent) at which storage goes to critical mode (accepted liquidations held locally)',
+  )
   @IsNumber()
   @Min(1)
   @Max(100)
@@ -154,9 +164,10 @@ export class LiquidationDetectorConfig extends StreamConsumerConfig {
   @Min(100)
   MONITOR_INTERVAL_MS: number = 60_000;
 
-  @Describe('How often the counters (processed, filtered, stored, memory_rejections, signals) are added to Redis, ms')
+  @Describe(
+    'How often the counters (processed, filtered, stored, memory_rejections, signals) are added to Redis, ms',
+  )
   @IsInt()
   @Min(10)
   COUNTERS_FLUSH_MS: number = 1_000;
 }
-

@@ -31,7 +31,11 @@ export class LiquidationDetectorHealth implements OnModuleInit {
       for (const definition of [LiquidationStream, TradeStream]) {
         const groups = (await this.redis.xinfo('GROUPS', definition.stream).catch(() => [])) as unknown[][];
         const group = groups.map(toRecord).find((fields) => fields['name'] === 'liquidation-detector');
-        if (group) streams[definition.stream] = { lag: group['lag'] === null ? null : Number(group['lag']), pending: Number(group['pending']) };
+        if (group)
+          streams[definition.stream] = {
+            lag: group['lag'] === null ? null : Number(group['lag']),
+            pending: Number(group['pending']),
+          };
       }
       return { group: 'liquidation-detector', streams };
     });

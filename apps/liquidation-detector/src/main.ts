@@ -18,9 +18,16 @@ async function main(): Promise<void> {
   }
   const logger = createLogger('liquidation-detector', config.LOG_LEVEL);
   const redis = createRedisConnection(config.REDIS_URL);
-  const app = await NestFactory.create(AppModule.register({ config, redis, logger }), { logger: new NestPinoLogger(logger) });
+  const app = await NestFactory.create(AppModule.register({ config, redis, logger }), {
+    logger: new NestPinoLogger(logger),
+  });
   app.enableShutdownHooks();
-  const server = new RedisStreamsServer({ redis, group: 'liquidation-detector', logger, ...serverOptionsFrom(config) });
+  const server = new RedisStreamsServer({
+    redis,
+    group: 'liquidation-detector',
+    logger,
+    ...serverOptionsFrom(config),
+  });
   app.connectMicroservice({ strategy: server });
   registerStreamMetrics(redis, server);
   await app.startAllMicroservices();
@@ -29,6 +36,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  createLogger('liquidation-detector').fatal({ error: error instanceof Error ? error.stack : String(error) }, 'liquidation detector failed to start');
+  createLogger('liquidation-detector').fatal(
+    { error: error instanceof Error ? error.stack : String(error) },
+    'liquidation detector failed to start',
+  );
   process.exit(1);
 });

@@ -17,16 +17,35 @@ export interface RunningDetector {
 }
 
 /** Starts the detector as main.ts does (consumer group, HTTP on a free port), with the given environment. */
-export async function startDetector(env: Record<string, string>, overrides: Partial<LiquidationDetectorConfig> = {}): Promise<RunningDetector> {
-  const config = Object.assign(loadConfig(LiquidationDetectorConfig, env), { STREAM_BLOCK_MS: 200, HTTP_HOST: '127.0.0.1', ...overrides });
+export async function startDetector(
+  env: Record<string, string>,
+  overrides: Partial<LiquidationDetectorConfig> = {},
+): Promise<RunningDetector> {
+  const config = Object.assign(loadConfig(LiquidationDetectorConfig, env), {
+    STREAM_BLOCK_MS: 200,
+    HTTP_HOST: '127.0.0.1',
+    ...overrides,
+  });
   const logger = createLogger('liquidation-detector', process.env['TEST_LOG_LEVEL'] ?? 'silent');
   const redis = createRedisConnection(config.REDIS_URL);
   const app = await NestFactory.create(AppModule.register({ config, redis, logger }), { logger: false });
-  const server = new RedisStreamsServer({ redis, group: 'liquidation-detector', logger, ...serverOptionsFrom(config) });
+  const server = new RedisStreamsServer({
+    redis,
+    group: 'liquidation-detector',
+    logger,
+    ...serverOptionsFrom(config),
+  });
   app.connectMicroservice({ strategy: server });
   await app.startAllMicroservices();
   await app.listen(0, '127.0.0.1');
   const address = (app.getHttpServer() as { address(): { port: number } }).address();
   const components = app.get<DetectorComponents>(DETECTOR_COMPONENTS);
-  return { app, server, components, redis, url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+  return {
+    app,
+    server,
+    components,
+    redis,
+    url: `http://127.0.0.1:${address.port}`,
+    close: () => app.close(),
+  };
 }

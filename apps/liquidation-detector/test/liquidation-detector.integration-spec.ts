@@ -1,5 +1,12 @@
 import type Redis from 'ioredis';
-import { LiquidationSignalStream, LiquidationStream, TradeStream, type LiquidationMessage, type LiquidationSignalMessage, type StreamDefinition } from '@mdp/schemas';
+import {
+  LiquidationSignalStream,
+  LiquidationStream,
+  TradeStream,
+  type LiquidationMessage,
+  type LiquidationSignalMessage,
+  type StreamDefinition,
+} from '@mdp/schemas';
 import { aLiquidation, aTrade } from '@mdp/schemas/testing';
 import { createTestRedis, testRedisUrl, waitFor } from '@mdp/testing';
 import { StreamPublisher, decodeEntry } from '@mdp/transport';
@@ -13,7 +20,13 @@ async function streamEvents<T>(redis: Redis, definition: StreamDefinition): Prom
   return entries.flatMap(([, fields]) => decodeEntry(fields).events as T[]);
 }
 
-function liquidation(symbol: string, orderSide: 'buy' | 'sell', price: number, notionalUsd: number, id: string): LiquidationMessage {
+function liquidation(
+  symbol: string,
+  orderSide: 'buy' | 'sell',
+  price: number,
+  notionalUsd: number,
+  id: string,
+): LiquidationMessage {
   const base = symbol.split('-')[0]!;
   return aLiquidation({
     symbol,
@@ -46,14 +59,43 @@ describe('liquidation detector over the streams', () => {
   });
 
   it('filters by minimum size per asset, raises both signal directions and no others, stores, counts and announces', async () => {
-    detector = await startDetector({ REDIS_URL: testRedisUrl(), ENABLE_PERCENTILE_FILTER: 'false', LIQUIDATION_BATCH_TIMEOUT_MS: '20', COUNTERS_FLUSH_MS: '20' });
+    detector = await startDetector({
+      REDIS_URL: testRedisUrl(),
+      ENABLE_PERCENTILE_FILTER: 'false',
+      LIQUIDATION_BATCH_TIMEOUT_MS: '20',
+      COUNTERS_FLUSH_MS: '20',
+    });
     const trades = [
-      ...[99, 100, 101].map((price, i) => aTrade({ symbol: 'BTC-USDT', base: 'BTC', tradeId: `b${i}`, price, size: 1, ts: T0 + i })),
-      ...[1990, 2000, 2010].map((price, i) => aTrade({ symbol: 'ETH-USDT', base: 'ETH', venueSymbol: 'ETHUSDT', tradeId: `e${i}`, price, size: 2, ts: T0 + i })),
-      aTrade({ symbol: 'SOL-USDT', base: 'SOL', venueSymbol: 'SOLUSDT', tradeId: 's0', price: 50, size: 10, ts: T0 }),
+      ...[99, 100, 101].map((price, i) =>
+        aTrade({ symbol: 'BTC-USDT', base: 'BTC', tradeId: `b${i}`, price, size: 1, ts: T0 + i }),
+      ),
+      ...[1990, 2000, 2010].map((price, i) =>
+        aTrade({
+          symbol: 'ETH-USDT',
+          base: 'ETH',
+          venueSymbol: 'ETHUSDT',
+          tradeId: `e${i}`,
+          price,
+          size: 2,
+          ts: T0 + i,
+        }),
+      ),
+      aTrade({
+        symbol: 'SOL-USDT',
+        base: 'SOL',
+        venueSymbol: 'SOLUSDT',
+        tradeId: 's0',
+        price: 50,
+        size: 10,
+        ts: T0,
+      }),
     ];
     await publisher.publish(TradeStream, trades);
-    await waitFor('VWAP of the three symbols', () => ['BTC-USDT', 'ETH-USDT', 'SOL-USDT'].every((s) => detector!.components.detection.detector.vwaps.read(s, T0 + 20_000)));
+    await waitFor('VWAP of the three symbols', () =>
+      ['BTC-USDT', 'ETH-USDT', 'SOL-USDT'].every((s) =>
+        detector!.components.detection.detector.vwaps.read(s, T0 + 20_000),
+      ),
+    );
     const liquidations = [
       liquidation('BTC-USDT', 'sell', 97.9, 9_999.99, 'btc-small'), // below BTC minimum
       liquidation('BTC-USDT', 'sell', 97.9, 10_000, 'btc-long'), // -2.1 % forced sell: buy signal
@@ -82,12 +124,28 @@ describe('liquidation detector over the streams', () => {
     const ethVwap = 2000;
     expect(signals).toEqual([
       {
-        signalId: 'sig:btc-long', symbol: 'BTC-USDT', side: 'buy', entryReason: 'liquidation_long', vwap: btcVwap,
-        vwapDeviation: ((97.9 - btcVwap) / btcVwap) * 100, liquidationSize: 10_000, liquidationEventId: 'btc-long', price: 97.9, ts: T0 + 20_000,
+        signalId: 'sig:btc-long',
+        symbol: 'BTC-USDT',
+        side: 'buy',
+        entryReason: 'liquidation_long',
+        vwap: btcVwap,
+        vwapDeviation: ((97.9 - btcVwap) / btcVwap) * 100,
+        liquidationSize: 10_000,
+        liquidationEventId: 'btc-long',
+        price: 97.9,
+        ts: T0 + 20_000,
       },
       {
-        signalId: 'sig:eth-short', symbol: 'ETH-USDT', side: 'sell', entryReason: 'liquidation_short', vwap: ethVwap,
-        vwapDeviation: 2.5, liquidationSize: 5_000, liquidationEventId: 'eth-short', price: 2_050, ts: T0 + 20_000,
+        signalId: 'sig:eth-short',
+        symbol: 'ETH-USDT',
+        side: 'sell',
+        entryReason: 'liquidation_short',
+        vwap: ethVwap,
+        vwapDeviation: 2.5,
+        liquidationSize: 5_000,
+        liquidationEventId: 'eth-short',
+        price: 2_050,
+        ts: T0 + 20_000,
       },
     ]);
     expect(await detector.components.signals.active('BTC-USDT')).toEqual(signals[0]);
@@ -98,16 +156,40 @@ describe('liquidation detector over the streams', () => {
     expect(ttl).toBeLessThanOrEqual(300);
 
     expect(await detector.components.store.stats('BTC-USDT', 60, T0 + 20_000)).toEqual({
-      symbol: 'BTC-USDT', windowMinutes: 60, total_count: 3, total_volume: 60_000, buy_count: 1, buy_volume: 30_000, sell_count: 2, sell_volume: 30_000,
+      symbol: 'BTC-USDT',
+      windowMinutes: 60,
+      total_count: 3,
+      total_volume: 60_000,
+      buy_count: 1,
+      buy_volume: 30_000,
+      sell_count: 2,
+      sell_volume: 30_000,
     });
-    expect((await detector.components.store.recent('ETH-USDT')).map((r) => r.eventId).sort()).toEqual(['eth-sell-above', 'eth-short']);
-    expect(await detector.components.store.symbols()).toEqual(['BTC-USDT', 'DOGE-USDT', 'ETH-USDT', 'SOL-USDT']);
+    expect((await detector.components.store.recent('ETH-USDT')).map((r) => r.eventId).sort()).toEqual([
+      'eth-sell-above',
+      'eth-short',
+    ]);
+    expect(await detector.components.store.symbols()).toEqual([
+      'BTC-USDT',
+      'DOGE-USDT',
+      'ETH-USDT',
+      'SOL-USDT',
+    ]);
   });
 
   it('keeps a liquidation only when it reaches the 80th percentile of its symbol', async () => {
-    detector = await startDetector({ REDIS_URL: testRedisUrl(), PERCENTILE_MIN_SAMPLES: '50', LIQUIDATION_BATCH_TIMEOUT_MS: '20', COUNTERS_FLUSH_MS: '20', VWAP_ENABLED: 'false' });
+    detector = await startDetector({
+      REDIS_URL: testRedisUrl(),
+      PERCENTILE_MIN_SAMPLES: '50',
+      LIQUIDATION_BATCH_TIMEOUT_MS: '20',
+      COUNTERS_FLUSH_MS: '20',
+      VWAP_ENABLED: 'false',
+    });
     // Ascending history: each one is the largest so far, so all 100 pass; p80 of 10k..1M is about 800k.
-    const history = Array.from({ length: 100 }, (_, i) => ({ ...liquidation('BTC-USDT', 'sell', 100, 10_000 * (i + 1), `h${i}`), ts: T0 + i }));
+    const history = Array.from({ length: 100 }, (_, i) => ({
+      ...liquidation('BTC-USDT', 'sell', 100, 10_000 * (i + 1), `h${i}`),
+      ts: T0 + i,
+    }));
     await publisher.publish(LiquidationStream, history);
     await publisher.publish(LiquidationStream, [
       { ...liquidation('BTC-USDT', 'sell', 100, 700_000, 'below-p80'), ts: T0 + 200 },
@@ -118,7 +200,12 @@ describe('liquidation detector over the streams', () => {
       return value.processed === 102 && detector!.components.writer.buffered === 0 ? value : undefined;
     });
     await detector.components.counters.flush();
-    expect(await detector.components.state.counters()).toEqual({ ...counters, processed: 102, filtered: 1, stored: 101 });
+    expect(await detector.components.state.counters()).toEqual({
+      ...counters,
+      processed: 102,
+      filtered: 1,
+      stored: 101,
+    });
     const stored = new Set((await detector.components.store.recent('BTC-USDT', 200)).map((r) => r.eventId));
     expect(stored.has('above-p80')).toBe(true);
     expect(stored.has('below-p80')).toBe(false);

@@ -38,8 +38,16 @@ describe('seed 001 integration scenario', () => {
     const price = 40_000 + next() * 5_000;
     if (symbol === 'BTC-USDT') observedBtc.push(notionalUsd);
     return aLiquidation({
-      symbol, base: symbol.split('-')[0]!, venueSymbol: symbol.replace('-', ''), eventId: `seed-${seq++}`, orderSide,
-      positionSide: orderSide === 'sell' ? 'long' : 'short', price, size: notionalUsd / price, notionalUsd, ts,
+      symbol,
+      base: symbol.split('-')[0]!,
+      venueSymbol: symbol.replace('-', ''),
+      eventId: `seed-${seq++}`,
+      orderSide,
+      positionSide: orderSide === 'sell' ? 'long' : 'short',
+      price,
+      size: notionalUsd / price,
+      notionalUsd,
+      ts,
     });
   }
 
@@ -62,7 +70,14 @@ describe('seed 001 integration scenario', () => {
   const now = Date.now();
 
   it('1. stores a single liquidation', async () => {
-    const event = aLiquidation({ eventId: 'single', orderSide: 'sell', notionalUsd: 50_000 * 42_000 / 42_000, price: 42_000, size: 50_000 / 42_000, ts: now });
+    const event = aLiquidation({
+      eventId: 'single',
+      orderSide: 'sell',
+      notionalUsd: (50_000 * 42_000) / 42_000,
+      price: 42_000,
+      size: 50_000 / 42_000,
+      ts: now,
+    });
     expect(components.detection.onLiquidations([event])[0]!.kind).toBe('accepted');
     accepted.push(event);
     await settled();
@@ -76,12 +91,22 @@ describe('seed 001 integration scenario', () => {
     expect(outcomes.filter((o) => o.kind === 'accepted').length).toBe(expected.length);
     accepted.push(...expected);
     await settled();
-    const stored = (await Promise.all(SYMBOLS.map((s) => components.store.count(s)))).reduce((a, b) => a + b, 0);
+    const stored = (await Promise.all(SYMBOLS.map((s) => components.store.count(s)))).reduce(
+      (a, b) => a + b,
+      0,
+    );
     expect(stored).toBe(accepted.length);
   });
 
   it('3. computes the VWAP of the trade flow exactly', () => {
-    const trades = Array.from({ length: 500 }, (_, i) => aTrade({ tradeId: `t${i}`, price: 40_000 + next() * 5_000, size: 0.01 + next() * 2, ts: now - 60_000 + i * 100 }));
+    const trades = Array.from({ length: 500 }, (_, i) =>
+      aTrade({
+        tradeId: `t${i}`,
+        price: 40_000 + next() * 5_000,
+        size: 0.01 + next() * 2,
+        ts: now - 60_000 + i * 100,
+      }),
+    );
     components.detection.onTrades(trades);
     const exact = trades.reduce((s, t) => s + t.price * t.size, 0) / trades.reduce((s, t) => s + t.size, 0);
     const reading = components.detection.detector.vwaps.read('BTC-USDT', now)!;
@@ -139,7 +164,9 @@ describe('seed 001 integration scenario', () => {
     await settled();
     const counters = await waitFor('counters flushed', async () => {
       const value = await components.state.counters();
-      return value.processed === 101 + sent && value.stored === accepted.length + significant ? value : undefined;
+      return value.processed === 101 + sent && value.stored === accepted.length + significant
+        ? value
+        : undefined;
     });
     // The 'old' event of step 6 was written by the repository directly, so it is not in `stored`.
     expect(counters.filtered).toBe(101 + sent - (accepted.length + significant));

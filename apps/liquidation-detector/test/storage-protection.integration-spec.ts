@@ -1,7 +1,11 @@
 import { Writable } from 'node:stream';
 import Redis from 'ioredis';
 import pino from 'pino';
-import { LiquidationSignalStream, type LiquidationMessage, type LiquidationSignalMessage } from '@mdp/schemas';
+import {
+  LiquidationSignalStream,
+  type LiquidationMessage,
+  type LiquidationSignalMessage,
+} from '@mdp/schemas';
 import { aLiquidation, aTrade } from '@mdp/schemas/testing';
 import { createLogger, loadConfig } from '@mdp/platform';
 import { createTestRedis, waitFor } from '@mdp/testing';
@@ -18,8 +22,14 @@ const logger = createLogger('liquidation-detector', process.env['TEST_LOG_LEVEL'
 const T0 = 1_700_000_020_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function liquidations(count: number, prefix: string, overrides: Partial<LiquidationMessage> = {}): LiquidationMessage[] {
-  return Array.from({ length: count }, (_, i) => aLiquidation({ eventId: `${prefix}${i}`, notionalUsd: 50_000, ts: T0 + i, ...overrides }));
+function liquidations(
+  count: number,
+  prefix: string,
+  overrides: Partial<LiquidationMessage> = {},
+): LiquidationMessage[] {
+  return Array.from({ length: count }, (_, i) =>
+    aLiquidation({ eventId: `${prefix}${i}`, notionalUsd: 50_000, ts: T0 + i, ...overrides }),
+  );
 }
 
 describe(LiquidationBatchWriter.name, () => {
@@ -31,10 +41,16 @@ describe(LiquidationBatchWriter.name, () => {
     await redis.quit();
   });
 
-  function writer(batchSize: number, batchTimeoutMs: number): { writer: LiquidationBatchWriter; store: LiquidationStoreRepository } {
+  function writer(
+    batchSize: number,
+    batchTimeoutMs: number,
+  ): { writer: LiquidationBatchWriter; store: LiquidationStoreRepository } {
     const store = new LiquidationStoreRepository(redis);
     const counters = new DetectorCounterBuffer(new DetectorStateRepository(redis), logger, 1_000);
-    return { writer: new LiquidationBatchWriter(store, counters, logger, { batchSize, batchTimeoutMs }), store };
+    return {
+      writer: new LiquidationBatchWriter(store, counters, logger, { batchSize, batchTimeoutMs }),
+      store,
+    };
   }
 
   it('flushes as soon as a batch is full', async () => {
@@ -74,7 +90,9 @@ describe('memory protection on a private redis-server', () => {
     server = new PrivateRedis(await freePort(), ['--maxmemory', '8mb', '--maxmemory-policy', 'volatile-ttl']);
     await server.start();
     redis = new Redis(server.url);
-    const config = Object.assign(loadConfig(LiquidationDetectorConfig, { REDIS_URL: server.url }), { LIQUIDATION_BATCH_TIMEOUT_MS: 10 });
+    const config = Object.assign(loadConfig(LiquidationDetectorConfig, { REDIS_URL: server.url }), {
+      LIQUIDATION_BATCH_TIMEOUT_MS: 10,
+    });
     const logged: Array<{ level: number; msg: string }> = [];
     const capture = new Writable({
       write(chunk: Buffer, _encoding, done) {
@@ -110,7 +128,9 @@ describe('memory protection on a private redis-server', () => {
     await fillTo(92, 'b');
     await guard.check();
     expect(guard.mode).toBe('critical');
-    expect(logged.filter((line) => line.level === 50).map((line) => line.msg)).toEqual(['CRITICAL: Redis memory usage above 90%']);
+    expect(logged.filter((line) => line.level === 50).map((line) => line.msg)).toEqual([
+      'CRITICAL: Redis memory usage above 90%',
+    ]);
     expect(logged.filter((line) => line.msg === 'storage mode changed').length).toBe(2);
     for (const liquidation of liquidations(60, 'held')) writer.enqueue(liquidation);
     await sleep(100);
@@ -123,7 +143,11 @@ describe('memory protection on a private redis-server', () => {
     expect(guard.mode).toBe('normal');
     await waitFor('held liquidations stored', async () => (await store.count('BTC-USDT')) === 60);
     expect(writer.buffered).toBe(0);
-    expect(guard.transitions.map(({ from, to }) => `${from}->${to}`)).toEqual(['normal->reduced', 'reduced->critical', 'critical->normal']);
+    expect(guard.transitions.map(({ from, to }) => `${from}->${to}`)).toEqual([
+      'normal->reduced',
+      'reduced->critical',
+      'critical->normal',
+    ]);
     expect(components.counters.totals.memory_rejections).toBe(60);
     expect((await components.state.storageState())?.mode).toBe('normal');
   });
@@ -132,14 +156,24 @@ describe('memory protection on a private redis-server', () => {
     server = new PrivateRedis(await freePort());
     await server.start();
     redis = new Redis(server.url);
-    const config = Object.assign(loadConfig(LiquidationDetectorConfig, { REDIS_URL: server.url, ENABLE_PERCENTILE_FILTER: 'false' }), { LIQUIDATION_BATCH_TIMEOUT_MS: 10 });
+    const config = Object.assign(
+      loadConfig(LiquidationDetectorConfig, { REDIS_URL: server.url, ENABLE_PERCENTILE_FILTER: 'false' }),
+      { LIQUIDATION_BATCH_TIMEOUT_MS: 10 },
+    );
     components = createDetectorComponents(config, redis, logger);
     components.detection.onTrades([aTrade({ price: 100, size: 1, ts: T0 })]);
 
     await server.stop();
     const outcomes = components.detection.onLiquidations([
       aLiquidation({ eventId: 'down-1', orderSide: 'sell', price: 95, notionalUsd: 20_000, ts: T0 + 1_000 }),
-      aLiquidation({ eventId: 'down-2', orderSide: 'buy', positionSide: 'short', price: 105, notionalUsd: 30_000, ts: T0 + 2_000 }),
+      aLiquidation({
+        eventId: 'down-2',
+        orderSide: 'buy',
+        positionSide: 'short',
+        price: 105,
+        notionalUsd: 30_000,
+        ts: T0 + 2_000,
+      }),
       ...liquidations(70, 'plain', { price: 100, ts: T0 + 3_000 }),
     ]);
     expect(outcomes.filter((o) => o.kind === 'accepted' && o.signal).length).toBe(2);
@@ -147,13 +181,23 @@ describe('memory protection on a private redis-server', () => {
     expect(components.writer.buffered).toBe(72);
 
     await server.start();
-    const signals = await waitFor('both signals on the stream', async () => {
-      const entries = await redis.xrangeBuffer(LiquidationSignalStream.stream, '-', '+');
-      const events = entries.flatMap(([, fields]) => decodeEntry(fields).events as LiquidationSignalMessage[]);
-      return events.length >= 2 ? events : undefined;
-    }, { timeoutMs: 20_000 });
+    const signals = await waitFor(
+      'both signals on the stream',
+      async () => {
+        const entries = await redis.xrangeBuffer(LiquidationSignalStream.stream, '-', '+');
+        const events = entries.flatMap(
+          ([, fields]) => decodeEntry(fields).events as LiquidationSignalMessage[],
+        );
+        return events.length >= 2 ? events : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
     expect(new Set(signals.map((s) => s.signalId))).toEqual(new Set(['sig:down-1', 'sig:down-2']));
-    await waitFor('active signal', async () => (await components!.signals.active('BTC-USDT'))?.signalId === 'sig:down-2', { timeoutMs: 20_000 });
+    await waitFor(
+      'active signal',
+      async () => (await components!.signals.active('BTC-USDT'))?.signalId === 'sig:down-2',
+      { timeoutMs: 20_000 },
+    );
     await waitFor('the local buffer written', () => components!.writer.buffered === 0, { timeoutMs: 20_000 });
     expect(await components.store.count('BTC-USDT')).toBe(72);
   });

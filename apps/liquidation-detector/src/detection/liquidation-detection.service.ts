@@ -31,7 +31,9 @@ export class LiquidationDetectionService {
 
   onLiquidations(batch: readonly LiquidationMessage[]): LiquidationOutcome[] {
     if (this.buffered + batch.length > this.localBufferMax) {
-      throw new TransientError(`local buffer full (${this.buffered} of ${this.localBufferMax} waiting for Redis)`);
+      throw new TransientError(
+        `local buffer full (${this.buffered} of ${this.localBufferMax} waiting for Redis)`,
+      );
     }
     const outcomes: LiquidationOutcome[] = [];
     for (const liquidation of batch) {

@@ -1,5 +1,9 @@
 import { nextStorageMode, type StorageMode, type StorageModeThresholds } from '@mdp/domain-liquidation';
-import type { DetectorStateRepository, LiquidationStoreRepository, RedisMemoryReading } from '@mdp/data-access-liquidation';
+import type {
+  DetectorStateRepository,
+  LiquidationStoreRepository,
+  RedisMemoryReading,
+} from '@mdp/data-access-liquidation';
 import type { Logger } from '@mdp/platform';
 import type { LiquidationBatchWriter } from '../storage/liquidation-batch.writer';
 import type { DetectorCounterBuffer } from '../storage/detector-counter.buffer';
@@ -75,7 +79,10 @@ export class MemoryGuard {
       this.logger.info({ removed, aggressive, mode: this.storageMode }, 'liquidation cleanup');
       return removed;
     } catch (error) {
-      this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'liquidation cleanup failed');
+      this.logger.warn(
+        { error: error instanceof Error ? error.message : String(error) },
+        'liquidation cleanup failed',
+      );
       return 0;
     }
   }
@@ -85,7 +92,10 @@ export class MemoryGuard {
     try {
       reading = await this.state.readMemory(this.options.fallbackMaxBytes);
     } catch (error) {
-      this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'Redis memory not readable; storage mode kept');
+      this.logger.warn(
+        { error: error instanceof Error ? error.message : String(error) },
+        'Redis memory not readable; storage mode kept',
+      );
       return;
     }
     this.last = reading;
@@ -95,14 +105,35 @@ export class MemoryGuard {
       this.storageMode = decision.mode;
       this.transitions.push({ from, to: decision.mode, usedPct: reading.usedPct });
       this.writer.setMode(decision.mode);
-      this.logger.warn({ from, to: decision.mode, usedPct: round(reading.usedPct), usedBytes: reading.usedBytes, maxBytes: reading.maxBytes }, 'storage mode changed');
+      this.logger.warn(
+        {
+          from,
+          to: decision.mode,
+          usedPct: round(reading.usedPct),
+          usedBytes: reading.usedBytes,
+          maxBytes: reading.maxBytes,
+        },
+        'storage mode changed',
+      );
     }
     if (decision.alert) {
-      this.logger.error({ usedPct: round(reading.usedPct), usedBytes: reading.usedBytes, maxBytes: reading.maxBytes, evictedKeys: reading.evictedKeys, mode: this.storageMode }, `CRITICAL: Redis memory usage above ${this.options.alertAtPct}%`);
+      this.logger.error(
+        {
+          usedPct: round(reading.usedPct),
+          usedBytes: reading.usedBytes,
+          maxBytes: reading.maxBytes,
+          evictedKeys: reading.evictedKeys,
+          mode: this.storageMode,
+        },
+        `CRITICAL: Redis memory usage above ${this.options.alertAtPct}%`,
+      );
     }
     if (this.storageMode !== 'normal') await this.cleanup(true);
     await this.state
-      .writeStorageState({ ...reading, mode: this.storageMode, updatedAt: Date.now() }, Math.max(30, Math.ceil((3 * this.options.checkIntervalMs) / 1000)))
+      .writeStorageState(
+        { ...reading, mode: this.storageMode, updatedAt: Date.now() },
+        Math.max(30, Math.ceil((3 * this.options.checkIntervalMs) / 1000)),
+      )
       .catch(() => undefined);
   }
 
@@ -110,7 +141,13 @@ export class MemoryGuard {
     const reading = this.last;
     this.logger.info(
       {
-        memory: reading ? { usedMb: round(reading.usedBytes / 1048576), usedPct: round(reading.usedPct), evictedKeys: reading.evictedKeys } : null,
+        memory: reading
+          ? {
+              usedMb: round(reading.usedBytes / 1048576),
+              usedPct: round(reading.usedPct),
+              evictedKeys: reading.evictedKeys,
+            }
+          : null,
         storageMode: this.storageMode,
         buffered: this.writer.buffered,
         stats: this.counters.totals,

@@ -34,7 +34,10 @@ export class SignalEmitter {
   emit(signal: LiquidationSignalMessage): void {
     this.counters.add('signals');
     const sent = this.publisher.publish(LiquidationSignalStream, signal).catch((error: unknown) => {
-      this.logger.error({ error: error instanceof Error ? error.message : String(error), signalId: signal.signalId }, 'signal not published to the stream');
+      this.logger.error(
+        { error: error instanceof Error ? error.message : String(error), signalId: signal.signalId },
+        'signal not published to the stream',
+      );
     });
     this.published.add(sent);
     void sent.finally(() => this.published.delete(sent));
@@ -49,8 +52,15 @@ export class SignalEmitter {
       if (this.running) await this.running;
       else await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    await Promise.race([Promise.all([...this.published]), new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref())]);
-    if (this.queue.length > 0) this.logger.error({ unwritten: this.queue.length }, 'active signals not written before shutdown (Redis refused)');
+    await Promise.race([
+      Promise.all([...this.published]),
+      new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref()),
+    ]);
+    if (this.queue.length > 0)
+      this.logger.error(
+        { unwritten: this.queue.length },
+        'active signals not written before shutdown (Redis refused)',
+      );
   }
 
   stop(): void {
@@ -77,7 +87,10 @@ export class SignalEmitter {
       } catch (error) {
         this.failures += 1;
         if (this.failures === 1 || this.failures % 20 === 0) {
-          this.logger.warn({ error: error instanceof Error ? error.message : String(error), buffered: this.queue.length }, 'active signal not written; kept and retried');
+          this.logger.warn(
+            { error: error instanceof Error ? error.message : String(error), buffered: this.queue.length },
+            'active signal not written; kept and retried',
+          );
         }
         this.retryTimer = setTimeout(() => {
           this.retryTimer = null;

@@ -1,4 +1,8 @@
-import type { DetectorCounter, DetectorCounters, DetectorStateRepository } from '@mdp/data-access-liquidation';
+import type {
+  DetectorCounter,
+  DetectorCounters,
+  DetectorStateRepository,
+} from '@mdp/data-access-liquidation';
 import type { Logger } from '@mdp/platform';
 
 /**
@@ -7,8 +11,20 @@ import type { Logger } from '@mdp/platform';
  */
 export class DetectorCounterBuffer {
   /** Totals since start (this process). */
-  readonly totals: DetectorCounters = { processed: 0, filtered: 0, stored: 0, memory_rejections: 0, signals: 0 };
-  private pending: DetectorCounters = { processed: 0, filtered: 0, stored: 0, memory_rejections: 0, signals: 0 };
+  readonly totals: DetectorCounters = {
+    processed: 0,
+    filtered: 0,
+    stored: 0,
+    memory_rejections: 0,
+    signals: 0,
+  };
+  private pending: DetectorCounters = {
+    processed: 0,
+    filtered: 0,
+    stored: 0,
+    memory_rejections: 0,
+    signals: 0,
+  };
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
 
@@ -49,8 +65,12 @@ export class DetectorCounterBuffer {
     try {
       await this.state.addCounters(deltas);
     } catch (error) {
-      for (const [name, value] of Object.entries(deltas) as Array<[DetectorCounter, number]>) this.pending[name] += value;
-      this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'counters not written yet; kept for the next flush');
+      for (const [name, value] of Object.entries(deltas) as Array<[DetectorCounter, number]>)
+        this.pending[name] += value;
+      this.logger.warn(
+        { error: error instanceof Error ? error.message : String(error) },
+        'counters not written yet; kept for the next flush',
+      );
     }
   }
 }

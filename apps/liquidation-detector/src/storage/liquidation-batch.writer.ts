@@ -76,9 +76,14 @@ export class LiquidationBatchWriter {
     this.clearTimers();
     if (this.running) await this.running;
     while (this.queue.length > 0 && Date.now() < deadline) {
-      if (!(await this.writeOne(true))) await new Promise((resolve) => setTimeout(resolve, retryBackoff(this.failures)));
+      if (!(await this.writeOne(true)))
+        await new Promise((resolve) => setTimeout(resolve, retryBackoff(this.failures)));
     }
-    if (this.queue.length > 0) this.logger.error({ unwritten: this.queue.length }, 'accepted liquidations not stored before shutdown (Redis refused)');
+    if (this.queue.length > 0)
+      this.logger.error(
+        { unwritten: this.queue.length },
+        'accepted liquidations not stored before shutdown (Redis refused)',
+      );
   }
 
   stop(): void {
@@ -89,7 +94,8 @@ export class LiquidationBatchWriter {
     if (this.running || this.retryTimer) return;
     this.running = this.run().finally(() => {
       this.running = null;
-      if (!this.retryTimer && this.queue.length >= this.options.batchSize && this.storageMode !== 'critical') this.kick();
+      if (!this.retryTimer && this.queue.length >= this.options.batchSize && this.storageMode !== 'critical')
+        this.kick();
     });
   }
 
@@ -122,10 +128,13 @@ export class LiquidationBatchWriter {
   private armTimer(): void {
     if (this.timer) return;
     if (!Number.isFinite(this.dueAt)) this.dueAt = Date.now() + this.options.batchTimeoutMs;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.kick();
-    }, Math.max(0, this.dueAt - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.kick();
+      },
+      Math.max(0, this.dueAt - Date.now()),
+    );
   }
 
   /**
@@ -136,15 +145,22 @@ export class LiquidationBatchWriter {
   private async writeOne(force: boolean): Promise<boolean> {
     const { batchSize } = this.options;
     const count = Math.max(1, Math.min(MAX_BATCHES_IN_FLIGHT, Math.floor(this.queue.length / batchSize)));
-    const batches = Array.from({ length: count }, (_, i) => this.queue.slice(i * batchSize, (i + 1) * batchSize)).filter((batch) => batch.length > 0);
+    const batches = Array.from({ length: count }, (_, i) =>
+      this.queue.slice(i * batchSize, (i + 1) * batchSize),
+    ).filter((batch) => batch.length > 0);
     const taken = batches.reduce((sum, batch) => sum + batch.length, 0);
     const mode = force && this.storageMode === 'critical' ? 'reduced' : this.storageMode;
     const results = await Promise.allSettled(batches.map((batch) => this.store.storeBatch(batch, mode)));
-    for (const result of results) if (result.status === 'fulfilled') this.counters.add('stored', result.value);
+    for (const result of results)
+      if (result.status === 'fulfilled') this.counters.add('stored', result.value);
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (!failure) {
       this.queue.splice(0, taken);
-      if (this.failures > 0) this.logger.info({ after: this.failures, buffered: this.queue.length }, 'liquidation storage recovered');
+      if (this.failures > 0)
+        this.logger.info(
+          { after: this.failures, buffered: this.queue.length },
+          'liquidation storage recovered',
+        );
       this.failures = 0;
       return true;
     }
@@ -152,7 +168,10 @@ export class LiquidationBatchWriter {
     const message = failure.reason instanceof Error ? failure.reason.message : String(failure.reason);
     if (message.startsWith('OOM')) this.counters.add('memory_rejections', taken);
     if (this.failures === 1 || this.failures % 20 === 0) {
-      this.logger.warn({ error: message, buffered: this.queue.length, failures: this.failures }, 'accepted liquidations not stored; kept and retried');
+      this.logger.warn(
+        { error: message, buffered: this.queue.length, failures: this.failures },
+        'accepted liquidations not stored; kept and retried',
+      );
     }
     return false;
   }

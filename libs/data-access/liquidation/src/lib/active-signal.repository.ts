@@ -10,7 +10,10 @@ export class ActiveSignalRepository {
   async activate(signal: LiquidationSignalMessage, ttlSeconds: number): Promise<void> {
     const json = JSON.stringify(signal);
     // Two keys in two slots on a cluster: two commands, sent together.
-    await Promise.all([this.redis.set(activeSignalKey(signal.symbol), json, 'EX', ttlSeconds), this.redis.publish(signalUpdateChannel(signal.symbol), json)]);
+    await Promise.all([
+      this.redis.set(activeSignalKey(signal.symbol), json, 'EX', ttlSeconds),
+      this.redis.publish(signalUpdateChannel(signal.symbol), json),
+    ]);
   }
 
   async active(symbol: string): Promise<LiquidationSignalMessage | null> {

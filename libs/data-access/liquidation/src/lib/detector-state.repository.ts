@@ -82,7 +82,9 @@ export class DetectorStateRepository {
   async storageState(): Promise<StorageState | null> {
     const hash = await this.redis.hgetall(storageStateKey());
     if (!hash['mode']) return null;
-    const mode = (STORAGE_MODES as readonly string[]).includes(hash['mode']) ? (hash['mode'] as StorageMode) : 'normal';
+    const mode = (STORAGE_MODES as readonly string[]).includes(hash['mode'])
+      ? (hash['mode'] as StorageMode)
+      : 'normal';
     return {
       mode,
       usedBytes: Number(hash['usedBytes']),

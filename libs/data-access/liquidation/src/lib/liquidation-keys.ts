@@ -28,7 +28,11 @@ export function liquidationEventsKey(symbol: string): string {
 }
 
 /** Hash of one symbol's statistics for one minute or hour bucket (count, volume, buy/sell counts and volumes), with a TTL. */
-export function liquidationStatsKey(symbol: string, granularity: StatsGranularity, bucketStartMs: number): string {
+export function liquidationStatsKey(
+  symbol: string,
+  granularity: StatsGranularity,
+  bucketStartMs: number,
+): string {
   return `liquidation:{${symbol}}:stats:${granularity}:${bucketStartMs}`;
 }
 

@@ -38,7 +38,15 @@ export function encodeStoredLiquidation(liquidation: LiquidationMessage, mode: S
     };
     return JSON.stringify(record);
   }
-  return [liquidation.eventId, liquidation.exchange, liquidation.orderSide, liquidation.price, liquidation.size, liquidation.notionalUsd, liquidation.ts].join('|');
+  return [
+    liquidation.eventId,
+    liquidation.exchange,
+    liquidation.orderSide,
+    liquidation.price,
+    liquidation.size,
+    liquidation.notionalUsd,
+    liquidation.ts,
+  ].join('|');
 }
 
 export function decodeStoredLiquidation(member: string, symbol: string): StoredLiquidation {

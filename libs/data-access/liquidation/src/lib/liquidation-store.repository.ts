@@ -2,7 +2,11 @@ import type { LiquidationMessage } from '@mdp/schemas';
 import type { StorageMode } from '@mdp/domain-liquidation';
 import type { RedisClient } from '@mdp/platform';
 import { liquidationEventsKey, liquidationStatsKey, liquidationSymbolsKey } from './liquidation-keys';
-import { decodeStoredLiquidation, encodeStoredLiquidation, type StoredLiquidation } from './liquidation-record';
+import {
+  decodeStoredLiquidation,
+  encodeStoredLiquidation,
+  type StoredLiquidation,
+} from './liquidation-record';
 import { RedisScript } from './redis-script';
 
 export interface LiquidationRetention {
@@ -14,7 +18,11 @@ export interface LiquidationRetention {
   aggressiveMaxPerSymbol: number;
 }
 
-export const DEFAULT_RETENTION: LiquidationRetention = { normalSeconds: 86_400, reducedSeconds: 3_600, aggressiveMaxPerSymbol: 1_000 };
+export const DEFAULT_RETENTION: LiquidationRetention = {
+  normalSeconds: 86_400,
+  reducedSeconds: 3_600,
+  aggressiveMaxPerSymbol: 1_000,
+};
 
 /** Statistics of one symbol over a window (the seed's get_liquidation_stats). */
 export interface LiquidationStats {
@@ -105,7 +113,13 @@ export class LiquidationStoreRepository {
         hourKeys.set(start, keys.length + 1);
         keys.push(liquidationStatsKey(symbol, '1h', start));
       }
-      const args: Array<string | number> = [eventsTtl, MINUTE_BUCKET_TTL_SECONDS, HOUR_BUCKET_TTL_SECONDS, minuteKeys.size, list.length];
+      const args: Array<string | number> = [
+        eventsTtl,
+        MINUTE_BUCKET_TTL_SECONDS,
+        HOUR_BUCKET_TTL_SECONDS,
+        minuteKeys.size,
+        list.length,
+      ];
       for (const liquidation of list) {
         args.push(
           encodeStoredLiquidation(liquidation, mode),
@@ -136,15 +150,26 @@ export class LiquidationStoreRepository {
     const keys: string[] = [];
     if (windowMinutes <= 120) {
       const newest = Math.floor(now / MINUTE);
-      for (let m = newest - windowMinutes + 1; m <= newest; m++) keys.push(liquidationStatsKey(symbol, '1m', m * MINUTE));
+      for (let m = newest - windowMinutes + 1; m <= newest; m++)
+        keys.push(liquidationStatsKey(symbol, '1m', m * MINUTE));
     } else {
       const newest = Math.floor(now / HOUR);
-      for (let h = newest - Math.ceil(windowMinutes / 60) + 1; h <= newest; h++) keys.push(liquidationStatsKey(symbol, '1h', h * HOUR));
+      for (let h = newest - Math.ceil(windowMinutes / 60) + 1; h <= newest; h++)
+        keys.push(liquidationStatsKey(symbol, '1h', h * HOUR));
     }
     const pipeline = this.redis.pipeline();
     for (const key of keys) pipeline.hgetall(key);
     const replies = (await pipeline.exec()) ?? [];
-    const stats: LiquidationStats = { symbol, windowMinutes, total_count: 0, total_volume: 0, buy_count: 0, buy_volume: 0, sell_count: 0, sell_volume: 0 };
+    const stats: LiquidationStats = {
+      symbol,
+      windowMinutes,
+      total_count: 0,
+      total_volume: 0,
+      buy_count: 0,
+      buy_volume: 0,
+      sell_count: 0,
+      sell_volume: 0,
+    };
     for (const [error, value] of replies) {
       if (error) throw error;
       const hash = value as Record<string, string>;
@@ -177,14 +202,20 @@ export class LiquidationStoreRepository {
    * `aggressive` trims to the reduced retention and to `aggressiveMaxPerSymbol` events per symbol.
    * Returns how many were removed.
    */
-  async cleanup({ now = Date.now(), mode = 'normal', aggressive = false }: { now?: number; mode?: StorageMode; aggressive?: boolean } = {}): Promise<number> {
+  async cleanup({
+    now = Date.now(),
+    mode = 'normal',
+    aggressive = false,
+  }: { now?: number; mode?: StorageMode; aggressive?: boolean } = {}): Promise<number> {
     const symbols = await this.symbols();
-    const horizonSeconds = aggressive || mode !== 'normal' ? this.retention.reducedSeconds : this.retention.normalSeconds;
+    const horizonSeconds =
+      aggressive || mode !== 'normal' ? this.retention.reducedSeconds : this.retention.normalSeconds;
     let removed = 0;
     for (const symbol of symbols) {
       const key = liquidationEventsKey(symbol);
       removed += await this.redis.zremrangebyscore(key, '-inf', `(${now - horizonSeconds * 1000}`);
-      if (aggressive) removed += await this.redis.zremrangebyrank(key, 0, -this.retention.aggressiveMaxPerSymbol - 1);
+      if (aggressive)
+        removed += await this.redis.zremrangebyrank(key, 0, -this.retention.aggressiveMaxPerSymbol - 1);
     }
     return removed;
   }

@@ -13,7 +13,8 @@ export class RedisScript {
     try {
       return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (error) {
-      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return redis.eval(this.source, keys.length, ...keys, ...args);
+      if (error instanceof Error && error.message.startsWith('NOSCRIPT'))
+        return redis.eval(this.source, keys.length, ...keys, ...args);
       throw error;
     }
   }

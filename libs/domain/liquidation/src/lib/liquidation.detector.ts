@@ -15,7 +15,12 @@ export interface LiquidationDetectorSettings {
 
 export type LiquidationOutcome =
   | { kind: 'filtered'; reason: 'below_minimum' | 'below_percentile'; threshold: number }
-  | { kind: 'accepted'; percentileThreshold: number | undefined; vwap: number | undefined; signal: LiquidationSignalMessage | null };
+  | {
+      kind: 'accepted';
+      percentileThreshold: number | undefined;
+      vwap: number | undefined;
+      signal: LiquidationSignalMessage | null;
+    };
 
 /**
  * The seed's process_liquidation, without I/O: minimum size per asset, then the percentile filter,
@@ -39,10 +44,16 @@ export class LiquidationDetector {
   onLiquidation(liquidation: LiquidationMessage): LiquidationOutcome {
     const verdict = this.percentiles.observe(liquidation.symbol, liquidation.notionalUsd, liquidation.ts);
     const minimum = this.thresholds.minimumFor(liquidation.base);
-    if (liquidation.notionalUsd < minimum) return { kind: 'filtered', reason: 'below_minimum', threshold: minimum };
-    if (!verdict.passes) return { kind: 'filtered', reason: 'below_percentile', threshold: verdict.threshold ?? 0 };
-    const reading = this.settings.vwapEnabled ? this.vwaps.read(liquidation.symbol, liquidation.ts) : undefined;
-    const signal = reading ? evaluateLiquidationSignal(liquidation, reading.vwap, this.settings.signals) : null;
+    if (liquidation.notionalUsd < minimum)
+      return { kind: 'filtered', reason: 'below_minimum', threshold: minimum };
+    if (!verdict.passes)
+      return { kind: 'filtered', reason: 'below_percentile', threshold: verdict.threshold ?? 0 };
+    const reading = this.settings.vwapEnabled
+      ? this.vwaps.read(liquidation.symbol, liquidation.ts)
+      : undefined;
+    const signal = reading
+      ? evaluateLiquidationSignal(liquidation, reading.vwap, this.settings.signals)
+      : null;
     return { kind: 'accepted', percentileThreshold: verdict.threshold, vwap: reading?.vwap, signal };
   }
 }

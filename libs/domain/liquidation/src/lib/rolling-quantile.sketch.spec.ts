@@ -46,7 +46,11 @@ describe(RollingQuantileSketch.name, () => {
   });
 
   it('drops the hour that left the 24 h window and keeps the rest', () => {
-    const sketch = new RollingQuantileSketch({ windowMs: 3 * 3_600_000, sliceMs: 3_600_000, relativeAccuracy: 0.001 });
+    const sketch = new RollingQuantileSketch({
+      windowMs: 3 * 3_600_000,
+      sliceMs: 3_600_000,
+      relativeAccuracy: 0.001,
+    });
     const hour = 3_600_000;
     for (let i = 0; i < 100; i++) sketch.add(1_000_000, 0 * hour + i);
     for (let i = 0; i < 100; i++) sketch.add(10, 1 * hour + i);

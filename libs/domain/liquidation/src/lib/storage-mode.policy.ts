@@ -26,11 +26,16 @@ export interface StorageModeDecision {
  * - critical: nothing but signals, counters and statistics written; accepted liquidations wait in
  *   the service's local buffer (bounded) until memory allows again.
  */
-export function nextStorageMode(current: StorageMode, usedPct: number, thresholds: StorageModeThresholds): StorageModeDecision {
+export function nextStorageMode(
+  current: StorageMode,
+  usedPct: number,
+  thresholds: StorageModeThresholds,
+): StorageModeDecision {
   const { reducedAtPct, criticalAtPct, hysteresisPct } = thresholds;
   let mode: StorageMode;
   if (usedPct >= criticalAtPct) mode = 'critical';
-  else if (usedPct >= reducedAtPct) mode = current === 'critical' && usedPct >= criticalAtPct - hysteresisPct ? 'critical' : 'reduced';
+  else if (usedPct >= reducedAtPct)
+    mode = current === 'critical' && usedPct >= criticalAtPct - hysteresisPct ? 'critical' : 'reduced';
   else if (current === 'critical' && usedPct >= criticalAtPct - hysteresisPct) mode = 'critical';
   else if (current !== 'normal' && usedPct >= reducedAtPct - hysteresisPct) mode = 'reduced';
   else mode = 'normal';
