@@ -72,7 +72,7 @@ export class FlowAggregatorConfig extends StreamConsumerConfig {
   FLOW_PRUNE_MIN_VOLUME_SHARE: number = 0.001;
 
   @Describe(
-    "Snapshot JSON size budget as a fraction of the seed's estimate per window (5, 10, 20, 50, 100 KB; 0.9 keeps MEMORY USAGE within it); the smallest nodes are dropped to fit; 0 disables",
+    "Snapshot JSON size budget as a fraction of the seed's estimate per window (5, 10, 20, 50, 100 KB); the smallest nodes are dropped to fit; 0 disables",
   )
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
