@@ -102,8 +102,20 @@ export function createDetectorComponents(
       await Promise.all([writer.drain(), emitter.drain()]);
       writer.stop();
       emitter.stop();
-      await publisher.close();
-      await counters.stop();
+      // Redis may still be down at shutdown: give the last writes a bound instead of hanging.
+      const bounded = async (work: Promise<void>, what: string): Promise<void> => {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<void>((resolve) => {
+          timer = setTimeout(() => {
+            logger.error({ what }, 'not written before shutdown (Redis refused)');
+            resolve();
+          }, 5_000);
+        });
+        await Promise.race([work, late]);
+        clearTimeout(timer);
+      };
+      await bounded(publisher.close(), 'signal stream entries');
+      await bounded(counters.stop(), 'counters');
     },
   };
 }
