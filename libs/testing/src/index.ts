@@ -4,3 +4,4 @@ export * from './lib/test-database';
 export * from './lib/wait-for';
 export * from './lib/ts-process';
 export * from './lib/redis-db-lease';
+export * from './lib/redis-cluster';

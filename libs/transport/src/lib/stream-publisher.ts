@@ -4,7 +4,7 @@ import {
   type MessageOf,
   type StreamDefinition,
 } from '@mdp/schemas';
-import type { Logger, RedisClient } from '@mdp/platform';
+import { isCluster, type Logger, type RedisClient } from '@mdp/platform';
 import { encodeEntry } from './stream-codec';
 import { PublisherOverloadedError, errorText, isRetryableRedisError } from './transport-errors';
 
@@ -210,27 +210,56 @@ export class StreamPublisher {
     this.stats.entriesWritten += entries.length;
   }
 
+  /**
+   * One pipeline of XADDs; on a Redis Cluster one pipeline per stream, since a cluster pipeline
+   * must stay within one hash slot. Results come back in the order of `entries`.
+   */
+  private async xaddAll(
+    entries: Array<{ definition: StreamDefinition; events: unknown[] }>,
+  ): Promise<Array<[Error | null, unknown]>> {
+    const groups = new Map<string, number[]>();
+    entries.forEach((entry, index) => {
+      const key = isCluster(this.redis) ? entry.definition.stream : '';
+      const group = groups.get(key);
+      if (group) group.push(index);
+      else groups.set(key, [index]);
+    });
+    const results = new Array<[Error | null, unknown]>(entries.length);
+    await Promise.all(
+      [...groups.values()].map(async (indexes) => {
+        const pipeline = this.redis.pipeline();
+        for (const index of indexes) {
+          const entry = entries[index]!;
+          pipeline.xadd(entry.definition.stream, '*', ...encodeEntry(entry.definition, entry.events));
+        }
+        let replies: Array<[Error | null, unknown]> | null;
+        try {
+          replies = await pipeline.exec();
+        } catch (error) {
+          replies = indexes.map(() => [error as Error, null]);
+        }
+        indexes.forEach((index, i) => (results[index] = replies?.[i] ?? [new Error('no reply'), null]));
+      }),
+    );
+    return results;
+  }
+
   private async writeWithRetry(
     entries: Array<{ definition: StreamDefinition; events: unknown[] }>,
   ): Promise<string[]> {
-    let remaining = entries.map((entry, index) => ({ ...entry, index }));
+    let remaining = entries.map((entry, index) => ({
+      definition: entry.definition,
+      events: entry.events,
+      index,
+    }));
     const ids: string[] = new Array<string>(entries.length);
     let attempt = 0;
     for (;;) {
-      const pipeline = this.redis.pipeline();
-      for (const entry of remaining) {
-        pipeline.xadd(entry.definition.stream, '*', ...encodeEntry(entry.definition, entry.events));
-      }
-      let results: Array<[Error | null, unknown]> | null;
-      try {
-        results = await pipeline.exec();
-      } catch (error) {
-        results = remaining.map(() => [error as Error, null]);
-      }
+      const results = await this.xaddAll(remaining);
       const failed: typeof remaining = [];
       let lastError: Error = new Error('no reply');
       remaining.forEach((entry, i) => {
-        const [error, id] = results?.[i] ?? [new Error('no reply'), null];
+        const [error, id] = results[i] ?? [new Error('no reply'), null];
         if (error) {
           failed.push(entry);
           lastError = error;
