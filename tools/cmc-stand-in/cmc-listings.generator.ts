@@ -146,8 +146,16 @@ export class CmcListingsGenerator {
       const sigma = stable ? 0.001 : 0.04 + (token.id % 7) * 0.01;
       token.price *= Math.exp(sigma * Math.sqrt(dtDays) * this.normal());
       const target = token.price * token.supply * token.turnover;
-      // Volume drifts towards its typical turnover with noise (bursts of activity now and then).
-      token.volume = target * Math.exp(0.25 * this.normal() + (this.random() < 0.01 ? 1 : 0));
+      // The 24h volume is a rolling sum, so it moves smoothly: a log random walk pulled back towards
+      // the token's typical turnover (about 15 % an hour), with a rare burst of activity.
+      const pull = Math.min(1, dtDays * 4);
+      const burst = this.random() < dtDays * 2 ? 0.7 : 0; // about twice a day per token
+      token.volume = Math.exp(
+        Math.log(token.volume) +
+          (Math.log(target) - Math.log(token.volume)) * pull +
+          0.15 * Math.sqrt(dtDays * 24) * this.normal() +
+          burst,
+      );
       token.price1h += (token.price - token.price1h) * w1h;
       token.price24h += (token.price - token.price24h) * w24h;
       token.price7d += (token.price - token.price7d) * w7d;

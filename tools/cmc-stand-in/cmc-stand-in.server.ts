@@ -11,6 +11,7 @@ export const STAND_IN_FAULTS = [
   'malformed',
   'invalid-listings',
   'error-envelope',
+  'spike',
 ] as const;
 export type StandInFault = (typeof STAND_IN_FAULTS)[number];
 
@@ -26,6 +27,7 @@ export interface CmcStandInOptions {
 const LISTINGS_PATH = '/v1/cryptocurrency/listings/latest';
 const QUOTES_PATH = '/v2/cryptocurrency/quotes/latest';
 const FAULT_PATH = '/__stand-in/faults';
+const LAST_PATH = '/__stand-in/last-listings';
 
 /**
  * A local stand-in for the CoinMarketCap Pro API: `GET /v1/cryptocurrency/listings/latest`
@@ -33,14 +35,18 @@ const FAULT_PATH = '/__stand-in/faults';
  * real response envelope (`status`: timestamp, error_code, error_message, elapsed, credit_count,
  * notice), the `X-CMC_PRO_API_KEY` header check (401 / 1001 invalid key, 401 / 1002 missing key),
  * credits of 1 per 200 listings returned, and faults queued on demand: HTTP 429 (error_code 1008),
- * 500, 503, a malformed body, listings that fail validation, or HTTP 200 with a non-zero error_code.
- * `POST /__stand-in/faults?kind=429&count=2` queues faults from another process.
+ * 500, 503, a malformed body, listings that fail validation, HTTP 200 with a non-zero error_code, or a
+ * `spike` (Bitcoin's price and market cap five times too high, once).
+ * `POST /__stand-in/faults?kind=429&count=2` queues faults from another process;
+ * `GET /__stand-in/last-listings` returns the last listings answer served.
  */
 export class CmcStandInServer {
   readonly generator: CmcListingsGenerator;
   private readonly server: Server;
   private readonly faults: StandInFault[] = [];
   private readonly now: () => number;
+  /** Body of the last successful listings answer (`GET /__stand-in/last-listings`), for tests. */
+  private lastListings: string | null = null;
   /** Requests answered, by path (incl. failed ones), and credits charged. */
   readonly stats = { listingsRequests: 0, quotesRequests: 0, creditsCharged: 0, faultsServed: 0 };
 
@@ -81,6 +87,11 @@ export class CmcStandInServer {
     if (url.pathname === '/health/live' || url.pathname === '/health/ready') {
       return send(response, 200, { status: 'up' });
     }
+    if (url.pathname === LAST_PATH) {
+      response.writeHead(this.lastListings === null ? 404 : 200, { 'content-type': 'application/json' });
+      response.end(this.lastListings ?? '{}');
+      return;
+    }
     if (url.pathname === FAULT_PATH && request.method === 'POST') {
       const kind = url.searchParams.get('kind') as StandInFault;
       if (!STAND_IN_FAULTS.includes(kind))
@@ -102,7 +113,12 @@ export class CmcStandInServer {
     if (key !== this.options.apiKey) {
       return send(response, 401, failure(this.now(), 1001, 'This API Key is invalid.', elapsed(), 0));
     }
-    const fault = this.faults.shift();
+    let fault = this.faults.shift();
+    let spike = false;
+    if (fault === 'spike') {
+      spike = true;
+      fault = undefined;
+    }
     if (fault) {
       this.stats.faultsServed += 1;
       return this.serveFault(fault, response, elapsed());
@@ -133,11 +149,24 @@ export class CmcStandInServer {
       );
     }
     const data = this.generator.listings(this.now(), start, limit);
+    const spiked = spike ? data.find((listing) => listing.id === 1) : undefined;
+    if (spiked) {
+      // A bad tick: Bitcoin's price (and so its market cap) five times too high.
+      spiked.quote.USD.price = spiked.quote.USD.price! * 5;
+      spiked.quote.USD.market_cap = spiked.quote.USD.market_cap! * 5;
+    }
     const credits = Math.max(1, Math.ceil(data.length / 200));
     this.stats.creditsCharged += credits;
     const status = envelope(this.now(), 0, null, elapsed(), credits);
     status.total_count = this.generator.count;
-    return send(response, 200, { status, data });
+    const text = JSON.stringify({ status, data });
+    this.lastListings = text;
+    response.writeHead(200, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+    });
+    response.end(text);
+    return;
   }
 
   private serveQuotes(url: URL, response: ServerResponse, elapsed: () => number): void {

@@ -11,6 +11,8 @@ export const VELOCITY_WINDOWS = {
 export type VelocityWindow = keyof typeof VELOCITY_WINDOWS;
 /** Samples kept one by one; older ones survive only in hourly sums (enough for the 7d window). */
 const FINE_SPAN_MS = VELOCITY_WINDOWS['12h'];
+/** Velocities have VELOCITY_DECIMALS decimals: sums are exact integers of this unit. */
+const UNITS = 10 ** VELOCITY_DECIMALS;
 
 export interface HistorySample {
   /** Quote time, epoch ms. */
@@ -105,7 +107,8 @@ export class VelocityHistory {
 
   /**
    * Mean velocity over the window ending at `atTs` (samples with atTs - window < ts <= atTs), 8 decimals;
-   * null when the window holds no sample. The 7d window sums whole hours: it starts at the hour
+   * null when the window holds no sample. Velocities have 8 decimals, so the sum is taken exactly in
+   * units of 1e-8 and the mean rounded half to even: the result does not depend on summation order. The 7d window sums whole hours: it starts at the hour
    * boundary at or before atTs - 7d, so it can hold up to one hour more than 7 days.
    */
   windowAverage(tokenId: number, atTs: number, window: VelocityWindow): number | null {
@@ -117,18 +120,18 @@ export class VelocityHistory {
       const from = Math.floor((atTs - VELOCITY_WINDOWS['7d']) / HOUR_MS) * HOUR_MS;
       for (let i = s.hourStart.length - 1; i >= s.hourHead && s.hourStart[i]! >= from; i--) {
         if (s.hourStart[i]! > atTs) continue;
-        sum += s.hourSum[i]!;
+        sum += Math.round(s.hourSum[i]! * UNITS);
         count += s.hourCount[i]!;
       }
     } else {
       const from = atTs - VELOCITY_WINDOWS[window];
       for (let i = s.ts.length - 1; i >= s.head && s.ts[i]! > from; i--) {
         if (s.ts[i]! > atTs) continue;
-        sum += s.velocity[i]!;
+        sum += Math.round(s.velocity[i]! * UNITS);
         count += 1;
       }
     }
-    return count === 0 ? null : roundHalfEven(sum / count, VELOCITY_DECIMALS);
+    return count === 0 ? null : roundHalfEven(sum / count, 0) / UNITS;
   }
 
   private addToHour(s: TokenSeries, ts: number, sum: number, count: number): void {

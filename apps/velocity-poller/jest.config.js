@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'velocity-poller',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'data-access-tokens',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,189 @@
+import { isCluster, type RedisClient } from '@mdp/platform';
+import {
+  TOKEN_LIST_INDEX_KEY,
+  TOKEN_LIST_TTL_SECONDS,
+  TOKEN_TTL_SECONDS,
+  VELOCITY_TIMEFRAMES,
+  VELOCITY_TTL_SECONDS,
+  tokenKey,
+  tokenListKey,
+  velocityKey,
+  type TokenListSort,
+  type VelocityTimeframe,
+} from './token-cache.keys';
+import type { TokenCacheEntry, TokenSummary, VelocityCacheEntry } from './token-cache.model';
+import type { TokenSnapshot } from './token-snapshot.model';
+
+type Command = [string, ...Array<string | number>];
+
+/**
+ * The seed 003 token caches in Redis: `token:{id}` (60 s), `velocity:{id}:{timeframe}` (300 s) and
+ * `tokens:list:{sort}:{limit}:{offset}` (300 s). The poller writes tokens and velocities after each
+ * poll and invalidates every list; the gateway reads them (and fills lists on a miss with `setList`).
+ * Every list key written is remembered in the `tokens:lists` set, so invalidation deletes exactly
+ * those keys without scanning the keyspace. Works on a standalone Redis (one pipeline) and on a
+ * cluster (the keys live in different slots, so commands go one by one, auto-pipelined per node).
+ */
+export class TokenCacheRepository {
+  constructor(private readonly redis: RedisClient) {}
+
+  /** Writes `token:{id}` and the five `velocity:{id}:{timeframe}` keys of each snapshot. */
+  async writeTokens(snapshots: readonly TokenSnapshot[]): Promise<number> {
+    const commands: Command[] = [];
+    for (const snapshot of snapshots) {
+      commands.push([
+        'set',
+        tokenKey(snapshot.tokenId),
+        JSON.stringify(toTokenEntry(snapshot)),
+        'EX',
+        TOKEN_TTL_SECONDS,
+      ]);
+      const entry = toVelocityEntry(snapshot, '24h');
+      for (const timeframe of VELOCITY_TIMEFRAMES) {
+        entry.timeframe = timeframe;
+        entry.velocity = velocityOf(snapshot, timeframe);
+        commands.push([
+          'set',
+          velocityKey(snapshot.tokenId, timeframe),
+          JSON.stringify(entry),
+          'EX',
+          VELOCITY_TTL_SECONDS,
+        ]);
+      }
+    }
+    await this.run(commands);
+    return commands.length;
+  }
+
+  /** Deletes every `tokens:list:*` key written through this repository; returns how many existed. */
+  async invalidateLists(): Promise<number> {
+    const keys = await this.redis.smembers(TOKEN_LIST_INDEX_KEY);
+    if (keys.length === 0) return 0;
+    const commands: Command[] = keys.map((key) => ['unlink', key]);
+    commands.push(['srem', TOKEN_LIST_INDEX_KEY, ...keys]);
+    const results = await this.run(commands);
+    let removed = 0;
+    for (let i = 0; i < keys.length; i++) removed += Number(results[i] ?? 0);
+    return removed;
+  }
+
+  async getToken(tokenId: number): Promise<TokenCacheEntry | null> {
+    const raw = await this.redis.get(tokenKey(tokenId));
+    return raw === null ? null : (JSON.parse(raw) as TokenCacheEntry);
+  }
+
+  async getVelocity(tokenId: number, timeframe: VelocityTimeframe): Promise<VelocityCacheEntry | null> {
+    const raw = await this.redis.get(velocityKey(tokenId, timeframe));
+    return raw === null ? null : (JSON.parse(raw) as VelocityCacheEntry);
+  }
+
+  async getList(sort: TokenListSort, limit: number, offset: number): Promise<TokenSummary[] | null> {
+    const raw = await this.redis.get(tokenListKey(sort, limit, offset));
+    return raw === null ? null : (JSON.parse(raw) as TokenSummary[]);
+  }
+
+  /** Caches one page of a list (300 s) and records its key for invalidation. */
+  async setList(
+    sort: TokenListSort,
+    limit: number,
+    offset: number,
+    snapshots: readonly TokenSnapshot[],
+  ): Promise<void> {
+    const key = tokenListKey(sort, limit, offset);
+    await this.run([
+      ['set', key, JSON.stringify(snapshots.map(toSummary)), 'EX', TOKEN_LIST_TTL_SECONDS],
+      ['sadd', TOKEN_LIST_INDEX_KEY, key],
+      ['expire', TOKEN_LIST_INDEX_KEY, TOKEN_LIST_TTL_SECONDS],
+    ]);
+  }
+
+  private async run(commands: Command[]): Promise<unknown[]> {
+    if (commands.length === 0) return [];
+    if (isCluster(this.redis)) {
+      return Promise.all(commands.map(([name, ...args]) => this.redis.call(name, ...args)));
+    }
+    const results = (await this.redis.pipeline(commands).exec()) ?? [];
+    const values: unknown[] = new Array<unknown>(results.length);
+    for (let i = 0; i < results.length; i++) {
+      const [error, value] = results[i]!;
+      if (error) throw error;
+      values[i] = value;
+    }
+    return values;
+  }
+}
+
+function iso(ts: number): string {
+  return new Date(ts).toISOString();
+}
+
+function toTokenEntry(s: TokenSnapshot): TokenCacheEntry {
+  return {
+    id: s.tokenId,
+    cmc_id: s.cmcId,
+    name: s.name,
+    symbol: s.symbol,
+    slug: s.slug,
+    rank: s.cmcRank,
+    price: s.priceUsd,
+    market_cap: s.marketCapUsd,
+    volume_24h: s.volume24hUsd,
+    percent_change_1h: s.percentChange1h,
+    percent_change_24h: s.percentChange24h,
+    percent_change_7d: s.percentChange7d,
+    velocity: s.velocity,
+    trend: s.trend,
+    data_quality_score: s.dataQualityScore,
+    last_updated: iso(s.ts),
+    stale: s.stale,
+  };
+}
+
+function toVelocityEntry(s: TokenSnapshot, timeframe: VelocityTimeframe): VelocityCacheEntry {
+  return {
+    token_id: s.tokenId,
+    timeframe,
+    velocity: velocityOf(s, timeframe),
+    velocity_1h: s.velocity1h,
+    velocity_4h: s.velocity4h,
+    velocity_12h: s.velocity12h,
+    velocity_24h: s.velocity,
+    velocity_7d: s.velocity7d,
+    trend: s.trend,
+    data_quality_score: s.dataQualityScore,
+    stale: s.stale,
+    calculated_at: iso(s.ts),
+  };
+}
+
+function velocityOf(s: TokenSnapshot, timeframe: VelocityTimeframe): number {
+  switch (timeframe) {
+    case '1h':
+      return s.velocity1h;
+    case '4h':
+      return s.velocity4h;
+    case '12h':
+      return s.velocity12h;
+    case '24h':
+      return s.velocity;
+    case '7d':
+      return s.velocity7d;
+  }
+}
+
+function toSummary(s: TokenSnapshot): TokenSummary {
+  return {
+    id: s.tokenId,
+    symbol: s.symbol,
+    name: s.name,
+    rank: s.cmcRank,
+    price: s.priceUsd,
+    market_cap: s.marketCapUsd,
+    volume_24h: s.volume24hUsd,
+    percent_change_24h: s.percentChange24h,
+    velocity: s.velocity,
+    trend: s.trend,
+    last_updated: iso(s.ts),
+    stale: s.stale,
+  };
+}

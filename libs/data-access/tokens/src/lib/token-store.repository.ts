@@ -1,0 +1,249 @@
+import type { Pool, PoolClient } from 'pg';
+import { HOUR_MS, VelocityHistory, type TokenMetrics } from '@mdp/domain-velocity';
+import type { VelocityTrend } from '@mdp/schemas';
+import type { TokenSnapshot } from './token-snapshot.model';
+
+/**
+ * The largest velocity `token_metrics.velocity*` (DECIMAL(10,8)) can hold. The seed caps velocity at
+ * 100, which that column cannot store, so a capped 100 is stored as 99.99999999 (the cache and the
+ * stream message carry 100).
+ */
+export const STORED_VELOCITY_MAX = 99.99999999;
+
+const UPSERT_TOKENS = `
+INSERT INTO tokens AS t (id, cmc_id, name, symbol, slug, date_added)
+SELECT u.id, u.id, u.name, u.symbol, u.slug, to_timestamp(u.added / 1000.0)
+FROM unnest($1::int4[], $2::text[], $3::text[], $4::text[], $5::float8[]) AS u(id, name, symbol, slug, added)
+ON CONFLICT (id) DO UPDATE SET
+  name = EXCLUDED.name, symbol = EXCLUDED.symbol, slug = EXCLUDED.slug, date_added = EXCLUDED.date_added,
+  is_active = TRUE, updated_at = now()
+WHERE (t.name, t.symbol, t.slug, t.date_added, t.is_active)
+  IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.symbol, EXCLUDED.slug, EXCLUDED.date_added, TRUE)`;
+
+const METRIC_COLUMNS = [
+  'token_id',
+  'timestamp',
+  'price_usd',
+  'market_cap_usd',
+  'volume_24h_usd',
+  'circulating_supply',
+  'total_supply',
+  'max_supply',
+  'percent_change_1h',
+  'percent_change_24h',
+  'percent_change_7d',
+  'velocity',
+  'velocity_1h',
+  'velocity_4h',
+  'velocity_12h',
+  'velocity_7d',
+  'data_quality_score',
+] as const;
+
+const INSERT_METRICS = `
+INSERT INTO token_metrics (${METRIC_COLUMNS.map((c) => `"${c}"`).join(', ')})
+SELECT c0, to_timestamp(c1 / 1000.0), ${METRIC_COLUMNS.slice(2)
+  .map((_, i) => `c${i + 2}`)
+  .join(', ')}
+FROM unnest($1::int4[], $2::float8[], ${METRIC_COLUMNS.slice(2)
+  .map((_, i) => `$${i + 3}::float8[]`)
+  .join(', ')}) AS u(${METRIC_COLUMNS.map((_, i) => `c${i}`).join(', ')})
+ON CONFLICT (token_id, "timestamp") DO NOTHING`;
+
+const LATEST_TOKENS = `
+SELECT t.id, t.cmc_id, t.name, t.symbol, t.slug,
+       (extract(epoch FROM m."timestamp") * 1000)::float8 AS ts,
+       m.price_usd::float8 AS price, m.market_cap_usd::float8 AS market_cap, m.volume_24h_usd::float8 AS volume,
+       m.percent_change_1h::float8 AS pc1h, m.percent_change_24h::float8 AS pc24h, m.percent_change_7d::float8 AS pc7d,
+       m.velocity::float8 AS v, m.velocity_1h::float8 AS v1h, m.velocity_4h::float8 AS v4h,
+       m.velocity_12h::float8 AS v12h, m.velocity_7d::float8 AS v7d, m.data_quality_score::float8 AS q
+FROM tokens t
+CROSS JOIN LATERAL (
+  SELECT * FROM token_metrics tm WHERE tm.token_id = t.id ORDER BY tm."timestamp" DESC LIMIT 1
+) m
+WHERE t.is_active
+ORDER BY m.market_cap_usd DESC NULLS LAST, t.id
+LIMIT $1`;
+
+interface LatestRow {
+  id: number;
+  cmc_id: number;
+  name: string;
+  symbol: string;
+  slug: string;
+  ts: number;
+  price: number | null;
+  market_cap: number | null;
+  volume: number | null;
+  pc1h: number | null;
+  pc24h: number | null;
+  pc7d: number | null;
+  v: number | null;
+  v1h: number | null;
+  v4h: number | null;
+  v12h: number | null;
+  v7d: number | null;
+  q: number | null;
+}
+
+/**
+ * seed 003 `tokens` and `token_metrics` in the warm store: one poll's tokens upserted and metrics
+ * inserted in one transaction (`INSERT ... SELECT FROM unnest(...)`, one statement per table), the
+ * velocity history read back at start, and the latest metrics of the top tokens for cache warming.
+ * `tokens.id` is the CoinMarketCap id. A metric row already stored (same token and quote time) is
+ * skipped, so a repeated quote or a retried poll never doubles a row.
+ */
+export class TokenStoreRepository {
+  constructor(private readonly pool: Pool) {}
+
+  /** Upserts the tokens and inserts the metrics of one poll, atomically. */
+  async writePoll(metrics: readonly TokenMetrics[]): Promise<{ tokens: number; metrics: number }> {
+    if (metrics.length === 0) return { tokens: 0, metrics: 0 };
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const tokens = await this.upsertTokens(client, metrics);
+      const inserted = await this.insertMetrics(client, metrics);
+      await client.query('COMMIT');
+      client.release();
+      return { tokens, metrics: inserted };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release(error instanceof Error ? error : true);
+      throw error;
+    }
+  }
+
+  /**
+   * Loads the velocity history: every sample since `fineSince` (hour-aligned, normally now - 12 h) and
+   * hourly sums from `hourlySince` (now - 7 d) up to `fineSince`.
+   */
+  async loadHistory(history: VelocityHistory, nowMs: number): Promise<{ samples: number; hours: number }> {
+    const fineSince = Math.floor((nowMs - 12 * HOUR_MS) / HOUR_MS) * HOUR_MS;
+    const hourlySince = Math.floor((nowMs - 168 * HOUR_MS) / HOUR_MS) * HOUR_MS;
+    const hours = await this.pool.query<{ token_id: number; hour: number; sum: number; count: number }>(
+      `SELECT token_id, (extract(epoch FROM date_trunc('hour', "timestamp")) * 1000)::float8 AS hour,
+              sum(velocity)::float8 AS sum, count(velocity)::int AS count
+       FROM token_metrics
+       WHERE "timestamp" >= to_timestamp($1 / 1000.0) AND "timestamp" < to_timestamp($2 / 1000.0) AND velocity IS NOT NULL
+       GROUP BY 1, 2 ORDER BY 1, 2`,
+      [hourlySince, fineSince],
+    );
+    for (const row of hours.rows) history.addHourlySum(row.token_id, row.hour, row.sum, row.count);
+    const samples = await this.pool.query<{
+      token_id: number;
+      ts: number;
+      v: number;
+      price: number;
+      market_cap: number;
+      volume: number;
+    }>(
+      `SELECT token_id, (extract(epoch FROM "timestamp") * 1000)::float8 AS ts, velocity::float8 AS v,
+              price_usd::float8 AS price, market_cap_usd::float8 AS market_cap, volume_24h_usd::float8 AS volume
+       FROM token_metrics
+       WHERE "timestamp" >= to_timestamp($1 / 1000.0) AND velocity IS NOT NULL
+       ORDER BY token_id, "timestamp"`,
+      [fineSince],
+    );
+    for (const row of samples.rows) {
+      history.add(row.token_id, {
+        ts: row.ts,
+        velocity: row.v,
+        priceUsd: row.price,
+        marketCapUsd: row.market_cap,
+        volume24hUsd: row.volume,
+      });
+    }
+    return { samples: samples.rows.length, hours: hours.rows.length };
+  }
+
+  /**
+   * The latest stored metrics of the `limit` largest active tokens by market cap (cache warming).
+   * `trendOf` supplies the trend (not a stored column); `staleAfterMs` marks old quotes stale.
+   */
+  async latestTopTokens(
+    limit: number,
+    nowMs: number,
+    staleAfterMs: number,
+    trendOf: (tokenId: number, velocity: number, ts: number) => VelocityTrend,
+  ): Promise<TokenSnapshot[]> {
+    const result = await this.pool.query<LatestRow>(LATEST_TOKENS, [limit]);
+    return result.rows.map((row) => {
+      const velocity = row.v ?? 0;
+      return {
+        tokenId: row.id,
+        cmcId: row.cmc_id,
+        name: row.name,
+        symbol: row.symbol,
+        slug: row.slug,
+        cmcRank: null,
+        ts: row.ts,
+        priceUsd: row.price ?? 0,
+        marketCapUsd: row.market_cap ?? 0,
+        volume24hUsd: row.volume ?? 0,
+        percentChange1h: row.pc1h,
+        percentChange24h: row.pc24h,
+        percentChange7d: row.pc7d,
+        velocity,
+        velocity1h: row.v1h ?? velocity,
+        velocity4h: row.v4h ?? velocity,
+        velocity12h: row.v12h ?? velocity,
+        velocity7d: row.v7d ?? velocity,
+        trend: trendOf(row.id, velocity, row.ts),
+        dataQualityScore: row.q ?? 0,
+        stale: nowMs - row.ts > staleAfterMs,
+      };
+    });
+  }
+
+  private async upsertTokens(client: PoolClient, metrics: readonly TokenMetrics[]): Promise<number> {
+    const n = metrics.length;
+    const ids = new Array<number>(n);
+    const names = new Array<string>(n);
+    const symbols = new Array<string>(n);
+    const slugs = new Array<string>(n);
+    const added = new Array<number | null>(n);
+    for (let i = 0; i < n; i++) {
+      const listing = metrics[i]!.listing;
+      ids[i] = listing.cmcId;
+      names[i] = listing.name;
+      symbols[i] = listing.symbol;
+      slugs[i] = listing.slug;
+      added[i] = listing.dateAdded;
+    }
+    const result = await client.query(UPSERT_TOKENS, [ids, names, symbols, slugs, added]);
+    return result.rowCount ?? 0;
+  }
+
+  private async insertMetrics(client: PoolClient, metrics: readonly TokenMetrics[]): Promise<number> {
+    const columns: Array<Array<number | null>> = METRIC_COLUMNS.map(() => []);
+    for (const m of metrics) {
+      if (m.duplicate) continue;
+      const l = m.listing;
+      columns[0]!.push(m.tokenId);
+      columns[1]!.push(m.ts);
+      columns[2]!.push(l.priceUsd);
+      columns[3]!.push(l.marketCapUsd);
+      columns[4]!.push(l.volume24hUsd);
+      columns[5]!.push(l.circulatingSupply);
+      columns[6]!.push(l.totalSupply);
+      columns[7]!.push(l.maxSupply);
+      columns[8]!.push(l.percentChange1h);
+      columns[9]!.push(l.percentChange24h);
+      columns[10]!.push(l.percentChange7d);
+      columns[11]!.push(stored(m.velocity));
+      columns[12]!.push(stored(m.velocity1h));
+      columns[13]!.push(stored(m.velocity4h));
+      columns[14]!.push(stored(m.velocity12h));
+      columns[15]!.push(stored(m.velocity7d));
+      columns[16]!.push(m.dataQualityScore);
+    }
+    if (columns[0]!.length === 0) return 0;
+    const result = await client.query(INSERT_METRICS, columns);
+    return result.rowCount ?? 0;
+  }
+}
+
+function stored(velocity: number): number {
+  return velocity > STORED_VELOCITY_MAX ? STORED_VELOCITY_MAX : velocity;
+}
