@@ -18,10 +18,12 @@ import { Client } from 'pg';
 const ROOT = path.resolve(__dirname, '../..');
 /** The services' own default (see .env.example). */
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/mdp';
-const APPS: Array<{ name: string; port: number }> = [
+/** `script`: a process that is not an app under apps/ (e.g. a stand-in server), relative to the repo root. */
+const APPS: Array<{ name: string; port: number; script?: string }> = [
   { name: 'ingestion', port: 3001 },
   { name: 'liquidation-detector', port: 3002 },
   { name: 'flow-aggregator', port: 3003 },
+  { name: 'cmc-stand-in', port: 4100, script: 'tools/cmc-stand-in/main.ts' },
   { name: 'velocity-poller', port: 3004 },
   { name: 'warm-writer', port: 3005 },
   { name: 'gateway', port: 3000 },
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
 
   const children: ChildProcess[] = [];
   for (const app of APPS) {
-    const main = path.join(ROOT, 'apps', app.name, 'src', 'main.ts');
+    const main = path.join(ROOT, app.script ?? path.join('apps', app.name, 'src', 'main.ts'));
     if (!existsSync(main)) continue;
     const child = spawn(process.execPath, ['-r', '@swc-node/register', main], {
       cwd: ROOT,
