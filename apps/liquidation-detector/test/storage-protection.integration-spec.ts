@@ -72,6 +72,15 @@ describe(LiquidationBatchWriter.name, () => {
     expect(await store.count('BTC-USDT')).toBe(3);
     batchWriter.stop();
   });
+  it('flushes a partial batch by timeout after a batch was written by size', async () => {
+    const { writer: batchWriter, store } = writer(5, 100);
+    for (const liquidation of liquidations(5, 'c')) batchWriter.enqueue(liquidation);
+    await waitFor('the full batch written', () => batchWriter.buffered === 0);
+    for (const liquidation of liquidations(2, 'd')) batchWriter.enqueue(liquidation);
+    await waitFor('the partial batch written', () => batchWriter.buffered === 0);
+    expect(await store.count('BTC-USDT')).toBe(7);
+    batchWriter.stop();
+  });
 });
 
 describe('memory protection on a private redis-server', () => {

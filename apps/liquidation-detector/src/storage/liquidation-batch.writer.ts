@@ -61,8 +61,11 @@ export class LiquidationBatchWriter {
     if (this.storageMode === 'critical') this.counters.add('memory_rejections');
     this.queue.push(liquidation);
     if (this.queue.length >= this.options.batchSize) this.kick();
-    else if (!this.timer && this.dueAt === Number.POSITIVE_INFINITY) {
+    else if (this.dueAt === Number.POSITIVE_INFINITY) {
+      // First record of a new batch: due after the timeout (a timer left over from a batch that
+      // was written by size is replaced, so this one is not waited for past its due time).
       this.dueAt = Date.now() + this.options.batchTimeoutMs;
+      if (this.timer) clearTimeout(this.timer);
       this.timer = setTimeout(() => {
         this.timer = null;
         this.kick();
