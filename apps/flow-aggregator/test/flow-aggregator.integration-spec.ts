@@ -158,10 +158,12 @@ describe('flow aggregator (real Redis)', () => {
     const closer = trade('BTC', 65_110, 0.5, 'sell', T + 62_000);
     await publisher.publish(TradeStream, [next, lateInGrace, closer]);
     const key = flowSnapshotKey('BTC', '1m', T);
-    await waitFor('final 1m snapshot', () => redis.exists(key).then((n) => n === 1));
+    await waitFor('final 1m snapshot', () => redis.exists(key).then((n) => n === 1), { timeoutMs: 30_000 });
     const tooLate = trade('BTC', 64_950, 4, 'buy', T + 20_000); // the 1m window has closed: dropped there, counts in 5m
     await publisher.publish(TradeStream, [tooLate]);
-    await waitFor('too-late trade consumed', () => windowTrades('BTC', '5m', T) === 124);
+    await waitFor('too-late trade consumed', () => windowTrades('BTC', '5m', T) === 124, {
+      timeoutMs: 30_000,
+    });
     expect(aggregator.aggregation.flow.lateDropped).toBe(1);
 
     const repository = new LiquidityFlowRepository(redis);
@@ -184,11 +186,12 @@ describe('flow aggregator (real Redis)', () => {
       ),
     );
 
-    // TTLs from the seed table, index in step, expiresAt truthful.
-    const ttl = await redis.ttl(key);
-    expect(ttl).toBeGreaterThan(3_590);
-    expect(ttl).toBeLessThanOrEqual(3_600);
-    expect(btcFinal!.expiresAt).toBeGreaterThan(Date.now() + 3_590_000);
+    // TTLs from the seed table (counting down since the write), index in step, expiresAt truthful.
+    const finalNotice = (await readAll<FlowSnapshotNoticeMessage>(redis, FlowSnapshotStream)).find(
+      (n) => n.key === key,
+    )!;
+    await expectTtl(redis, key, 3_600, finalNotice.writtenAt);
+    expect(btcFinal!.expiresAt).toBe(finalNotice.writtenAt + 3_600_000);
     expect(await redis.zrange(flowIndexKey('BTC', '1m'), 0, -1, 'WITHSCORES')).toEqual([key, String(T)]);
 
     // The open 5m window is written by the periodic tick (final: false), with every event including the late ones.
@@ -202,9 +205,11 @@ describe('flow aggregator (real Redis)', () => {
         whaleUsd: 100_000,
       }),
     );
-    const ttl5m = await redis.ttl(flowSnapshotKey('BTC', '5m', T));
-    expect(ttl5m).toBeGreaterThan(14_390);
-    expect(ttl5m).toBeLessThanOrEqual(14_400);
+    const fiveMinuteNotice = (await readAll<FlowSnapshotNoticeMessage>(redis, FlowSnapshotStream)).find(
+      (n) => n.key === flowSnapshotKey('BTC', '5m', T),
+    )!;
+    expect(fiveMinute!.expiresAt).toBe(fiveMinuteNotice.writtenAt + 14_400_000);
+    await expectTtl(redis, flowSnapshotKey('BTC', '5m', T), 14_400, fiveMinuteNotice.writtenAt);
 
     const notices = await readAll<FlowSnapshotNoticeMessage>(redis, FlowSnapshotStream);
     const byKey = (k: string) => notices.filter((n) => n.key === k);
@@ -225,7 +230,7 @@ describe('flow aggregator (real Redis)', () => {
     expect(await redis.zrange(flowIndexKey('BTC', '1m'), 0, -1)).toEqual([
       flowSnapshotKey('BTC', '1m', T + 60_000),
     ]);
-  });
+  }, 90_000);
 
   it('keeps snapshots within the size budget by dropping the smallest nodes, metrics unchanged', async () => {
     aggregator = await startAggregator({
@@ -241,7 +246,7 @@ describe('flow aggregator (real Redis)', () => {
       notionalUsd: (64_800 + i) * t.size,
     }));
     await publisher.publish(TradeStream, many);
-    await waitFor('consumed', () => windowTrades('BTC', '1m', T) === 400);
+    await waitFor('consumed', () => windowTrades('BTC', '1m', T) === 400, { timeoutMs: 30_000 });
     await aggregator.aggregation.tick();
     const raw = (await redis.get(flowSnapshotKey('BTC', '1m', T)))!;
     expect(raw.length).toBeLessThanOrEqual(5_000);
@@ -250,7 +255,7 @@ describe('flow aggregator (real Redis)', () => {
     expect(stored!.data.metrics).toEqual(
       referenceFlowData(many, [], { start: T, stepMs: 5_000, bucket: 1, whaleUsd: 100_000 }).metrics,
     );
-  });
+  }, 90_000);
 
   it('keeps live candles in candle:current hashes with a TTL, publishes closed candles, and writes RSI/MACD/Bollinger on close', async () => {
     aggregator = await startAggregator({
@@ -304,6 +309,7 @@ describe('flow aggregator (real Redis)', () => {
       Array.from({ length: 7 }, (_, k) => [T + k * 300_000, closes[k * 5]! - 20, closes[k * 5 + 4], 20]),
     );
 
+    const liveWrittenAt = Date.now();
     await aggregator.aggregation.writeLiveCandles();
     const live = await redis.hgetall('candle:current:1m:BTC');
     expect(live).toMatchObject({
@@ -316,7 +322,7 @@ describe('flow aggregator (real Redis)', () => {
       closed: '0',
     });
     const pttl = await redis.pttl('candle:current:1m:BTC');
-    expect(pttl).toBeGreaterThan(110_000);
+    expect(pttl).toBeGreaterThanOrEqual(120_000 - (Date.now() - liveWrittenAt) - 5); // 2 x 1m + grace 0
     expect(pttl).toBeLessThanOrEqual(120_000);
 
     const indicators = JSON.parse((await redis.get('stocks:indicators:BTC'))!) as Record<string, number>;
@@ -329,8 +335,8 @@ describe('flow aggregator (real Redis)', () => {
     expect(indicators['bollinger_lower']).toBeCloseTo(lower, 9);
     expect(indicators['bollinger_width']).toBeCloseTo(upper - lower, 9);
     expect(indicators['candle_open_time']).toBe(T + 38 * 60_000);
-    expect(await redis.ttl('stocks:indicators:BTC')).toBeGreaterThan(86_390);
-  });
+    expect(await redis.ttl('stocks:indicators:BTC')).toBeGreaterThan(86_400 - 120);
+  }, 90_000);
 
   it('marks positions:active to the last trade (TTL kept) and writes positions:monitoring', async () => {
     aggregator = await startAggregator({ FLOW_COINS: 'BTC', FLOW_WINDOWS: '1h' });
@@ -353,7 +359,9 @@ describe('flow aggregator (real Redis)', () => {
       trade('BTC', 66_000, 2, 'sell', T + 2_000),
       trade('BTC', 65_600, 0.5, 'buy', T + 3_000),
     ]);
-    await waitFor('consumed', () => aggregator!.aggregation.lastPrice('BTC')?.price === 65_600);
+    await waitFor('consumed', () => aggregator!.aggregation.lastPrice('BTC')?.price === 65_600, {
+      timeoutMs: 30_000,
+    });
     const now = T + 3_600_000 + 5_000;
     expect(await aggregator.positions.update(now)).toBe(1);
     const active = JSON.parse((await redis.get('positions:active:BTC'))!) as Record<string, unknown>;
@@ -364,7 +372,9 @@ describe('flow aggregator (real Redis)', () => {
       unrealized_pnl_pct: 2.5,
       last_update: new Date(now).toISOString(),
     });
-    expect(await redis.ttl('positions:active:BTC')).toBeGreaterThan(590);
+    const activeTtl = await redis.ttl('positions:active:BTC');
+    expect(activeTtl).toBeGreaterThan(0); // kept (KEEPTTL), not removed
+    expect(activeTtl).toBeLessThanOrEqual(600);
     const monitoring = JSON.parse((await redis.get('positions:monitoring:BTC'))!) as Record<string, unknown>;
     expect(monitoring).toEqual({
       technical_signals: { support_resistance: { next_level: 66_000, type: 'resistance' } },
@@ -373,11 +383,18 @@ describe('flow aggregator (real Redis)', () => {
       time_in_trade: '02:00:05',
       timestamp: new Date(now).toISOString(),
     });
-    expect(await redis.ttl('positions:monitoring:BTC')).toBeGreaterThan(3_590);
+    expect(await redis.ttl('positions:monitoring:BTC')).toBeGreaterThan(3_600 - 120);
     // No position: nothing is written for another symbol; no new trades: nothing to do.
     expect(await aggregator.positions.update(now)).toBe(0);
-  });
+  }, 90_000);
 });
+
+/** The key's TTL is the window's, counted down since it was written at `writtenAt`. */
+async function expectTtl(redis: Redis, key: string, seconds: number, writtenAt: number): Promise<void> {
+  const ttl = await redis.ttl(key);
+  expect(ttl).toBeLessThanOrEqual(seconds);
+  expect(ttl).toBeGreaterThanOrEqual(seconds - Math.ceil((Date.now() - writtenAt) / 1_000) - 1);
+}
 
 function textbook(closes: number[]): {
   rsi: number;

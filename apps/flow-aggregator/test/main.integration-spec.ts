@@ -45,7 +45,7 @@ describe('flow-aggregator main', () => {
             ? ((await response.json()) as { checks: { consumer: { group: string } } })
             : undefined;
         },
-        { timeoutMs: 20_000, intervalMs: 100 },
+        { timeoutMs: 45_000, intervalMs: 100 },
       );
       expect(ready.checks.consumer.group).toBe('flow-aggregator');
       const now = Date.now();
@@ -62,7 +62,9 @@ describe('flow-aggregator main', () => {
         );
       });
       expect(await redis.keys('liquidity-flow:BTC:1m:*')).toEqual([]); // the publish interval is an hour
-      const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(`${code}/${signal}`)));
+      const exited = new Promise<string>((resolve) =>
+        child.once('exit', (code, signal) => resolve(`${code}/${signal}`)),
+      );
       child.kill('SIGTERM');
       // Nest's shutdown hooks close the app, then re-raise the signal: the process ends by SIGTERM.
       expect(await exited).toBe('null/SIGTERM');
@@ -75,5 +77,5 @@ describe('flow-aggregator main', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
       await redis.quit();
     }
-  });
+  }, 90_000);
 });

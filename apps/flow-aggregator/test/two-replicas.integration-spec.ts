@@ -140,7 +140,7 @@ async function run(redis: Redis, replicas: Array<{ index: number; count: number 
             groups.every((g) => g[g.indexOf('lag') + 1] === 0 && g[g.indexOf('pending') + 1] === 0)
           );
         },
-        { timeoutMs: 30_000 },
+        { timeoutMs: 45_000 },
       );
     await publisher.publish(TradeStream, trades);
     await consumed(TradeStream);
@@ -186,5 +186,5 @@ describe('two replicas', () => {
     expect(summary.finals).toHaveLength(3 * 3); // the first three minutes closed
     expect(summary.candles.length).toBe(3 * 3);
     expect(two).toEqual(one);
-  });
+  }, 120_000);
 });
