@@ -186,7 +186,7 @@ export class CmcStandInServer {
     return send(response, 200, { status: envelope(this.now(), 0, null, elapsed(), credits), data });
   }
 
-  private serveFault(fault: StandInFault, response: ServerResponse, elapsed: number): void {
+  private serveFault(fault: Exclude<StandInFault, 'spike'>, response: ServerResponse, elapsed: number): void {
     switch (fault) {
       case '429':
         response.setHeader('Retry-After', '1');
