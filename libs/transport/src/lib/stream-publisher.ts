@@ -78,11 +78,11 @@ export class StreamPublisher {
     if (list.length === 0) return Promise.resolve([]);
     if (this.validate) {
       const validator = this.validatorFor(definition);
-      for (const event of list) {
-        const result = validator.validate(event);
-        if (!result.ok) {
+      for (let i = 0; i < list.length; i++) {
+        const reason = validator.check(list[i]);
+        if (reason !== null) {
           this.stats.rejectedInvalid += 1;
-          return Promise.reject(new MessageValidationError(definition.type, result.reason));
+          return Promise.reject(new MessageValidationError(definition.type, reason));
         }
       }
     }
