@@ -1,8 +1,6 @@
-import path from 'node:path';
 import type Redis from 'ioredis';
-import { Client, Pool } from 'pg';
-import { createTestDatabase, createTestRedis, WORKSPACE_ROOT, type TestDatabase } from '@mdp/testing';
-import { MigrationRunner, PgClientSession } from '@mdp/data-access-warm-store';
+import { Pool } from 'pg';
+import { createTestDatabase, createTestRedis, spawnTs, type TestDatabase } from '@mdp/testing';
 import {
   HOUR_MS,
   TokenMetricsCalculator,
@@ -136,12 +134,14 @@ describe(TokenStoreRepository.name, () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('mdp_tokens');
-    const client = new Client({ connectionString: database.url });
-    await client.connect();
-    await new MigrationRunner(new PgClientSession(client), {
-      directory: path.join(WORKSPACE_ROOT, 'migrations'),
-    }).migrate();
-    await client.end();
+    // The migration command (tools/migrate), as deployments run it: this library may not import the warm store's.
+    const migrate = spawnTs('tools/migrate/migrate.ts', {
+      env: { DATABASE_URL: database.url, LOG_LEVEL: 'warn' },
+    });
+    const code = await new Promise<number | null>((resolve) =>
+      migrate.once('exit', (exitCode) => resolve(exitCode)),
+    );
+    if (code !== 0) throw new Error(`migrations failed (exit ${code})`);
     pool = new Pool({ connectionString: database.url, max: 2 });
   }, 30_000);
   afterAll(async () => {
