@@ -25,9 +25,11 @@ describe('Redis Streams transport on a Redis Cluster', () => {
     const seen: string[] = [];
     consumer = await startConsumer(
       cluster.url,
-      async (batch: TradeMessage[]) => {
-        if (batch.some((trade) => trade.tradeId === 'poison')) throw new Error('poison trade');
+      (batch: TradeMessage[]) => {
+        if (batch.some((trade) => trade.tradeId === 'poison'))
+          return Promise.reject(new Error('poison trade'));
         seen.push(...batch.map((trade) => trade.tradeId));
+        return Promise.resolve();
       },
       { maxLen: 5, trimIntervalMs: 100, retryBackoffMs: 1 },
     );

@@ -43,5 +43,15 @@ describe('stream codec', () => {
     expect(() => decodeEntry(asBuffers(['t', 'trade', 'v', '1', 'p', Buffer.from([0xc1])]))).toThrow(
       EntryDecodeError,
     );
+    expect(() => decodeEntry(entry([['__proto__'], [[{ polluted: true }]]]))).toThrow(
+      'payload field names include __proto__',
+    );
+  });
+
+  it('keeps hostile field names as plain data', () => {
+    const packr = new Packr({ useRecords: false });
+    const names = ['a"];process.exit(1);//', 'b\u2028', 'constructor'];
+    const fields = asBuffers(['t', 'x', 'v', '1', 'n', '1', 'p', packr.pack([names, [[1, 2, 3]]])]);
+    expect(decodeEntry(fields).events).toEqual([{ [names[0]!]: 1, [names[1]!]: 2, constructor: 3 }]);
   });
 });

