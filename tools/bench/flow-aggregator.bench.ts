@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   const redis = createRedisConnection(REDIS_URL);
   await redis.flushdb();
   const raw = measureRawXaddRate(REDIS_URL);
-  const config = Object.assign(loadConfig(FlowAggregatorConfig, { REDIS_URL }), {
+  const config = Object.assign(loadConfig(FlowAggregatorConfig, { ...process.env, REDIS_URL }), {
     FLOW_WALL_CLOCK_CLOSE: false,
   });
   const service = new FlowAggregationService(config, redis, createLogger('flow-bench', 'warn'));
@@ -161,7 +161,7 @@ async function endToEnd(trades: TradeMessage[], raw: number): Promise<void> {
   for (let i = 0; i < trades.length; i += 50_000)
     await publisher.publish(TradeStream, trades.slice(i, i + 50_000));
   await publisher.close();
-  const config = Object.assign(loadConfig(FlowAggregatorConfig, { REDIS_URL }), {
+  const config = Object.assign(loadConfig(FlowAggregatorConfig, { ...process.env, REDIS_URL }), {
     FLOW_WALL_CLOCK_CLOSE: false,
     STREAM_MAXLEN: 0,
   });

@@ -108,6 +108,13 @@ export class FlowAggregatorConfig extends StreamConsumerConfig {
   FLOW_SHARD_COUNT: number = 1;
 
   @Describe(
+    'Trade and liquidation ids remembered per venue and symbol to drop redelivered or twice-written events (0: no deduplication)',
+  )
+  @IsInt()
+  @Min(0)
+  FLOW_DEDUP_CAPACITY: number = 10_000;
+
+  @Describe(
     'Candle timeframes kept live in candle:current:<TIMEFRAME>:<SYMBOL> and published to the candle stream when closed',
   )
   @Matches(TIMEFRAME_LIST, { message: '$property must be a comma-separated list of 1m, 5m, 15m, 1h, 4h, 1d' })

@@ -232,6 +232,33 @@ describe('flow aggregator (real Redis)', () => {
     ]);
   }, 90_000);
 
+  it('counts a trade or liquidation written twice to the stream once (ids per venue and symbol)', async () => {
+    aggregator = await startAggregator({ FLOW_COINS: 'BTC', FLOW_WINDOWS: '1m' });
+    const once = trade('BTC', 65_000, 1, 'buy', T + 1_000);
+    const sameIdOtherVenue = { ...once, exchange: 'okx' as const, venueSymbol: 'BTC-USDT-SWAP' };
+    const liq = liquidation('BTC', 64_000, 2, 'long', T + 2_000);
+    await publisher.publish(TradeStream, [once]);
+    await publisher.publish(TradeStream, [once, sameIdOtherVenue]); // a retried XADD landing twice
+    await publisher.publish(LiquidationStream, [liq]);
+    await publisher.publish(LiquidationStream, [liq]);
+    await waitFor(
+      'consumed',
+      async () => {
+        const groups = [
+          ...((await redis.xinfo('GROUPS', TradeStream.stream)) as unknown[][]),
+          ...((await redis.xinfo('GROUPS', LiquidationStream.stream)) as unknown[][]),
+        ];
+        return (
+          groups.length === 2 &&
+          groups.every((g) => g[g.indexOf('lag') + 1] === 0 && g[g.indexOf('pending') + 1] === 0)
+        );
+      },
+      { timeoutMs: 30_000 },
+    );
+    const metrics = aggregator.aggregation.flow.windowAt('BTC', '1m', T)!.toFlowData().metrics;
+    expect([metrics.totalTrades, metrics.totalBuyVolume, metrics.totalLiquidations]).toEqual([2, 2, 1]);
+  }, 90_000);
+
   it('keeps snapshots within the size budget by dropping the smallest nodes, metrics unchanged', async () => {
     aggregator = await startAggregator({
       FLOW_COINS: 'BTC',

@@ -26,6 +26,7 @@ import { FLOW_TOKENS } from './flow-aggregator.tokens';
 import { FlowSnapshotBuilder } from './flow-snapshot.builder';
 import { flowSettingsFrom, type FlowSettings } from './flow-settings';
 import { flowMetrics } from './flow.metrics';
+import { RecentEventIds } from './recent-event.ids';
 
 /** A window closed by the watermark or the clock, waiting for its final snapshot to be written. */
 interface PendingFinal {
@@ -54,6 +55,9 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
   private readonly indicators = new Map<string, IndicatorCalculator>();
   private readonly lastPrices = new Map<string, { price: number; ts: number }>();
   private readonly ownership = new Map<string, boolean>();
+  /** Ids of recent trades and liquidations per venue and symbol: a redelivered or twice-written event counts once. */
+  private readonly recentTrades: RecentEventIds | null;
+  private readonly recentLiquidations: RecentEventIds | null;
   private changedSymbols = new Set<string>();
   private pendingFinal: PendingFinal[] = [];
   private pendingCandles: CandleMessage[] = [];
@@ -67,6 +71,10 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
     @Inject(FLOW_TOKENS.logger) private readonly logger: Logger,
   ) {
     this.settings = flowSettingsFrom(config);
+    this.recentTrades =
+      config.FLOW_DEDUP_CAPACITY > 0 ? new RecentEventIds(config.FLOW_DEDUP_CAPACITY) : null;
+    this.recentLiquidations =
+      config.FLOW_DEDUP_CAPACITY > 0 ? new RecentEventIds(config.FLOW_DEDUP_CAPACITY) : null;
     this.flow = new FlowAggregator({
       coins: this.settings.coins,
       windows: this.settings.windows,
@@ -131,6 +139,7 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
   async onTrades(trades: readonly TradeMessage[]): Promise<void> {
     let aggregated = 0;
     let other = 0;
+    let duplicates = 0;
     const lateBefore = this.flow.lateDropped;
     for (const trade of trades) {
       const symbol = trade.base;
@@ -138,6 +147,10 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
       if (trade.ts > this.watermark) this.watermark = trade.ts;
       if (!this.owns(symbol)) {
         other += 1;
+        continue;
+      }
+      if (this.recentTrades && !this.recentTrades.add(trade.exchange, trade.venueSymbol, trade.tradeId)) {
+        duplicates += 1;
         continue;
       }
       this.flow.addTrade(symbol, trade.price, trade.size, trade.notionalUsd, trade.side, trade.ts);
@@ -155,6 +168,7 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
     }
     flowMetrics.events.inc({ kind: 'trade', outcome: 'aggregated' }, aggregated);
     if (other > 0) flowMetrics.events.inc({ kind: 'trade', outcome: 'other_shard' }, other);
+    if (duplicates > 0) flowMetrics.events.inc({ kind: 'trade', outcome: 'duplicate' }, duplicates);
     if (this.flow.lateDropped > lateBefore)
       flowMetrics.events.inc({ kind: 'trade', outcome: 'late' }, this.flow.lateDropped - lateBefore);
     await this.advanceTo(this.watermark);
@@ -165,6 +179,11 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
     for (const liquidation of liquidations) {
       if (liquidation.ts > this.watermark) this.watermark = liquidation.ts;
       if (!this.owns(liquidation.base)) continue;
+      if (
+        this.recentLiquidations &&
+        !this.recentLiquidations.add(liquidation.exchange, liquidation.venueSymbol, liquidation.eventId)
+      )
+        continue;
       if (
         this.flow.addLiquidation(
           liquidation.base,
