@@ -19,7 +19,10 @@ module.exports = {
         sourceMaps: 'inline',
       },
     ],
+    '^.+/node_modules/trading-signals/.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' } }],
   },
+  // ES-module-only packages (trading-signals, used by @mdp/domain-flow) are turned into CommonJS too.
+  transformIgnorePatterns: ['/node_modules/(?!trading-signals/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: pathsToModuleNameMapper(path.join(__dirname, 'tsconfig.base.json')),
   testMatch: ['**/?(*.)+(spec|integration-spec).ts'],
