@@ -173,6 +173,8 @@ export class PollCycleService {
 
     t = performance.now();
     const stored = await this.store.writePoll(metrics);
+    // Only stored samples join the history: a poll that failed to store is not taken for duplicates later.
+    this.calculator.commit(metrics);
     report.tokensUpserted = stored.tokens;
     report.metricsInserted = stored.metrics;
     report.timings.store = lap(t);

@@ -153,10 +153,14 @@ describe(TokenStoreRepository.name, () => {
     const store = new TokenStoreRepository(pool);
     const calculator = new TokenMetricsCalculator({ staleAfterMs: 5 * MIN });
     // token 1: three samples an hour apart, velocities 0.1, 0.2, 0.3; token 2: velocity over the cap
-    const polls = [0, 1, 2].map((i) => [
-      calculator.calculate(listing(1, T + i * HOUR_MS, 100_000 * (i + 1)), T + i * HOUR_MS),
-      calculator.calculate(listing(2, T + i * HOUR_MS, 500_000_000, 1_000_000), T + i * HOUR_MS),
-    ]);
+    const polls = [0, 1, 2].map((i) => {
+      const poll = [
+        calculator.calculate(listing(1, T + i * HOUR_MS, 100_000 * (i + 1)), T + i * HOUR_MS),
+        calculator.calculate(listing(2, T + i * HOUR_MS, 500_000_000, 1_000_000), T + i * HOUR_MS),
+      ];
+      calculator.commit(poll);
+      return poll;
+    });
     expect(await store.writePoll(polls[0]!)).toEqual({ tokens: 2, metrics: 2 });
     expect(await store.writePoll(polls[1]!)).toEqual({ tokens: 0, metrics: 2 }); // tokens unchanged: not rewritten
     expect(await store.writePoll(polls[2]!)).toEqual({ tokens: 0, metrics: 2 });

@@ -35,9 +35,11 @@ describe(TokenMetricsCalculator.name, () => {
   it('computes velocity, windows, trend and quality across polls', () => {
     const calculator = new TokenMetricsCalculator({ staleAfterMs: 5 * MIN });
     const volumes = [100_000, 100_000, 100_000, 120_000];
-    const results = volumes.map((volume, i) =>
-      calculator.calculate(listing(T + i * MIN, 1, volume), T + i * MIN + 1_000),
-    );
+    const results = volumes.map((volume, i) => {
+      const metrics = calculator.calculate(listing(T + i * MIN, 1, volume), T + i * MIN + 1_000);
+      calculator.commit([metrics]);
+      return metrics;
+    });
     expect(results.map((r) => r.velocity)).toEqual([0.1, 0.1, 0.1, 0.12]);
     expect(results.map((r) => r.trend)).toEqual([
       'insufficient_data',
@@ -56,7 +58,7 @@ describe(TokenMetricsCalculator.name, () => {
   it('flags outliers against the history and scores them down', () => {
     const calculator = new TokenMetricsCalculator({ staleAfterMs: 5 * MIN });
     for (let i = 0; i < 6; i++)
-      calculator.calculate(listing(T + i * MIN, 100 + (i % 2), 100_000), T + i * MIN);
+      calculator.commit([calculator.calculate(listing(T + i * MIN, 100 + (i % 2), 100_000), T + i * MIN)]);
     const spike = calculator.calculate(listing(T + 6 * MIN, 500, 100_000), T + 6 * MIN);
     expect(spike.outliers).toEqual(['price']);
     expect(spike.issues).toEqual(['circulating_supply_missing', 'total_supply_missing', 'price_outlier']);
@@ -66,11 +68,24 @@ describe(TokenMetricsCalculator.name, () => {
   it('marks an old quote stale and does not store a repeated quote twice', () => {
     const calculator = new TokenMetricsCalculator({ staleAfterMs: 5 * MIN });
     const first = calculator.calculate(listing(T, 1, 50_000), T + 6 * MIN);
+    calculator.commit([first]);
     expect(first.stale).toBe(true);
     expect(first.issues).toContain('stale');
     expect(first.dataQualityScore).toBe(0.6);
     const again = calculator.calculate(listing(T, 1, 50_000), T + 7 * MIN);
     expect(again.duplicate).toBe(true);
+    calculator.commit([again]);
     expect(calculator.history.previousVelocities(42, T + MIN, 6)).toEqual([0.05]);
+  });
+
+  it('leaves the history unchanged until the metrics are committed (a poll that failed to store)', () => {
+    const calculator = new TokenMetricsCalculator({ staleAfterMs: 5 * MIN });
+    calculator.commit([calculator.calculate(listing(T, 1, 100_000), T)]);
+    const uncommitted = calculator.calculate(listing(T + MIN, 1, 300_000), T + MIN);
+    expect(uncommitted.velocity1h).toBe(0.2); // (0.1 + 0.3) / 2, the pending sample counted once
+    const retried = calculator.calculate(listing(T + MIN, 1, 300_000), T + 2 * MIN);
+    expect(retried.duplicate).toBe(false);
+    expect(retried.velocity1h).toBe(0.2);
+    expect(calculator.history.previousVelocities(42, T + 10 * MIN, 6)).toEqual([0.1]);
   });
 });

@@ -29,6 +29,11 @@ export class TokenMetricsCalculator {
     this.outlier = options.outlier ?? DEFAULT_OUTLIER_OPTIONS;
   }
 
+  /**
+   * The metrics of one listing against the history so far. The history is not changed: call
+   * `commit` with the metrics once they are stored, so a poll that fails to store leaves no trace
+   * (its quotes are not taken for duplicates next time).
+   */
   calculate(listing: ValidatedListing, nowMs: number): TokenMetrics {
     const tokenId = listing.cmcId;
     const ts = listing.lastUpdated;
@@ -50,24 +55,16 @@ export class TokenMetricsCalculator {
     const stale = ageMs > this.options.staleAfterMs;
     if (stale) issues.push('stale');
     const trend = classifyVelocityTrend(velocity, this.history.previousVelocities(tokenId, ts, 6));
-    if (!duplicate) {
-      this.history.add(tokenId, {
-        ts,
-        velocity,
-        priceUsd: listing.priceUsd,
-        marketCapUsd: listing.marketCapUsd,
-        volume24hUsd: listing.volume24hUsd,
-      });
-    }
+    const pending = duplicate ? null : velocity;
     return {
       tokenId,
       listing,
       ts,
       velocity,
-      velocity1h: this.history.windowAverage(tokenId, ts, '1h') ?? velocity,
-      velocity4h: this.history.windowAverage(tokenId, ts, '4h') ?? velocity,
-      velocity12h: this.history.windowAverage(tokenId, ts, '12h') ?? velocity,
-      velocity7d: this.history.windowAverage(tokenId, ts, '7d') ?? velocity,
+      velocity1h: this.history.windowAverage(tokenId, ts, '1h', pending) ?? velocity,
+      velocity4h: this.history.windowAverage(tokenId, ts, '4h', pending) ?? velocity,
+      velocity12h: this.history.windowAverage(tokenId, ts, '12h', pending) ?? velocity,
+      velocity7d: this.history.windowAverage(tokenId, ts, '7d', pending) ?? velocity,
       trend: trend.trend,
       recentAverage: trend.recentAverage,
       olderAverage: trend.olderAverage,
@@ -78,5 +75,19 @@ export class TokenMetricsCalculator {
       ageMs,
       duplicate,
     };
+  }
+
+  /** Adds the stored metrics to the history (duplicates are skipped). */
+  commit(metrics: readonly TokenMetrics[]): void {
+    for (const m of metrics) {
+      if (m.duplicate) continue;
+      this.history.add(m.tokenId, {
+        ts: m.ts,
+        velocity: m.velocity,
+        priceUsd: m.listing.priceUsd,
+        marketCapUsd: m.listing.marketCapUsd,
+        volume24hUsd: m.listing.volume24hUsd,
+      });
+    }
   }
 }

@@ -111,11 +111,17 @@ export class VelocityHistory {
    * units of 1e-8 and the mean rounded half to even: the result does not depend on summation order. The 7d window sums whole hours: it starts at the hour
    * boundary at or before atTs - 7d, so it can hold up to one hour more than 7 days.
    */
-  windowAverage(tokenId: number, atTs: number, window: VelocityWindow): number | null {
+  windowAverage(
+    tokenId: number,
+    atTs: number,
+    window: VelocityWindow,
+    pending: number | null = null,
+  ): number | null {
     const s = this.series.get(tokenId);
-    if (!s) return null;
-    let sum = 0;
-    let count = 0;
+    // `pending`: the velocity at atTs of a sample not added yet (it counts as one more sample).
+    let sum = pending === null ? 0 : Math.round(pending * UNITS);
+    let count = pending === null ? 0 : 1;
+    if (!s) return count === 0 ? null : roundHalfEven(sum / count, 0) / UNITS;
     if (window === '7d') {
       const from = Math.floor((atTs - VELOCITY_WINDOWS['7d']) / HOUR_MS) * HOUR_MS;
       for (let i = s.hourStart.length - 1; i >= s.hourHead && s.hourStart[i]! >= from; i--) {
