@@ -12,6 +12,7 @@ export const STAND_IN_FAULTS = [
   'invalid-listings',
   'error-envelope',
   'spike',
+  'stale',
 ] as const;
 export type StandInFault = (typeof STAND_IN_FAULTS)[number];
 
@@ -36,7 +37,8 @@ const LAST_PATH = '/__stand-in/last-listings';
  * notice), the `X-CMC_PRO_API_KEY` header check (401 / 1001 invalid key, 401 / 1002 missing key),
  * credits of 1 per 200 listings returned, and faults queued on demand: HTTP 429 (error_code 1008),
  * 500, 503, a malformed body, listings that fail validation, HTTP 200 with a non-zero error_code, or a
- * `spike` (Bitcoin's price and market cap five times too high, once).
+ * `spike` (Bitcoin's price and market cap five times too high, once), or `stale` (every quote's
+ * `last_updated` ten minutes old, once).
  * `POST /__stand-in/faults?kind=429&count=2` queues faults from another process;
  * `GET /__stand-in/last-listings` returns the last listings answer served.
  */
@@ -115,8 +117,10 @@ export class CmcStandInServer {
     }
     let fault = this.faults.shift();
     let spike = false;
-    if (fault === 'spike') {
-      spike = true;
+    let stale = false;
+    if (fault === 'spike' || fault === 'stale') {
+      spike = fault === 'spike';
+      stale = fault === 'stale';
       fault = undefined;
     }
     if (fault) {
@@ -149,6 +153,14 @@ export class CmcStandInServer {
       );
     }
     const data = this.generator.listings(this.now(), start, limit);
+    if (stale) {
+      // Quotes that stopped updating ten minutes ago.
+      const old = new Date(this.now() - 600_000).toISOString();
+      for (const listing of data) {
+        listing.last_updated = old;
+        listing.quote.USD.last_updated = old;
+      }
+    }
     const spiked = spike ? data.find((listing) => listing.id === 1) : undefined;
     if (spiked) {
       // A bad tick: Bitcoin's price (and so its market cap) five times too high.
@@ -186,7 +198,11 @@ export class CmcStandInServer {
     return send(response, 200, { status: envelope(this.now(), 0, null, elapsed(), credits), data });
   }
 
-  private serveFault(fault: Exclude<StandInFault, 'spike'>, response: ServerResponse, elapsed: number): void {
+  private serveFault(
+    fault: Exclude<StandInFault, 'spike' | 'stale'>,
+    response: ServerResponse,
+    elapsed: number,
+  ): void {
     switch (fault) {
       case '429':
         response.setHeader('Retry-After', '1');

@@ -265,4 +265,23 @@ describe('velocity poller against the stand-in, PostgreSQL and Redis', () => {
       await other.close();
     }
   });
+
+  it('reports stale quotes: cached as stale with a lower score, not broadcast, and fresh again afterwards', async () => {
+    const eventsBefore = (await streamEvents()).length;
+    await standIn.fail('stale');
+    const report = await subject.poller.poll.poll();
+    expect(report.outcome).toBe('ok');
+    expect(report.stale).toBe(200);
+    expect(report.published).toBe(0);
+    expect((await streamEvents()).length).toBe(eventsBefore);
+    const served = (await standIn.lastListings()).data!;
+    const cached = JSON.parse((await redis.get('token:1'))!) as Record<string, unknown>;
+    expect(cached['stale']).toBe(true);
+    expect(cached['last_updated']).toBe(listingOf(served, 1).quote.USD.last_updated);
+    expect(cached['data_quality_score']).toBe(0.7); // 1 - 0.3
+    const fresh = await subject.poller.poll.poll();
+    expect(fresh.stale).toBe(0);
+    expect(fresh.published).toBe(200);
+    expect((JSON.parse((await redis.get('token:1'))!) as Record<string, unknown>)['stale']).toBe(false);
+  });
 });
