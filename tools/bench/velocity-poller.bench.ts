@@ -15,11 +15,12 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { Client, Pool } from 'pg';
+import { Client, type Pool } from 'pg';
 import { createLogger, createRedisConnection, loadConfig } from '@mdp/platform';
 import { MigrationRunner, PgClientSession } from '@mdp/data-access-warm-store';
 import { VelocityPoller } from '../../apps/velocity-poller/src/app.module';
 import { VelocityPollerConfig } from '../../apps/velocity-poller/src/velocity-poller.config';
+import { createVelocityPollerPool } from '../../apps/velocity-poller/src/velocity-poller.pool';
 import type { PollReport } from '../../apps/velocity-poller/src/poller/poll-cycle.service';
 import { CmcStandInServer } from '../cmc-stand-in/cmc-stand-in.server';
 
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
       CMC_LISTINGS_LIMIT: String(LISTINGS),
       LOG_LEVEL: 'error',
     });
-    pool = new Pool({ connectionString: databaseUrl, max: config.DATABASE_POOL_SIZE });
+    pool = createVelocityPollerPool(config, createLogger('velocity-poller-bench', 'error'));
     redis = createRedisConnection(REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
     await new Promise((resolve) => redis!.once('ready', resolve));
     const poller = new VelocityPoller({

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { Pool } from 'pg';
 import { ConfigError, NestPinoLogger, createLogger, createRedisConnection, loadConfig } from '@mdp/platform';
 import { AppModule } from './app.module';
 import { VelocityPollerConfig } from './velocity-poller.config';
+import { createVelocityPollerPool } from './velocity-poller.pool';
 
 async function main(): Promise<void> {
   let config: VelocityPollerConfig;
@@ -17,13 +17,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger('velocity-poller', config.LOG_LEVEL);
-  const pool = new Pool({
-    connectionString: config.DATABASE_URL,
-    max: config.DATABASE_POOL_SIZE,
-    connectionTimeoutMillis: 5_000,
-    application_name: 'velocity-poller',
-  });
-  pool.on('error', (error) => logger.warn({ error: error.message }, 'idle warm-store connection failed'));
+  const pool = createVelocityPollerPool(config, logger);
   // Cache writes fail fast while Redis is down (no offline queue): the poll carries on with the
   // database and the caches are rebuilt when Redis is back.
   const redis = createRedisConnection(config.REDIS_URL, {

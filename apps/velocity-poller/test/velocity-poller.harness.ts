@@ -1,13 +1,14 @@
 import { createServer } from 'node:net';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { Client, Pool } from 'pg';
+import { Client, type Pool } from 'pg';
 import { createLogger, createRedisConnection, loadConfig, type RedisClient } from '@mdp/platform';
 import { MigrationRunner, PgClientSession } from '@mdp/data-access-warm-store';
 import { createTestDatabase, spawnTs, waitFor, WORKSPACE_ROOT, type TestDatabase } from '@mdp/testing';
 import type { CmcListingsResponse } from '@mdp/domain-velocity';
 import { VelocityPoller } from '../src/app.module';
 import { VelocityPollerConfig } from '../src/velocity-poller.config';
+import { createVelocityPollerPool } from '../src/velocity-poller.pool';
 
 export const TEST_API_KEY = 'test-key';
 
@@ -109,7 +110,8 @@ export async function buildPoller(
     LOG_LEVEL: 'fatal',
     ...env,
   });
-  const pool = new Pool({ connectionString: config.DATABASE_URL, max: 3 });
+  const logger = createLogger('velocity-poller', config.LOG_LEVEL);
+  const pool = createVelocityPollerPool(config, logger);
   const redis = createRedisConnection(config.REDIS_URL, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
