@@ -1,3 +1,5 @@
+import { gzipSync } from 'node:zlib';
+import { COMPRESSED_PREFIX } from '@mdp/data-access-flow';
 import path from 'node:path';
 import type Redis from 'ioredis';
 import { Client } from 'pg';
@@ -122,7 +124,14 @@ describe('warm writer (seed 004: hot data persists to the warm store)', () => {
     const ts1 = 1_767_614_400_000;
     const ts2 = ts1 + 300_000;
     await redis.set(snapshotKey('BTC', '5m', ts1), snapshotJson('BTC', ts1, 120), 'EX', 600);
-    await redis.set(snapshotKey('ETH', '5m', ts1), snapshotJson('ETH', ts1, 7), 'EX', 600);
+    // Stored the way the flow aggregator stores large snapshots: gzip, base64, `gz:` prefix.
+    const ethJson = snapshotJson('ETH', ts1, 7);
+    await redis.set(
+      snapshotKey('ETH', '5m', ts1),
+      COMPRESSED_PREFIX + gzipSync(ethJson).toString('base64'),
+      'EX',
+      600,
+    );
     const notices: FlowSnapshotNoticeMessage[] = [
       aFlowSnapshotNotice({
         key: snapshotKey('BTC', '5m', ts1),

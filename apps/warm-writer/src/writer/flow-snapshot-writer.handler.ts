@@ -6,6 +6,7 @@ import {
   HotFlowSnapshotRepository,
   type FlowSnapshotRecord,
 } from '@mdp/data-access-warm-store';
+import { decodeFlowSnapshot } from '@mdp/data-access-flow';
 import { OnStream, StreamContext } from '@mdp/transport';
 import { WRITER_LOGGER, type WriterLogger } from './writer-logger';
 import { holdOnOutage } from './hold-on-outage.util';
@@ -34,7 +35,8 @@ export class FlowSnapshotWriterHandler {
     const values = await this.hot.readMany(latest.map((record) => record.notice.key));
     const records: FlowSnapshotRecord[] = latest.map((record, i) => ({
       notice: record.notice,
-      json: values[i] ?? null,
+      // The aggregator gzips large snapshots (`gz:` + base64); the warm store keeps plain JSON.
+      json: values[i] == null ? null : decodeFlowSnapshot(values[i]),
     }));
     for (const record of records) {
       if (record.json !== null) JSON.parse(record.json); // a corrupt value fails here and is dead-lettered with the reason
