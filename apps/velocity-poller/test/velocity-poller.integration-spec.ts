@@ -219,15 +219,16 @@ describe('velocity poller against the stand-in, PostgreSQL and Redis', () => {
     expect(cached.data_quality_score).toBe(0.5);
   });
 
-  it('survives a 429 and a 500 from the API (retried) and counts the credits', async () => {
+  it('survives a 429, a 500 and a 200 carrying error_code 1011 (retried) and counts the credits', async () => {
     const creditsBefore = subject.poller.cmc.credits.total;
     const retriesBefore = subject.poller.cmc.stats.retries;
     const rowsBefore = await count('token_metrics');
     await standIn.fail('429');
     await standIn.fail('500');
+    await standIn.fail('error-envelope'); // HTTP 200 with error_code 1011 (per-IP limit): an error all the same
     const report = await subject.poller.poll.poll();
     expect(report.outcome).toBe('ok');
-    expect(subject.poller.cmc.stats.retries - retriesBefore).toBe(2);
+    expect(subject.poller.cmc.stats.retries - retriesBefore).toBe(3);
     expect(report.creditsUsed).toBe(1); // 200 listings: 1 credit per 200
     expect(subject.poller.cmc.credits.total - creditsBefore).toBe(1);
     expect(await count('token_metrics')).toBe(rowsBefore + 200);
