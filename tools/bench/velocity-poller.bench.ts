@@ -18,7 +18,7 @@ import Redis from 'ioredis';
 import { Client, type Pool } from 'pg';
 import { createLogger, createRedisConnection, loadConfig } from '@mdp/platform';
 import { MigrationRunner, PgClientSession } from '@mdp/data-access-warm-store';
-import { VelocityPoller } from '../../apps/velocity-poller/src/app.module';
+import { VelocityPollerService } from '../../apps/velocity-poller/src/poller/velocity-poller.service';
 import { VelocityPollerConfig } from '../../apps/velocity-poller/src/velocity-poller.config';
 import { createVelocityPollerPool } from '../../apps/velocity-poller/src/velocity-poller.pool';
 import type { PollReport } from '../../apps/velocity-poller/src/poller/poll-cycle.service';
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     pool = createVelocityPollerPool(config, createLogger('velocity-poller-bench', 'error'));
     redis = createRedisConnection(REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
     await new Promise((resolve) => redis!.once('ready', resolve));
-    const poller = new VelocityPoller({
+    const poller = new VelocityPollerService({
       config,
       pool,
       redis,

@@ -6,99 +6,20 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import type { Pool } from 'pg';
-import { HealthModule, HealthRegistry, type Logger, type RedisClient } from '@mdp/platform';
-import { TokenMetricsCalculator } from '@mdp/domain-velocity';
-import { TokenCacheRepository, TokenStoreRepository } from '@mdp/data-access-tokens';
+import { HealthModule, HealthRegistry } from '@mdp/platform';
 import { TokenUpdateStream } from '@mdp/schemas';
-import { StreamPublisher, StreamTrimmer } from '@mdp/transport';
-import { CacheWarmerService } from './poller/cache-warmer.service';
-import { CmcClient } from './poller/cmc.client';
-import { PollCycleService } from './poller/poll-cycle.service';
-import { PollSchedulerService } from './poller/poll-scheduler.service';
 import { registerVelocityPollerHealth } from './poller/velocity-poller.health';
-import { VelocityPollerMetrics } from './poller/velocity-poller.metrics';
+import { VelocityPollerService, type VelocityPollerDependencies } from './poller/velocity-poller.service';
 import { VelocityPollerConfig } from './velocity-poller.config';
 
-export interface VelocityPollerDependencies {
-  config: VelocityPollerConfig;
-  pool: Pool;
-  redis: RedisClient;
-  logger: Logger;
-}
-
 const DEPS = Symbol('velocity-poller-deps');
-
-/** The poller's parts, wired once (plain classes, so the benchmark and tests can build them too). */
-export class VelocityPoller {
-  readonly cmc: CmcClient;
-  readonly calculator: TokenMetricsCalculator;
-  readonly store: TokenStoreRepository;
-  readonly cache: TokenCacheRepository;
-  readonly publisher: StreamPublisher;
-  readonly poll: PollCycleService;
-  readonly warmer: CacheWarmerService;
-  readonly scheduler: PollSchedulerService;
-  readonly trimmer: StreamTrimmer;
-
-  constructor({ config, pool, redis, logger }: VelocityPollerDependencies) {
-    this.cmc = new CmcClient({
-      baseUrl: config.CMC_BASE_URL,
-      apiKey: config.CMC_API_KEY,
-      timeoutMs: config.CMC_TIMEOUT_MS,
-      maxAttempts: config.CMC_MAX_ATTEMPTS,
-      retryBaseMs: config.CMC_RETRY_BASE_MS,
-      retryMaxMs: config.CMC_RETRY_MAX_MS,
-      logger,
-    });
-    this.calculator = new TokenMetricsCalculator({ staleAfterMs: config.STALE_AFTER_MS });
-    this.store = new TokenStoreRepository(pool);
-    this.cache = new TokenCacheRepository(redis);
-    this.publisher = new StreamPublisher(redis, { maxEventsPerEntry: 256, logger });
-    this.poll = new PollCycleService(
-      this.cmc,
-      this.calculator,
-      this.store,
-      this.cache,
-      this.publisher,
-      {
-        listingsLimit: config.CMC_LISTINGS_LIMIT,
-        maxInvalidFraction: config.CMC_MAX_INVALID_FRACTION,
-        publishWaitMs: 5_000,
-      },
-      logger,
-      new VelocityPollerMetrics(),
-    );
-    this.warmer = new CacheWarmerService(
-      this.store,
-      this.cache,
-      this.calculator.history,
-      config.STALE_AFTER_MS,
-      logger,
-    );
-    this.scheduler = new PollSchedulerService(
-      this.poll,
-      this.warmer,
-      this.store,
-      this.calculator.history,
-      redis,
-      {
-        intervalMs: config.POLL_INTERVAL_MS,
-        warmTokens: config.CACHE_WARM_TOKENS,
-        rebuildTokens: config.CACHE_REBUILD_TOKENS,
-      },
-      logger,
-    );
-    this.trimmer = new StreamTrimmer(redis, { maxLen: config.TOKEN_UPDATES_MAXLEN, logger });
-  }
-}
 
 /** Starts polling after boot; on shutdown stops polling, flushes the publisher, closes connections. */
 @Injectable()
 class VelocityPollerLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(DEPS) private readonly deps: VelocityPollerDependencies,
-    private readonly poller: VelocityPoller,
+    private readonly poller: VelocityPollerService,
     private readonly health: HealthRegistry,
   ) {}
 
@@ -135,7 +56,7 @@ export class AppModule {
       providers: [
         { provide: DEPS, useValue: deps },
         { provide: VelocityPollerConfig, useValue: deps.config },
-        { provide: VelocityPoller, useFactory: () => new VelocityPoller(deps) },
+        { provide: VelocityPollerService, useFactory: () => new VelocityPollerService(deps) },
         VelocityPollerLifecycle,
       ],
     };

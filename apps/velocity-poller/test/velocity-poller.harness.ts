@@ -6,7 +6,7 @@ import { createLogger, createRedisConnection, loadConfig, type RedisClient } fro
 import { MigrationRunner, PgClientSession } from '@mdp/data-access-warm-store';
 import { createTestDatabase, spawnTs, waitFor, WORKSPACE_ROOT, type TestDatabase } from '@mdp/testing';
 import type { CmcListingsResponse } from '@mdp/domain-velocity';
-import { VelocityPoller } from '../src/app.module';
+import { VelocityPollerService } from '../src/poller/velocity-poller.service';
 import { VelocityPollerConfig } from '../src/velocity-poller.config';
 import { createVelocityPollerPool } from '../src/velocity-poller.pool';
 
@@ -85,7 +85,7 @@ export async function createMigratedDatabase(): Promise<TestDatabase> {
 }
 
 export interface PollerUnderTest {
-  poller: VelocityPoller;
+  poller: VelocityPollerService;
   pool: Pool;
   redis: RedisClient;
   config: VelocityPollerConfig;
@@ -119,7 +119,7 @@ export async function buildPoller(
   });
   redis.on('error', () => undefined);
   await waitFor('redis to be ready', () => redis.status === 'ready');
-  const poller = new VelocityPoller({
+  const poller = new VelocityPollerService({
     config,
     pool,
     redis,

@@ -1,5 +1,6 @@
 export * from './lib/cmc-listing.model';
 export * from './lib/validated-listing.model';
+export * from './lib/round-half-even.util';
 export * from './lib/velocity.util';
 export * from './lib/velocity-trend.util';
 export * from './lib/outlier.util';

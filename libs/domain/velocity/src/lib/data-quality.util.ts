@@ -13,7 +13,7 @@ export const QUALITY_PENALTIES: Readonly<Record<string, number>> = {
 };
 
 /** Penalty of one issue in hundredths. */
-export function qualityPenalty(issue: string): number {
+function qualityPenalty(issue: string): number {
   const fixed = QUALITY_PENALTIES[issue];
   if (fixed !== undefined) return fixed;
   if (issue.endsWith('_missing')) return 5;

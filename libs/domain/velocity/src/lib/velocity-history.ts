@@ -1,4 +1,5 @@
-import { roundHalfEven, VELOCITY_DECIMALS } from './velocity.util';
+import { roundHalfEven } from './round-half-even.util';
+import { VELOCITY_DECIMALS } from './velocity.util';
 
 export const HOUR_MS = 3_600_000;
 /** Windows of the stored velocities (seed 003 `velocity_1h` ... `velocity_7d`), in ms. */

@@ -1,4 +1,5 @@
-import { calculateVelocity, roundHalfEven } from './velocity.util';
+import { roundHalfEven } from './round-half-even.util';
+import { calculateVelocity } from './velocity.util';
 
 describe(calculateVelocity.name, () => {
   it('divides 24h volume by market cap and rounds to 8 decimals (the seed example: 25e9 / 850e9)', () => {
