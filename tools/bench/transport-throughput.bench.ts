@@ -32,7 +32,10 @@ async function main(): Promise<void> {
   await admin.flushdb();
   const raw = measureRawXaddRate(REDIS_URL);
 
-  const pacedTotal = PACED_RATE * PACED_SECONDS;
+  // One unmeasured second at the paced rate first, so the consumer's clean-up after the saturating
+  // run (a major GC of its half a million events) does not count as delivery latency.
+  const warmUp = PACED_RATE;
+  const pacedTotal = warmUp + PACED_RATE * PACED_SECONDS;
   const reports: string[][] = [];
   let onReport: () => void = () => undefined;
   const consumer = spawnTs('tools/bench/transport-consumer.child.ts', {
@@ -96,7 +99,7 @@ async function main(): Promise<void> {
     const due = Math.min(pacedTotal, Math.floor(((performance.now() - pacedStart) / 1000) * PACED_RATE));
     const batch: TradeMessage[] = [];
     for (; sent < due; sent++) {
-      batch.push(trade(`${sent}@${Math.round(nowMicros())}`, Date.now()));
+      batch.push(trade(sent < warmUp ? `w${sent}` : `${sent}@${Math.round(nowMicros())}`, Date.now()));
     }
     if (batch.length > 0) void publisher.publish(TradeStream, batch);
     await new Promise((resolve) => setTimeout(resolve, 1));
@@ -111,7 +114,7 @@ async function main(): Promise<void> {
       `cpu per event: producer ${producerMicros.toFixed(2)} us, consumer ${consumerMicros.toFixed(2)} us (one core each: ${Math.round(1e6 / Math.max(producerMicros, consumerMicros))} events/s bound)`,
       `raw baseline: redis-benchmark -P 100 XADD = ${Math.round(raw)} XADD/s`,
       `ratio: ${(rate / raw).toFixed(2)} (target >= 0.3)`,
-      `paced ${PACED_RATE} events/s for ${PACED_SECONDS} s: delivery latency p50 ${p50} ms, p99 ${p99} ms, max ${max} ms (target p99 < 5 ms)`,
+      `paced ${PACED_RATE} events/s for ${PACED_SECONDS} s (after 1 s unmeasured): delivery latency p50 ${p50} ms, p99 ${p99} ms, max ${max} ms (target p99 < 5 ms)`,
     ].join('\n') + '\n',
   );
 
