@@ -4,7 +4,7 @@ import { aLiquidation } from '@mdp/schemas/testing';
 import { createTestRedis, spawnTs, testRedisUrl, waitFor } from '@mdp/testing';
 import { StreamPublisher } from '@mdp/transport';
 import { LiquidationStoreRepository } from '@mdp/data-access-liquidation';
-import { freePort } from './private-redis';
+import { freePort } from '@mdp/testing';
 
 function exited(child: ReturnType<typeof spawnTs>): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));

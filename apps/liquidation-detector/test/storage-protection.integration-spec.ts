@@ -16,7 +16,7 @@ import { LiquidationDetectorConfig } from '../src/liquidation-detector.config';
 import { LiquidationBatchWriter } from '../src/storage/liquidation-batch.writer';
 import { DetectorCounterBuffer } from '../src/storage/detector-counter.buffer';
 import { DetectorStateRepository } from '@mdp/data-access-liquidation';
-import { PrivateRedis, freePort } from './private-redis';
+import { PrivateRedis, freePort } from '@mdp/testing';
 
 const logger = createLogger('liquidation-detector', process.env['TEST_LOG_LEVEL'] ?? 'silent');
 const T0 = 1_700_000_020_000;

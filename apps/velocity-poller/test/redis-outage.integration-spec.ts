@@ -1,52 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import Redis from 'ioredis';
-import { waitFor, type TestDatabase } from '@mdp/testing';
+import { PrivateRedis, freePort, waitFor, type TestDatabase } from '@mdp/testing';
 import {
   buildPoller,
   createMigratedDatabase,
-  freePort,
   StandInProcess,
   type PollerUnderTest,
 } from './velocity-poller.harness';
-
-/** A private redis-server (no persistence) that the test stops and restarts; never the shared one. */
-class PrivateRedis {
-  private child: ChildProcess | null = null;
-  constructor(readonly port: number) {}
-
-  async start(): Promise<void> {
-    this.child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {
-        stdio: 'ignore',
-      },
-    );
-    await waitFor('the private redis-server to answer', async () => {
-      const probe = new Redis(this.port, '127.0.0.1', {
-        lazyConnect: true,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-      });
-      probe.on('error', () => undefined);
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG';
-      } finally {
-        probe.disconnect();
-      }
-    });
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    this.child = null;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
-}
 
 describe('velocity poller through a Redis outage', () => {
   let standIn: StandInProcess;

@@ -1,28 +1,22 @@
-import { createServer } from 'node:net';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { Client, type Pool } from 'pg';
 import { createLogger, createRedisConnection, loadConfig, type RedisClient } from '@mdp/platform';
 import { MigrationRunner, PgClientSession } from '@mdp/data-access-warm-store';
-import { createTestDatabase, spawnTs, waitFor, WORKSPACE_ROOT, type TestDatabase } from '@mdp/testing';
+import {
+  createTestDatabase,
+  freePort,
+  spawnTs,
+  waitFor,
+  WORKSPACE_ROOT,
+  type TestDatabase,
+} from '@mdp/testing';
 import type { CmcListingsResponse } from '@mdp/domain-velocity';
 import { VelocityPollerService } from '../src/poller/velocity-poller.service';
 import { VelocityPollerConfig } from '../src/velocity-poller.config';
 import { createVelocityPollerPool } from '../src/velocity-poller.pool';
 
 export const TEST_API_KEY = 'test-key';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The stand-in CoinMarketCap server as a child process (the real HTTP server of tools/cmc-stand-in). */
 export class StandInProcess {

@@ -5,3 +5,4 @@ export * from './lib/wait-for';
 export * from './lib/ts-process';
 export * from './lib/redis-db-lease';
 export * from './lib/redis-cluster';
+export * from './lib/private-redis';
