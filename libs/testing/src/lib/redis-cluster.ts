@@ -45,7 +45,7 @@ export async function startLocalRedisCluster(): Promise<LocalRedisCluster> {
     for (const node of nodes) node.kill('SIGTERM');
     await Promise.all(
       nodes.map((node) =>
-        node.exitCode === null ? new Promise((resolve) => node.once('exit', resolve)) : null,
+        node.exitCode === null ? new Promise((resolve) => node.once('exit', resolve)) : Promise.resolve(),
       ),
     );
     rmSync(dir, { recursive: true, force: true });
