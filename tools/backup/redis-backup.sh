@@ -17,15 +17,17 @@ rdb_name="$("${cli[@]}" CONFIG GET dbfilename | sed -n 2p)"
 aof_on="$("${cli[@]}" CONFIG GET appendonly | sed -n 2p)"
 aof_dir_name="$("${cli[@]}" CONFIG GET appenddirname | sed -n 2p)"
 
-before="$("${cli[@]}" LASTSAVE)"
+# Wait for a snapshot that started after this point: the rdb_saves counter (Redis 7) moves on each
+# completed save. LASTSAVE has one-second resolution, so a save finishing in the same second as the
+# previous one would look like no save at all.
+saves() { "${cli[@]}" INFO persistence | tr -d '\r' | sed -n "s/^$1://p"; }
+before="$(saves rdb_saves)"
 "${cli[@]}" BGSAVE > /dev/null || true # "already in progress" is fine: we wait for a newer save
 for _ in $(seq 1 600); do
-  now="$("${cli[@]}" LASTSAVE)"
-  busy="$("${cli[@]}" INFO persistence | tr -d '\r' | sed -n 's/^rdb_bgsave_in_progress://p')"
-  if [[ "$now" != "$before" && "$busy" == "0" ]]; then break; fi
+  if (( $(saves rdb_saves) > before )) && [[ "$(saves rdb_bgsave_in_progress)" == "0" ]]; then break; fi
   sleep 0.2
 done
-if [[ "$("${cli[@]}" LASTSAVE)" == "$before" ]]; then
+if (( $(saves rdb_saves) <= before )); then
   echo "BGSAVE did not finish within 120 s" >&2
   exit 1
 fi

@@ -30,5 +30,5 @@ describe('backup restore drill', () => {
     );
     expect(restored).toBe(source);
     expect(source).toContain('candles_1m=100000');
-  }, 120_000);
+  }, 200_000);
 });
