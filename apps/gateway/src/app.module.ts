@@ -1,0 +1,38 @@
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import { HealthModule, HealthRegistry } from '@mdp/platform';
+import { AuthModule } from './auth/auth.module';
+import { GatewayCoreModule } from './gateway-core.module';
+import type { GatewayDependencies } from './gateway.dependencies';
+import { registerGatewayHealth } from './gateway.health';
+
+const DEPS = Symbol('gateway-deps');
+
+@Injectable()
+class GatewayLifecycle implements OnApplicationBootstrap {
+  constructor(
+    @Inject(DEPS) private readonly deps: GatewayDependencies,
+    private readonly health: HealthRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    registerGatewayHealth(this.health, this.deps);
+  }
+}
+
+/**
+ * The feature modules of the gateway. Each owns one area of the API under `/api/...` and gets the
+ * shared connections from GatewayCoreModule.
+ */
+const FEATURE_MODULES = [AuthModule];
+
+/** The query gateway: REST and WebSocket over the hot and warm stores. */
+@Module({})
+export class AppModule {
+  static register(deps: GatewayDependencies): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [GatewayCoreModule.register(deps), HealthModule.forRoot(), ...FEATURE_MODULES],
+      providers: [{ provide: DEPS, useValue: deps }, GatewayLifecycle],
+    };
+  }
+}

@@ -1,0 +1,88 @@
+import type { RedisClient } from '@mdp/platform';
+
+/**
+ * Fixed-window counters in Redis, shared by every gateway replica: one per minute and one per
+ * calendar month (UTC) per API key, `rate_limit:{<key hash>}:m:<epoch minute>` and
+ * `rate_limit:{<key hash>}:M:<yyyymm>`. The braces are a Redis Cluster hash tag, so both counters of
+ * a key live in one slot and one script checks and increments them atomically: a refused request
+ * counts against nothing. The minute counter keeps seed 003's one-hour TTL; the month counter lives
+ * until a day after its month ends.
+ */
+const SCRIPT = `
+local minute = tonumber(redis.call('GET', KEYS[1]) or '0')
+local month = tonumber(redis.call('GET', KEYS[2]) or '0')
+if minute >= tonumber(ARGV[1]) then return {0, minute, month} end
+if month >= tonumber(ARGV[2]) then return {-1, minute, month} end
+minute = redis.call('INCR', KEYS[1])
+if minute == 1 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+month = redis.call('INCR', KEYS[2])
+if month == 1 then redis.call('EXPIREAT', KEYS[2], ARGV[4]) end
+return {1, minute, month}
+`;
+
+/** seed 003: `rate_limit:{api_key_hash}:{window}`, TTL 3600 s. */
+export const MINUTE_WINDOW_TTL_SECONDS = 3_600;
+
+export interface RateLimitVerdict {
+  allowed: boolean;
+  /** Which limit refused the request. */
+  exceeded: 'minute' | 'month' | null;
+  minuteCount: number;
+  monthCount: number;
+  /** Seconds until the refusing window (or, when allowed, the minute window) resets. */
+  resetSeconds: number;
+}
+
+type ScriptRunner = (
+  minuteKey: string,
+  monthKey: string,
+  perMinute: number,
+  perMonth: number,
+  minuteTtl: number,
+  monthExpireAt: number,
+) => Promise<[number, number, number]>;
+
+export class RateLimiter {
+  private readonly run: ScriptRunner;
+
+  constructor(redis: RedisClient) {
+    if (!('mdpRateLimit' in redis)) redis.defineCommand('mdpRateLimit', { numberOfKeys: 2, lua: SCRIPT });
+    const command = (redis as unknown as { mdpRateLimit: ScriptRunner }).mdpRateLimit;
+    this.run = command.bind(redis);
+  }
+
+  /** Counts one request for `subject` (a key hash, or `ip:<address>`) if both limits allow it. */
+  async consume(
+    subject: string,
+    perMinute: number,
+    perMonth: number,
+    now = Date.now(),
+  ): Promise<RateLimitVerdict> {
+    const minute = Math.floor(now / 60_000);
+    const date = new Date(now);
+    const year = date.getUTCFullYear();
+    const month = date.getUTCMonth();
+    const monthEnd = Date.UTC(year, month + 1, 1);
+    const monthId = year * 100 + month + 1;
+    const [status, minuteCount, monthCount] = await this.run(
+      `rate_limit:{${subject}}:m:${minute}`,
+      `rate_limit:{${subject}}:M:${monthId}`,
+      perMinute,
+      perMonth,
+      MINUTE_WINDOW_TTL_SECONDS,
+      Math.floor(monthEnd / 1000) + 86_400,
+    );
+    const minuteReset = Math.max(1, Math.ceil(((minute + 1) * 60_000 - now) / 1000));
+    if (status === 1)
+      return { allowed: true, exceeded: null, minuteCount, monthCount, resetSeconds: minuteReset };
+    if (status === 0)
+      return { allowed: false, exceeded: 'minute', minuteCount, monthCount, resetSeconds: minuteReset };
+    return {
+      allowed: false,
+      exceeded: 'month',
+      minuteCount,
+      monthCount,
+      resetSeconds: Math.max(1, Math.ceil((monthEnd - now) / 1000)),
+    };
+  }
+}

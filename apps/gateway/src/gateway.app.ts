@@ -1,0 +1,41 @@
+import { ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { NestPinoLogger } from '@mdp/platform';
+import { AppModule } from './app.module';
+import type { GatewayDependencies } from './gateway.dependencies';
+import { GatewayExceptionFilter } from './http/gateway-exception.filter';
+import { registerHttpMetrics } from './http/http-metrics';
+import { buildOpenApiDocument } from './http/openapi';
+
+/**
+ * Builds the gateway application on Fastify (main.ts and the tests use this one function): the
+ * modules, the error filter, validation of every DTO (unknown fields refused), request metrics and
+ * the OpenAPI document at OPENAPI_PATH. The caller listens and closes.
+ */
+export async function createGatewayApp(deps: GatewayDependencies): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    trustProxy: deps.config.TRUST_PROXY,
+    bodyLimit: deps.config.BODY_LIMIT_BYTES,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(deps), adapter, {
+    logger: new NestPinoLogger(deps.logger),
+  });
+  app.useGlobalFilters(new GatewayExceptionFilter(deps.logger));
+  app.useGlobalPipes(
+    new ValidationPipe({
+      transform: true,
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      stopAtFirstError: false,
+    }),
+  );
+  const fastify = app.getHttpAdapter().getInstance();
+  registerHttpMetrics(fastify);
+  const document = buildOpenApiDocument(app);
+  fastify.get(deps.config.OPENAPI_PATH, (_request, reply) => {
+    void reply.send(document);
+  });
+  await app.init();
+  return app;
+}
