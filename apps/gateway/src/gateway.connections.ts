@@ -1,4 +1,5 @@
 import { Pool } from 'pg';
+import type { DataSource } from 'typeorm';
 import { createWarmStoreDataSource } from '@mdp/data-access-warm-store';
 import { createRedisConnection, type Logger } from '@mdp/platform';
 import type { GatewayConfig } from './gateway.config';
@@ -66,17 +67,50 @@ export async function openGatewayConnections(
     poolSize: 4,
     applicationName: 'gateway-orm',
   });
-  await dataSource.initialize().catch((error: unknown) => {
-    logger.warn(
-      { error: error instanceof Error ? error.message : String(error) },
-      'warm store unreachable at start; API keys are checked once it answers',
-    );
-  });
+  await initializeUntilReady(dataSource, logger);
   return { config, logger, redis, subscriber, pool, readPool, dataSource };
 }
 
+/**
+ * Initializes TypeORM; when the database is down at start, keeps trying every few seconds in the
+ * background (requests needing it answer 503 meanwhile) instead of refusing to start.
+ */
+async function initializeUntilReady(dataSource: DataSource, logger: Logger): Promise<void> {
+  const attempt = async (): Promise<boolean> => {
+    try {
+      await dataSource.initialize();
+      return true;
+    } catch (error) {
+      logger.warn(
+        { error: error instanceof Error ? error.message : String(error) },
+        'warm store unreachable; API keys and decisions answer 503 until it answers',
+      );
+      return false;
+    }
+  };
+  if (await attempt()) return;
+  let trying = false;
+  const retry = setInterval(() => {
+    if (closed.has(dataSource) || dataSource.isInitialized) clearInterval(retry);
+    else if (!trying) {
+      trying = true;
+      void attempt().then((ok) => {
+        trying = false;
+        if (ok) {
+          clearInterval(retry);
+          logger.info('warm store reachable; TypeORM initialized');
+        }
+      });
+    }
+  }, 3_000);
+  retry.unref();
+}
+
+const closed = new WeakSet<DataSource>();
+
 /** Closes what openGatewayConnections opened. */
 export async function closeGatewayConnections(deps: GatewayDependencies): Promise<void> {
+  closed.add(deps.dataSource);
   deps.redis.disconnect();
   deps.subscriber.disconnect();
   await Promise.allSettled([

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Client, Pool } from 'pg';
-import type Redis from 'ioredis';
+import IORedis, { type Redis } from 'ioredis';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createLogger, loadConfig } from '@mdp/platform';
 import { MigrationRunner, PgClientSession } from '@mdp/data-access-warm-store';
@@ -62,14 +62,22 @@ export interface StartOptions {
   database?: TestDatabase;
   /** Keep the worker's Redis database as it is (a second replica must not flush the first's data). */
   keepRedis?: boolean;
+  /** Another Redis than the worker's database (a PrivateRedis for outage tests). */
+  redisUrl?: string;
 }
 
 /** Starts a real gateway (Fastify on a free port) on the worker's Redis database and a migrated database. */
 export async function startGateway(options: StartOptions = {}): Promise<GatewayHarness> {
   const database = options.database ?? (await createMigratedDatabase());
-  const redis = await (options.keepRedis ? openTestRedisKeepingData() : createTestRedis());
+  const redisUrl = options.redisUrl ?? testRedisUrl();
+  const redis = options.redisUrl
+    ? new IORedis(redisUrl, { maxRetriesPerRequest: 1 })
+    : options.keepRedis
+      ? new IORedis(redisUrl, { maxRetriesPerRequest: 1 })
+      : await createTestRedis();
+  redis.on('error', () => undefined);
   const config = loadConfig(GatewayConfig, {
-    REDIS_URL: testRedisUrl(),
+    REDIS_URL: redisUrl,
     DATABASE_URL: database.url,
     LOG_LEVEL: 'warn',
     HTTP_HOST: '127.0.0.1',
@@ -115,9 +123,4 @@ export async function startGateway(options: StartOptions = {}): Promise<GatewayH
       if (!options.database) await database.drop();
     },
   };
-}
-
-async function openTestRedisKeepingData(): Promise<Redis> {
-  const { default: IORedis } = await import('ioredis');
-  return new IORedis(testRedisUrl(), { maxRetriesPerRequest: 1 });
 }

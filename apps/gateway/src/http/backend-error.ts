@@ -15,6 +15,8 @@ export function unavailableBackend(error: unknown): Backend | null {
   const { name, message } = error as { name?: unknown; message?: unknown };
   const text = typeof message === 'string' ? message : '';
   if (name === 'MaxRetriesPerRequestError' || name === 'ClusterAllFailedError') return 'redis';
+  // TypeORM before its DataSource could initialize (the database was down when the gateway started).
+  if (name === 'EntityMetadataNotFoundError' || name === 'CannotExecuteNotConnectedError') return 'database';
   if (REDIS_UNAVAILABLE.test(text) && !isPgError(error)) return 'redis';
   const driverError = (error as { driverError?: unknown }).driverError;
   if (isTransientDatabaseError(error) || (driverError !== undefined && isTransientDatabaseError(driverError)))

@@ -46,6 +46,9 @@ export class GatewayExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse();
+      // A body given whole (readiness: {status, checks}) is sent as it is.
+      if (typeof response === 'object' && !('message' in response))
+        return { status, body: response as unknown as ErrorBody };
       const message =
         typeof response === 'string'
           ? response

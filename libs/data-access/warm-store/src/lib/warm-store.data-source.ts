@@ -29,6 +29,8 @@ export function createWarmStoreDataSource(
     synchronize: false,
     migrationsRun: false,
     poolSize: options.poolSize ?? 4,
+    // Without it a connection attempt to an unreachable host waits forever.
+    connectTimeoutMS: 5_000,
     applicationName: options.applicationName ?? 'warm-store',
   });
 }
