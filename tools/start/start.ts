@@ -71,6 +71,14 @@ async function ensureDatabase(url: string): Promise<void> {
   }
 }
 
+/**
+ * The gateway on a developer machine: GET requests work without an API key (per-IP limit), so the
+ * web page and curl work at once; an explicit ANONYMOUS_RATE_LIMIT_PER_MINUTE (0 = keys only) wins.
+ */
+function localGatewayEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ANONYMOUS_RATE_LIMIT_PER_MINUTE: env['ANONYMOUS_RATE_LIMIT_PER_MINUTE'] ?? '1200' };
+}
+
 async function main(): Promise<void> {
   const env = loadDotEnv();
   say('checking Redis and PostgreSQL');
@@ -84,16 +92,16 @@ async function main(): Promise<void> {
   }
 
   const children: ChildProcess[] = [];
+  let gatewayUrl: string | null = null;
   for (const app of APPS) {
     const main = path.join(ROOT, app.script ?? path.join('apps', app.name, 'src', 'main.ts'));
     if (!existsSync(main)) continue;
+    // One port per app: <APP>_HTTP_PORT (e.g. GATEWAY_HTTP_PORT) overrides the default below.
+    const port = env[`${app.name.toUpperCase().replace(/-/g, '_')}_HTTP_PORT`] ?? String(app.port);
+    if (app.name === 'gateway') gatewayUrl = `http://127.0.0.1:${port}`;
     const child = spawn(process.execPath, ['-r', '@swc-node/register', main], {
       cwd: ROOT,
-      // One port per app: <APP>_HTTP_PORT (e.g. GATEWAY_HTTP_PORT) overrides the default below.
-      env: {
-        ...env,
-        HTTP_PORT: env[`${app.name.toUpperCase().replace(/-/g, '_')}_HTTP_PORT`] ?? String(app.port),
-      },
+      env: { ...env, ...(app.name === 'gateway' ? localGatewayEnv(env) : {}), HTTP_PORT: port },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const prefix = `[${app.name}] `;
@@ -108,7 +116,12 @@ async function main(): Promise<void> {
     }
     child.on('exit', (code, signal) => say(`${app.name} exited (${signal ?? code})`));
     children.push(child);
-    say(`started ${app.name}: http://127.0.0.1:${app.port}/health/ready`);
+    say(`started ${app.name}: http://127.0.0.1:${port}/health/ready`);
+  }
+  if (gatewayUrl) {
+    say(`gateway API: ${gatewayUrl}/api/... (OpenAPI document: ${gatewayUrl}/openapi.json)`);
+    say('  without a key: GET requests, 1200 per minute per client (ANONYMOUS_RATE_LIMIT_PER_MINUTE)');
+    say('  a key for everything: npm run api-keys -- create --name me --tier pro');
   }
   if (children.length === 0) {
     say('no apps to start');
