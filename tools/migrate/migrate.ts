@@ -1,11 +1,14 @@
 /**
  * The warm-store migration command.
  *
- *   node -r @swc-node/register tools/migrate/migrate.ts [migrate|info]
+ *   node -r @swc-node/register tools/migrate/migrate.ts [migrate|info|check]
+ *   node dist/apps/migrate/main.js [migrate|info|check]        (the bundle, `nx run tools:build`)
  *
  * `migrate` (default) applies pending migrations, each version in one transaction, after checking
  * every applied one against its file (an edited applied file stops the run). `info` only checks and
- * lists the pending versions. Settings: DATABASE_URL, MIGRATIONS_DIR, WARM_STORE_MODE, LOG_LEVEL.
+ * lists the pending versions. `check` is `info` that exits 3 while versions are pending: the
+ * deployments' init containers wait on it for the migration Job (docker/k8s).
+ * Settings: DATABASE_URL, MIGRATIONS_DIR, WARM_STORE_MODE, LOG_LEVEL.
  */
 import 'reflect-metadata';
 import path from 'node:path';
@@ -21,8 +24,8 @@ import { MigrateConfig } from './migrate.config';
 
 async function main(): Promise<number> {
   const command = process.argv[2] ?? 'migrate';
-  if (command !== 'migrate' && command !== 'info') {
-    process.stderr.write(`unknown command ${command}; use migrate or info\n`);
+  if (command !== 'migrate' && command !== 'info' && command !== 'check') {
+    process.stderr.write(`unknown command ${command}; use migrate, info or check\n`);
     return 2;
   }
   let config: MigrateConfig;
@@ -47,12 +50,13 @@ async function main(): Promise<number> {
       mode: config.WARM_STORE_MODE as WarmStoreMode | 'auto',
       logger,
     });
-    if (command === 'info') {
+    if (command === 'info' || command === 'check') {
       const pending = await runner.pending();
       logger.info(
         { pending: pending.map((version) => `V${version.version}__${version.description}`) },
         `${pending.length} pending migration(s)`,
       );
+      if (command === 'check' && pending.length > 0) return 3;
     } else {
       await runner.migrate();
     }
