@@ -176,7 +176,8 @@ describe('app bundles (what each image runs)', () => {
       try {
         await waitFor(
           'tokens written by the velocity poller',
-          async () => Number((await client.query('SELECT count(*) AS n FROM tokens')).rows[0].n) > 0,
+          async () =>
+            Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM tokens')).rows[0]!.n) > 0,
           { timeoutMs: 30_000, intervalMs: 500 },
         );
       } finally {
