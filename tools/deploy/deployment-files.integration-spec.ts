@@ -77,9 +77,10 @@ interface ComposeFile {
   networks?: Record<string, { internal?: boolean }>;
 }
 
-const COMPOSE_FILES = ['compose.yaml', 'compose.live.yaml'];
+const COMPOSE_FILES = ['compose.yaml', 'compose.live.yaml', 'compose.small.yaml'];
 const compose = readYaml(path.join(DOCKER_DIR, 'compose.yaml')) as ComposeFile;
 const composeLive = readYaml(path.join(DOCKER_DIR, 'compose.live.yaml')) as ComposeFile;
+const composeSmall = readYaml(path.join(DOCKER_DIR, 'compose.small.yaml')) as ComposeFile;
 
 describe('Compose files', () => {
   // The compose-spec JSON schema as dclint (the Compose linter) ships it, kept current with Compose.
@@ -191,8 +192,18 @@ describe('Compose files', () => {
     expect(composeLive.services['cmc-stand-in']!.profiles).toEqual(['stand-in']);
   });
 
+  it("compose.small.yaml runs Redis with seed 001's profile and the detector measures against it", () => {
+    const redis = composeSmall.services['redis']!;
+    expect(redis.volumes).toEqual(['./redis/redis-liquidation.conf:/usr/local/etc/redis/redis.conf:ro']);
+    const conf = readFileSync(path.join(DOCKER_DIR, 'redis/redis-liquidation.conf'), 'utf8');
+    const maxmemory = /^maxmemory (\S+)$/m.exec(conf)![1];
+    expect(conf).toMatch(/^maxmemory-policy volatile-ttl$/m);
+    expect(redis.environment?.['REDIS_MAXMEMORY']).toBe(maxmemory);
+    expect(composeSmall.services['liquidation-detector']!.environment?.['REDIS_MAX_MEMORY']).toBe(maxmemory);
+  });
+
   it.each([...APPS, 'migrate', 'cmc-stand-in'])('every variable given to %s is one it reads', (name) => {
-    const names = [compose, composeLive].flatMap((file) =>
+    const names = [compose, composeLive, composeSmall].flatMap((file) =>
       Object.keys(file.services[name]?.environment ?? {}),
     );
     expect(unknownVariables(name, names)).toEqual([]);
