@@ -82,7 +82,7 @@ export default [
   {
     // The test harness is for tests and benchmarks only.
     files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts', 'libs/*/*/src/**/*.ts'],
-    ignores: ['**/*.spec.ts', '**/*.integration-spec.ts', 'libs/testing/**'],
+    ignores: ['**/*.spec.ts', '**/*.integration-spec.ts', 'libs/testing/**', 'libs/**/src/testing.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -1,27 +1,21 @@
 import type Redis from 'ioredis';
-import { createTestRedis, spawnTs, testRedisUrl, waitFor } from '@mdp/testing';
+import { createTestRedis, spawnTs, testRedisUrl, waitFor, runWithInvalidConfig } from '@mdp/testing';
 import { StreamPublisher } from '@mdp/transport';
 import { TradeStream } from '@mdp/schemas';
 import { aTrade } from '@mdp/schemas/testing';
 
 describe('flow-aggregator main', () => {
   it('exits 1 and names the variables when the configuration is invalid', async () => {
-    const lines: string[] = [];
-    const child = spawnTs('apps/flow-aggregator/src/main.ts', {
-      env: { FLOW_WINDOWS: '1m,2m', FLOW_BUCKET_SIZES: 'BTC=10', LOG_LEVEL: 'info' },
-      onLine: (line) => lines.push(line),
+    expect(
+      await runWithInvalidConfig('apps/flow-aggregator/src/main.ts', {
+        FLOW_WINDOWS: '1m,2m',
+        FLOW_BUCKET_SIZES: 'BTC=10',
+      }),
+    ).toEqual({
+      code: 1,
+      level: 60,
+      variables: ['FLOW_BUCKET_SIZES', 'FLOW_WINDOWS'],
     });
-    const code = await new Promise<number | null>((resolve) =>
-      child.once('exit', (exitCode) => resolve(exitCode)),
-    );
-    expect(code).toBe(1);
-    const fatal = lines
-      .map((line) => JSON.parse(line) as { level: number; msg: string; problems: string[] })
-      .find((line) => line.msg === 'invalid configuration');
-    expect(fatal?.problems.map((problem) => problem.split(':')[0]).sort()).toEqual([
-      'FLOW_BUCKET_SIZES',
-      'FLOW_WINDOWS',
-    ]);
   });
 
   it('serves readiness, aggregates, and on SIGTERM writes the open windows before exiting', async () => {

@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 import { Pool } from 'pg';
 import { hashApiKey, API_KEY_REVOKED_CHANNEL } from '../src/auth/api-key';
 import { runApiKeysCommand } from '../src/api-keys.cli';
-import { createMigratedDatabase } from './gateway.harness';
+import { createMigratedDatabase } from '@mdp/data-access-warm-store/testing';
 
 describe('api-keys command', () => {
   let database: TestDatabase;

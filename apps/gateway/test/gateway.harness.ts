@@ -1,38 +1,15 @@
-import path from 'node:path';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import IORedis, { type Redis } from 'ioredis';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createLogger, loadConfig } from '@mdp/platform';
-import { MigrationRunner, PgClientSession } from '@mdp/data-access-warm-store';
-import {
-  createTestDatabase,
-  createTestRedis,
-  testRedisUrl,
-  WORKSPACE_ROOT,
-  type TestDatabase,
-} from '@mdp/testing';
+import { createMigratedDatabase } from '@mdp/data-access-warm-store/testing';
+import { createTestRedis, testRedisUrl, type TestDatabase } from '@mdp/testing';
 import { createGatewayApp } from '../src/gateway.app';
 import { GatewayConfig } from '../src/gateway.config';
 import { closeGatewayConnections, openGatewayConnections } from '../src/gateway.connections';
 import type { GatewayDependencies } from '../src/gateway.dependencies';
 import { ApiKeyStore } from '../src/auth/api-key.store';
 import type { ApiKeyTier } from '../src/auth/api-key';
-
-/** A new database with the warm-store migrations applied (plain PostgreSQL mode on CI machines). */
-export async function createMigratedDatabase(): Promise<TestDatabase> {
-  const database = await createTestDatabase('mdp_gateway');
-  const client = new Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    await new MigrationRunner(new PgClientSession(client), {
-      directory: path.join(WORKSPACE_ROOT, 'migrations'),
-      mode: 'auto',
-    }).migrate();
-  } finally {
-    await client.end();
-  }
-  return database;
-}
 
 export interface GatewayHarness {
   /** `http://127.0.0.1:<port>` of the listening gateway. */
@@ -68,7 +45,7 @@ export interface StartOptions {
 
 /** Starts a real gateway (Fastify on a free port) on the worker's Redis database and a migrated database. */
 export async function startGateway(options: StartOptions = {}): Promise<GatewayHarness> {
-  const database = options.database ?? (await createMigratedDatabase());
+  const database = options.database ?? (await createMigratedDatabase('mdp_gateway'));
   const redisUrl = options.redisUrl ?? testRedisUrl();
   const redis = options.redisUrl
     ? new IORedis(redisUrl, { maxRetriesPerRequest: 1 })

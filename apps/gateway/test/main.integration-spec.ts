@@ -1,26 +1,26 @@
-import { freePort, spawnTs, testRedisUrl, waitFor, type TestDatabase } from '@mdp/testing';
-import { createMigratedDatabase } from './gateway.harness';
+import {
+  freePort,
+  spawnTs,
+  testRedisUrl,
+  waitFor,
+  type TestDatabase,
+  runWithInvalidConfig,
+} from '@mdp/testing';
+import { createMigratedDatabase } from '@mdp/data-access-warm-store/testing';
 
 describe('gateway main', () => {
   it('exits 1 and names the variables when the configuration is invalid', async () => {
-    const lines: string[] = [];
-    const child = spawnTs('apps/gateway/src/main.ts', {
-      env: { DATABASE_READ_URL: 'mysql://x', ANONYMOUS_RATE_LIMIT_PER_MINUTE: '-1', TRUST_PROXY: 'perhaps' },
-      onLine: (line) => lines.push(line),
+    expect(
+      await runWithInvalidConfig('apps/gateway/src/main.ts', {
+        DATABASE_READ_URL: 'mysql://x',
+        ANONYMOUS_RATE_LIMIT_PER_MINUTE: '-1',
+        TRUST_PROXY: 'perhaps',
+      }),
+    ).toEqual({
+      code: 1,
+      level: 60,
+      variables: ['ANONYMOUS_RATE_LIMIT_PER_MINUTE', 'DATABASE_READ_URL', 'TRUST_PROXY'],
     });
-    const code = await new Promise<number | null>((resolve) =>
-      child.once('exit', (exitCode) => resolve(exitCode)),
-    );
-    expect(code).toBe(1);
-    const fatal = lines
-      .map((line) => JSON.parse(line) as { level: number; msg: string; problems: string[] })
-      .find((line) => line.msg === 'invalid configuration');
-    expect(fatal?.level).toBe(60);
-    expect(fatal?.problems.map((problem) => problem.split(':')[0]).sort()).toEqual([
-      'ANONYMOUS_RATE_LIMIT_PER_MINUTE',
-      'DATABASE_READ_URL',
-      'TRUST_PROXY',
-    ]);
   });
 
   describe('as a process', () => {

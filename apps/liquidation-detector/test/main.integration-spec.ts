@@ -1,31 +1,23 @@
 import type Redis from 'ioredis';
 import { LiquidationStream } from '@mdp/schemas';
 import { aLiquidation } from '@mdp/schemas/testing';
-import { createTestRedis, spawnTs, testRedisUrl, waitFor } from '@mdp/testing';
+import { createTestRedis, spawnTs, testRedisUrl, waitFor, runWithInvalidConfig } from '@mdp/testing';
 import { StreamPublisher } from '@mdp/transport';
 import { LiquidationStoreRepository } from '@mdp/data-access-liquidation';
 import { freePort } from '@mdp/testing';
 
-function exited(child: ReturnType<typeof spawnTs>): Promise<number | null> {
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
-
 describe('liquidation-detector main', () => {
   it('exits 1 and names the variables when the configuration is invalid', async () => {
-    const lines: string[] = [];
-    const child = spawnTs('apps/liquidation-detector/src/main.ts', {
-      env: { PERCENTILE_THRESHOLD: '120', REDIS_MAX_MEMORY: 'lots', LOG_LEVEL: 'info' },
-      onLine: (line) => lines.push(line),
+    expect(
+      await runWithInvalidConfig('apps/liquidation-detector/src/main.ts', {
+        PERCENTILE_THRESHOLD: '120',
+        REDIS_MAX_MEMORY: 'lots',
+      }),
+    ).toEqual({
+      code: 1,
+      level: 60,
+      variables: ['PERCENTILE_THRESHOLD', 'REDIS_MAX_MEMORY'],
     });
-    expect(await exited(child)).toBe(1);
-    const fatal = lines
-      .map((line) => JSON.parse(line) as { level: number; msg: string; problems: string[] })
-      .find((line) => line.msg === 'invalid configuration');
-    expect(fatal?.level).toBe(60);
-    expect(fatal?.problems.map((problem) => problem.split(':')[0]).sort()).toEqual([
-      'PERCENTILE_THRESHOLD',
-      'REDIS_MAX_MEMORY',
-    ]);
   });
 
   it('on SIGTERM writes the accepted liquidations it still holds before exiting', async () => {

@@ -1,16 +1,8 @@
-import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { Client, type Pool } from 'pg';
+import type { Pool } from 'pg';
 import { createLogger, createRedisConnection, loadConfig, type RedisClient } from '@mdp/platform';
-import { MigrationRunner, PgClientSession } from '@mdp/data-access-warm-store';
-import {
-  createTestDatabase,
-  freePort,
-  spawnTs,
-  waitFor,
-  WORKSPACE_ROOT,
-  type TestDatabase,
-} from '@mdp/testing';
+import { createMigratedDatabase as createMigrated } from '@mdp/data-access-warm-store/testing';
+import { freePort, spawnTs, waitFor, type TestDatabase } from '@mdp/testing';
 import type { CmcListingsResponse } from '@mdp/domain-velocity';
 import { VelocityPollerService } from '../src/poller/velocity-poller.service';
 import { VelocityPollerConfig } from '../src/velocity-poller.config';
@@ -63,19 +55,8 @@ export class StandInProcess {
 }
 
 /** A new database with the warm-store migrations applied (plain PostgreSQL mode on CI machines). */
-export async function createMigratedDatabase(): Promise<TestDatabase> {
-  const database = await createTestDatabase('mdp_velocity');
-  const client = new Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    await new MigrationRunner(new PgClientSession(client), {
-      directory: path.join(WORKSPACE_ROOT, 'migrations'),
-      mode: 'auto',
-    }).migrate();
-  } finally {
-    await client.end();
-  }
-  return database;
+export function createMigratedDatabase(): Promise<TestDatabase> {
+  return createMigrated('mdp_velocity');
 }
 
 export interface PollerUnderTest {

@@ -38,3 +38,36 @@ export function spawnTs(
 }
 
 export { WORKSPACE_ROOT };
+
+/** How a service's `main.ts` ended when started with a bad configuration. */
+export interface ConfigFailure {
+  code: number | null;
+  /** pino level of the `invalid configuration` line (60 = fatal), undefined when none was logged. */
+  level: number | undefined;
+  /** The variables it named, sorted. */
+  variables: string[];
+}
+
+/**
+ * Starts a service's `main.ts` with `env` and waits for it to exit; returns the exit code and the
+ * variables its `invalid configuration` log line names (every main logs one and exits 1).
+ */
+export async function runWithInvalidConfig(
+  main: string,
+  env: Record<string, string>,
+): Promise<ConfigFailure> {
+  const lines: string[] = [];
+  const child = spawnTs(main, { env: { LOG_LEVEL: 'info', ...env }, onLine: (line) => lines.push(line) });
+  const code = await new Promise<number | null>((resolve) =>
+    child.once('exit', (exitCode) => resolve(exitCode)),
+  );
+  const fatal = lines
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { level: number; msg: string; problems?: string[] })
+    .find((line) => line.msg === 'invalid configuration');
+  return {
+    code,
+    level: fatal?.level,
+    variables: (fatal?.problems ?? []).map((problem) => problem.split(':')[0]!).sort(),
+  };
+}
