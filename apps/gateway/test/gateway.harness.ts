@@ -11,6 +11,8 @@ import type { GatewayDependencies } from '../src/gateway.dependencies';
 import { ApiKeyStore } from '../src/auth/api-key.store';
 import type { ApiKeyTier } from '../src/auth/api-key';
 
+export { createMigratedDatabase };
+
 export interface GatewayHarness {
   /** `http://127.0.0.1:<port>` of the listening gateway. */
   url: string;
