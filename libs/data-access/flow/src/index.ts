@@ -1,5 +1,6 @@
 export * from './lib/flow.keys';
 export * from './lib/flow-ttl.constant';
+export * from './lib/flow-coin.constant';
 export * from './lib/flow-snapshot.codec';
 export * from './lib/stored-flow-data.dto';
 export * from './lib/flow-data.validation-error';

@@ -74,6 +74,36 @@ describe(LiquidityFlowRepository.name, () => {
     expect(await repository.historical('BTC', '5m', 0, Number.MAX_SAFE_INTEGER)).toEqual([]);
   });
 
+  it('returns the stored JSON as-is (retrieveJson, historicalJson with a bound and a truncated flag)', async () => {
+    const compressing = new LiquidityFlowRepository(redis, { compressMinBytes: 1_000 });
+    for (let i = 0; i < 4; i++) await compressing.store(snapshot('ETH', '5m', T + i * 300_000, 200), NOW);
+    const stored = JSON.stringify({ ...snapshot('ETH', '5m', T, 200), expiresAt: NOW + 14_400_000 });
+    expect(await compressing.retrieveJson(flowSnapshotKey('ETH', '5m', T))).toBe(stored);
+    expect(await repository.retrieveJson(flowSnapshotKey('ETH', '5m', 1))).toBeNull();
+    const all = await repository.historicalJson('ETH', '5m', T, T + 900_000, 10);
+    expect(all.truncated).toBe(false);
+    expect(all.snapshots.map((json) => (JSON.parse(json) as StoredFlowData).timestamp)).toEqual([
+      T,
+      T + 300_000,
+      T + 600_000,
+      T + 900_000,
+    ]);
+    expect(all.snapshots[0]).toBe(stored);
+    const bounded = await repository.historicalJson('ETH', '5m', T + 300_000, T + 900_000, 2);
+    expect(bounded.truncated).toBe(true);
+    expect(bounded.snapshots.map((json) => (JSON.parse(json) as StoredFlowData).timestamp)).toEqual([
+      T + 300_000,
+      T + 600_000,
+    ]);
+    await redis.del(flowSnapshotKey('ETH', '5m', T));
+    expect((await repository.historicalJson('ETH', '5m', T, T, 10)).snapshots).toEqual([]);
+    expect(await redis.zscore(flowIndexKey('ETH', '5m'), flowSnapshotKey('ETH', '5m', T))).toBeNull();
+    expect(await repository.historicalJson('BTC', '5m', 0, Number.MAX_SAFE_INTEGER, 10)).toEqual({
+      snapshots: [],
+      truncated: false,
+    });
+  });
+
   it('removes index entries of snapshots that have expired (historical and pruneIndex)', async () => {
     for (let i = 0; i < 3; i++) await repository.store(snapshot('BTC', '5m', T + i * 300_000), NOW);
     await redis.pexpire(flowSnapshotKey('BTC', '5m', T), 1);

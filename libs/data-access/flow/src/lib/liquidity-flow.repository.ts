@@ -1,4 +1,4 @@
-import type { RedisClient } from '@mdp/platform';
+import { isCluster, type RedisClient } from '@mdp/platform';
 import { FLOW_WINDOWS, type FlowWindow } from '@mdp/schemas';
 import type { StoredFlowData } from '@mdp/domain-flow';
 import { decodeFlowSnapshot, encodeFlowSnapshot } from './flow-snapshot.codec';
@@ -82,6 +82,49 @@ export class LiquidityFlowRepository {
   async retrieve(key: string): Promise<StoredFlowData | null> {
     const value = await this.redis.get(key);
     return value === null ? null : (JSON.parse(decodeFlowSnapshot(value)) as StoredFlowData);
+  }
+
+  /**
+   * The JSON of the snapshot under `key` exactly as stored (decompressed), or null: for callers that
+   * send it on unchanged (the gateway answers with these bytes instead of parsing and re-serializing).
+   */
+  async retrieveJson(key: string): Promise<string | null> {
+    const value = await this.redis.get(key);
+    return value === null ? null : decodeFlowSnapshot(value);
+  }
+
+  /**
+   * The JSON of at most `limit` snapshots of a coin and window with start <= timestamp <= end, oldest
+   * first, as stored; drops index entries of expired ones. `truncated` says more were indexed in the range.
+   */
+  async historicalJson(
+    coin: string,
+    timeWindow: FlowWindow,
+    start: number,
+    end: number,
+    limit: number,
+  ): Promise<{ snapshots: string[]; truncated: boolean }> {
+    const index = flowIndexKey(coin, timeWindow);
+    // One more than asked, to know whether the range holds more.
+    const keys = await this.redis.zrangebyscore(index, start, end, 'LIMIT', 0, limit + 1);
+    const truncated = keys.length > limit;
+    if (truncated) keys.length = limit;
+    // MGET on a standalone Redis (one command); on a cluster the keys live in several slots.
+    const values: Array<string | null> =
+      keys.length === 0
+        ? []
+        : isCluster(this.redis)
+          ? await Promise.all(keys.map((key) => this.redis.get(key)))
+          : await this.redis.mget(keys);
+    const snapshots: string[] = [];
+    const gone: string[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const value = values[i];
+      if (value === null || value === undefined) gone.push(keys[i]!);
+      else snapshots.push(decodeFlowSnapshot(value));
+    }
+    if (gone.length > 0) await this.redis.zrem(index, ...gone);
+    return { snapshots, truncated };
   }
 
   /** Snapshots of a coin and window with start <= timestamp <= end, oldest first; drops index entries of expired ones. */
