@@ -3,6 +3,7 @@ import {
   ActiveSignalRepository,
   DetectorStateRepository,
   LiquidationStoreRepository,
+  PercentileThresholdRepository,
 } from '@mdp/data-access-liquidation';
 import type { Logger, RedisClient } from '@mdp/platform';
 import { StreamPublisher, publisherOptionsFrom } from '@mdp/transport';
@@ -13,6 +14,7 @@ import { parseMemorySize } from './memory-size.util';
 import { SignalEmitter } from './signals/signal.emitter';
 import { DetectorCounterBuffer } from './storage/detector-counter.buffer';
 import { LiquidationBatchWriter } from './storage/liquidation-batch.writer';
+import { PercentileThresholdPublisher } from './storage/percentile-threshold.publisher';
 
 /** Every part of the detector, wired from its config (used by the Nest module, the tests and the benchmark). */
 export interface DetectorComponents {
@@ -25,6 +27,8 @@ export interface DetectorComponents {
   store: LiquidationStoreRepository;
   signals: ActiveSignalRepository;
   state: DetectorStateRepository;
+  /** Publishes the current percentile thresholds to Redis every COUNTERS_FLUSH_MS. */
+  percentiles: PercentileThresholdPublisher;
   /** Starts the timers (counters flush, memory checks, cleanup, monitor). */
   start(): void;
   /** Stops the timers and writes everything held (liquidations, signals, counters). */
@@ -73,6 +77,12 @@ export function createDetectorComponents(
     counters,
     config.LOCAL_BUFFER_MAX_EVENTS,
   );
+  const percentiles = new PercentileThresholdPublisher(
+    detector.percentiles,
+    new PercentileThresholdRepository(redis),
+    logger,
+    config.COUNTERS_FLUSH_MS,
+  );
   const guard = new MemoryGuard(state, store, writer, counters, logger, {
     reducedAtPct: config.MEMORY_REDUCED_PCT,
     criticalAtPct: config.MEMORY_CRITICAL_PCT,
@@ -93,12 +103,15 @@ export function createDetectorComponents(
     store,
     signals,
     state,
+    percentiles,
     start() {
       counters.start();
       guard.start();
+      percentiles.start();
     },
     async stop() {
       guard.stop();
+      percentiles.stop();
       await Promise.all([writer.drain(), emitter.drain()]);
       writer.stop();
       emitter.stop();

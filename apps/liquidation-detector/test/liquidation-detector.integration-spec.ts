@@ -10,7 +10,12 @@ import {
 import { aLiquidation, aTrade } from '@mdp/schemas/testing';
 import { createTestRedis, testRedisUrl, waitFor } from '@mdp/testing';
 import { StreamPublisher, decodeEntry } from '@mdp/transport';
-import { activeSignalKey } from '@mdp/data-access-liquidation';
+import {
+  PercentileThresholdRepository,
+  activeSignalKey,
+  percentileThresholdsKey,
+  type PercentileThreshold,
+} from '@mdp/data-access-liquidation';
 import { startDetector, type RunningDetector } from './liquidation-detector.harness';
 
 const T0 = 1_700_000_020_000;
@@ -213,6 +218,23 @@ describe('liquidation detector over the streams', () => {
     const all = [...history.map((h) => h.notionalUsd), 700_000, 900_000].sort((a, b) => a - b);
     const exact = all[Math.floor(0.8 * (all.length - 1))]!;
     expect(Math.abs(p80 - exact) / exact).toBeLessThan(0.01);
+    // The current threshold is published in Redis for the gateway (every COUNTERS_FLUSH_MS).
+    const published = await waitFor('threshold published', async () => {
+      const json = await new PercentileThresholdRepository(redis).oneJson('BTC-USDT');
+      const value = json ? (JSON.parse(json) as PercentileThreshold) : undefined;
+      return value?.samples === 102 ? value : undefined;
+    });
+    expect(published).toEqual({
+      symbol: 'BTC-USDT',
+      percentile: 80,
+      threshold: p80,
+      samples: 102,
+      minSamples: 50,
+      applies: true,
+      updatedAt: published.updatedAt,
+    });
+    expect(Math.abs(published.updatedAt - Date.now())).toBeLessThan(5_000);
+    expect(await redis.ttl(percentileThresholdsKey())).toBeGreaterThan(50);
   });
 
   it('serves health with the storage mode', async () => {

@@ -21,6 +21,22 @@ export class ActiveSignalRepository {
     return json ? (JSON.parse(json) as LiquidationSignalMessage) : null;
   }
 
+  /** The stored JSON of a symbol's active signal (served as-is by the gateway), or null. */
+  activeJson(symbol: string): Promise<string | null> {
+    return this.redis.get(activeSignalKey(symbol));
+  }
+
+  /**
+   * The stored JSON of the active signals of `symbols` (absent ones left out), in the order given.
+   * One GET per key, sent together (auto-pipelined; the keys live in different cluster slots).
+   */
+  async activeJsonOf(symbols: readonly string[]): Promise<string[]> {
+    const values = await Promise.all(symbols.map((symbol) => this.redis.get(activeSignalKey(symbol))));
+    const found: string[] = [];
+    for (const value of values) if (value !== null) found.push(value);
+    return found;
+  }
+
   /** Symbols with an active signal (SCAN; for the dashboard and tests, not a hot path). */
   async activeSymbols(): Promise<string[]> {
     const symbols: string[] = [];

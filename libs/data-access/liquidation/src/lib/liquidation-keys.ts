@@ -46,6 +46,14 @@ export function detectorCountersKey(): string {
   return `liquidation-detector:${SERVICE_TAG}:counters`;
 }
 
+/**
+ * Hash of each symbol's current percentile-filter threshold (field: symbol; value: JSON
+ * `PercentileThreshold`), written by the detector every COUNTERS_FLUSH_MS for the symbols it saw, with a TTL.
+ */
+export function percentileThresholdsKey(): string {
+  return `liquidation-detector:${SERVICE_TAG}:percentiles`;
+}
+
 /** Hash of the memory guard's last reading: storage mode, used/max bytes, percent, evicted keys, time; with a TTL. */
 export function storageStateKey(): string {
   return `liquidation-detector:${SERVICE_TAG}:storage`;

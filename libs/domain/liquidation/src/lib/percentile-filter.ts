@@ -26,7 +26,7 @@ export interface PercentileVerdict {
 export class PercentileFilter {
   private readonly sketches = new Map<string, RollingQuantileSketch>();
 
-  constructor(private readonly settings: PercentileFilterSettings) {}
+  constructor(readonly settings: PercentileFilterSettings) {}
 
   /** Records `notionalUsd` for `symbol` at `ts` and says whether it passed the filter before being added. */
   observe(symbol: string, notionalUsd: number, ts: number): PercentileVerdict {
@@ -44,6 +44,11 @@ export class PercentileFilter {
   /** The current value of percentile `p` (0..100) for `symbol`, or undefined with no data (the seed's calculate_percentile). */
   percentileOf(symbol: string, p: number): number | undefined {
     return this.sketches.get(symbol)?.quantile(p / 100);
+  }
+
+  /** Symbols with a distribution, in the order they were first seen. */
+  symbols(): string[] {
+    return [...this.sketches.keys()];
   }
 
   sampleCount(symbol: string): number {
