@@ -84,19 +84,46 @@ export class TokenCacheRepository {
     return raw === null ? null : (JSON.parse(raw) as TokenSummary[]);
   }
 
-  /** Caches one page of a list (300 s) and records its key for invalidation. */
+  /** The JSON of `token:{id}` as cached (for answering it unchanged), or null. */
+  getTokenJson(tokenId: number): Promise<string | null> {
+    return this.redis.get(tokenKey(tokenId));
+  }
+
+  /** The JSON of `velocity:{id}:{timeframe}` as cached, or null. */
+  getVelocityJson(tokenId: number, timeframe: VelocityTimeframe): Promise<string | null> {
+    return this.redis.get(velocityKey(tokenId, timeframe));
+  }
+
+  /** The JSON array of `tokens:list:{sort}:{limit}:{offset}` as cached, or null. */
+  getListJson(sort: TokenListSort, limit: number, offset: number): Promise<string | null> {
+    return this.redis.get(tokenListKey(sort, limit, offset));
+  }
+
+  /** The JSON `writeTokens` caches under `token:{id}` for a snapshot. */
+  static tokenJson(snapshot: TokenSnapshot): string {
+    return JSON.stringify(toTokenEntry(snapshot));
+  }
+
+  /** The JSON `writeTokens` caches under `velocity:{id}:{timeframe}` for a snapshot. */
+  static velocityJson(snapshot: TokenSnapshot, timeframe: VelocityTimeframe): string {
+    return `{"token_id":${snapshot.tokenId},"timeframe":"${timeframe}","velocity":${JSON.stringify(velocityOf(snapshot, timeframe))},${JSON.stringify(toVelocityRest(snapshot)).slice(1)}`;
+  }
+
+  /** Caches one page of a list (300 s) and records its key for invalidation; returns the JSON cached. */
   async setList(
     sort: TokenListSort,
     limit: number,
     offset: number,
     snapshots: readonly TokenSnapshot[],
-  ): Promise<void> {
+  ): Promise<string> {
     const key = tokenListKey(sort, limit, offset);
+    const json = JSON.stringify(snapshots.map(toSummary));
     await this.run([
-      ['set', key, JSON.stringify(snapshots.map(toSummary)), 'EX', TOKEN_LIST_TTL_SECONDS],
+      ['set', key, json, 'EX', TOKEN_LIST_TTL_SECONDS],
       ['sadd', TOKEN_LIST_INDEX_KEY, key],
       ['expire', TOKEN_LIST_INDEX_KEY, TOKEN_LIST_TTL_SECONDS],
     ]);
+    return json;
   }
 
   /**

@@ -2,8 +2,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { HOUR_MS, VelocityHistory, type TokenMetrics } from '@mdp/domain-velocity';
+import { HOUR_MS, VelocityHistory, classifyVelocityTrend, type TokenMetrics } from '@mdp/domain-velocity';
 import type { VelocityTrend } from '@mdp/schemas';
+import type { TokenListSort } from './token-cache.keys';
 import type { TokenSnapshot } from './token-snapshot.model';
 
 /**
@@ -70,6 +71,73 @@ CROSS JOIN LATERAL (
 WHERE t.is_active
 ORDER BY m.market_cap_usd DESC NULLS LAST, t.id
 LIMIT $1`;
+
+/** The ORDER BY of each list sort (all descending, ties by id). */
+const LIST_ORDER: Record<TokenListSort, string> = {
+  market_cap: 'market_cap DESC NULLS LAST, id',
+  volume_24h: 'volume DESC NULLS LAST, id',
+  velocity: 'v DESC NULLS LAST, id',
+  percent_change_24h: 'pc24h DESC NULLS LAST, id',
+};
+
+/**
+ * The latest metrics of active tokens (one page of a sort, or one token), each with the velocities of
+ * its 6 metric rows before the latest (oldest first) for the trend. `$1` limit, `$2` offset, `$3` a
+ * token id or null for every token.
+ */
+function latestPageSql(sort: TokenListSort): string {
+  return `
+WITH latest AS (
+  SELECT t.id, t.cmc_id, t.name, t.symbol, t.slug, m."timestamp" AS mts,
+         (extract(epoch FROM m."timestamp") * 1000)::float8 AS ts,
+         m.price_usd::float8 AS price, m.market_cap_usd::float8 AS market_cap, m.volume_24h_usd::float8 AS volume,
+         m.percent_change_1h::float8 AS pc1h, m.percent_change_24h::float8 AS pc24h, m.percent_change_7d::float8 AS pc7d,
+         m.velocity::float8 AS v, m.velocity_1h::float8 AS v1h, m.velocity_4h::float8 AS v4h,
+         m.velocity_12h::float8 AS v12h, m.velocity_7d::float8 AS v7d, m.data_quality_score::float8 AS q
+  FROM tokens t
+  CROSS JOIN LATERAL (
+    SELECT * FROM token_metrics tm WHERE tm.token_id = t.id ORDER BY tm."timestamp" DESC LIMIT 1
+  ) m
+  WHERE t.is_active AND ($3::int4 IS NULL OR t.id = $3)
+  ORDER BY ${LIST_ORDER[sort]}
+  LIMIT $1 OFFSET $2
+)
+SELECT l.*, ARRAY(
+  SELECT p.v FROM (
+    SELECT tm.velocity::float8 AS v, tm."timestamp" FROM token_metrics tm
+    WHERE tm.token_id = l.id AND tm."timestamp" < l.mts AND tm.velocity IS NOT NULL
+    ORDER BY tm."timestamp" DESC LIMIT 6
+  ) p ORDER BY p."timestamp"
+) AS previous
+FROM latest l
+ORDER BY ${LIST_ORDER[sort]}`;
+}
+
+const VELOCITY_HISTORY = `
+SELECT (extract(epoch FROM "timestamp") * 1000)::float8 AS ts,
+       velocity::float8 AS velocity, velocity_1h::float8 AS velocity_1h, velocity_4h::float8 AS velocity_4h,
+       velocity_12h::float8 AS velocity_12h, velocity_7d::float8 AS velocity_7d,
+       price_usd::float8 AS price_usd, market_cap_usd::float8 AS market_cap_usd, volume_24h_usd::float8 AS volume_24h_usd,
+       data_quality_score::float8 AS data_quality_score
+FROM token_metrics
+WHERE token_id = $1 AND "timestamp" >= to_timestamp($2::float8 / 1000.0) AND "timestamp" <= to_timestamp($3::float8 / 1000.0)
+ORDER BY "timestamp"
+LIMIT $4`;
+
+/** One `token_metrics` row of a token's velocity history (numbers as stored, null where not stored). */
+export interface VelocityHistoryRow {
+  /** Quote time, epoch ms. */
+  ts: number;
+  velocity: number | null;
+  velocity_1h: number | null;
+  velocity_4h: number | null;
+  velocity_12h: number | null;
+  velocity_7d: number | null;
+  price_usd: number | null;
+  market_cap_usd: number | null;
+  volume_24h_usd: number | null;
+  data_quality_score: number | null;
+}
 
 interface LatestRow {
   id: number;
@@ -207,6 +275,59 @@ export class TokenStoreRepository {
     });
   }
 
+  /**
+   * One page of active tokens by `sort` (descending), their latest stored metrics, for the
+   * `tokens:list:*` caches. The trend is classified (seed 003) from the 6 stored velocities before
+   * the latest; quotes older than `staleAfterMs` are marked stale. The rank is not stored: null.
+   */
+  async latestTokenPage(
+    sort: TokenListSort,
+    limit: number,
+    offset: number,
+    nowMs: number,
+    staleAfterMs: number,
+  ): Promise<TokenSnapshot[]> {
+    const result = await this.pool.query<LatestRow & { previous: number[] }>(latestPageSql(sort), [
+      limit,
+      offset,
+      null,
+    ]);
+    return result.rows.map((row) => snapshotOf(row, nowMs, staleAfterMs));
+  }
+
+  /** The latest stored metrics of one active token (as `latestTokenPage`), or null when there is none. */
+  async latestToken(tokenId: number, nowMs: number, staleAfterMs: number): Promise<TokenSnapshot | null> {
+    const result = await this.pool.query<LatestRow & { previous: number[] }>(latestPageSql('market_cap'), [
+      1,
+      0,
+      tokenId,
+    ]);
+    const row = result.rows[0];
+    return row === undefined ? null : snapshotOf(row, nowMs, staleAfterMs);
+  }
+
+  /** A token's stored metrics with startMs <= timestamp <= endMs, oldest first, at most `limit`. */
+  async velocityHistory(
+    tokenId: number,
+    startMs: number,
+    endMs: number,
+    limit: number,
+  ): Promise<VelocityHistoryRow[]> {
+    const result = await this.pool.query<VelocityHistoryRow>(VELOCITY_HISTORY, [
+      tokenId,
+      startMs,
+      endMs,
+      limit,
+    ]);
+    return result.rows;
+  }
+
+  /** Whether `tokens` holds this id (active or not). */
+  async tokenExists(tokenId: number): Promise<boolean> {
+    const result = await this.pool.query('SELECT 1 FROM tokens WHERE id = $1', [tokenId]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
   private changedTokens(metrics: readonly TokenMetrics[]): TokenMetrics[] {
     const changed: TokenMetrics[] = [];
     for (const m of metrics) if (this.known.get(m.tokenId) !== identity(m)) changed.push(m);
@@ -272,6 +393,37 @@ export class TokenStoreRepository {
     const result = await client.query(INSERT_METRICS, columns);
     return result.rowCount ?? 0;
   }
+}
+
+function snapshotOf(
+  row: LatestRow & { previous: number[] },
+  nowMs: number,
+  staleAfterMs: number,
+): TokenSnapshot {
+  const velocity = row.v ?? 0;
+  return {
+    tokenId: row.id,
+    cmcId: row.cmc_id,
+    name: row.name,
+    symbol: row.symbol,
+    slug: row.slug,
+    cmcRank: null,
+    ts: row.ts,
+    priceUsd: row.price ?? 0,
+    marketCapUsd: row.market_cap ?? 0,
+    volume24hUsd: row.volume ?? 0,
+    percentChange1h: row.pc1h,
+    percentChange24h: row.pc24h,
+    percentChange7d: row.pc7d,
+    velocity,
+    velocity1h: row.v1h ?? velocity,
+    velocity4h: row.v4h ?? velocity,
+    velocity12h: row.v12h ?? velocity,
+    velocity7d: row.v7d ?? velocity,
+    trend: classifyVelocityTrend(velocity, row.previous).trend,
+    dataQualityScore: row.q ?? 0,
+    stale: nowMs - row.ts > staleAfterMs,
+  };
 }
 
 function stored(velocity: number): number {
