@@ -9,3 +9,4 @@ export * from './lib/liquidity-flow.repository';
 export * from './lib/live-candle.repository';
 export * from './lib/indicator.repository';
 export * from './lib/position.repository';
+export * from './lib/trading-state.repository';

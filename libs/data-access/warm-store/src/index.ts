@@ -11,6 +11,8 @@ export * from './lib/bulk/bulk-table';
 export * from './lib/repositories/candle.repository';
 export * from './lib/repositories/liquidation.repository';
 export * from './lib/repositories/liquidation-signal.repository';
+export * from './lib/repositories/liquidation-query.repository';
+export * from './lib/repositories/trading-decision.repository';
 export * from './lib/repositories/flow-snapshot.repository';
 export * from './lib/repositories/candle-query.repository';
 export * from './lib/repositories/warm-store-maintenance.repository';

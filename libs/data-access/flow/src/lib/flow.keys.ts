@@ -51,3 +51,43 @@ export function positionsActiveKey(symbol: string): string {
 export function positionsMonitoringKey(symbol: string): string {
   return `positions:monitoring:${symbol}`;
 }
+
+/** `stocks:price:{symbol}` (JSON, seed 002) */
+export function stocksPriceKey(symbol: string): string {
+  return `stocks:price:${symbol}`;
+}
+
+/** `stocks:sentiment:{symbol}` (JSON, seed 002) */
+export function stocksSentimentKey(symbol: string): string {
+  return `stocks:sentiment:${symbol}`;
+}
+
+/** `signals:{signal_type}:{symbol}` (JSON, seed 002; e.g. `signals:entry:AAPL`) */
+export function tradingSignalKey(signalType: string, symbol: string): string {
+  return `signals:${signalType}:${symbol}`;
+}
+
+/** `watchlist:current` (JSON array of symbols, seed 002) */
+export function watchlistCurrentKey(): string {
+  return 'watchlist:current';
+}
+
+/** `candidates:ranked` (JSON array, seed 002) */
+export function candidatesRankedKey(): string {
+  return 'candidates:ranked';
+}
+
+/** `system:state` (JSON, seed 002) */
+export function systemStateKey(): string {
+  return 'system:state';
+}
+
+/** `metrics:performance` (JSON, seed 002) */
+export function metricsPerformanceKey(): string {
+  return 'metrics:performance';
+}
+
+/** `context:market` (JSON, seed 002) */
+export function contextMarketKey(): string {
+  return 'context:market';
+}
