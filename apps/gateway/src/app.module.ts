@@ -5,6 +5,7 @@ import { LiquidityFlowModule } from './flow/liquidity-flow.module';
 import { GatewayCoreModule } from './gateway-core.module';
 import type { GatewayDependencies } from './gateway.dependencies';
 import { registerGatewayHealth } from './gateway.health';
+import { WsModule } from './realtime/ws.module';
 
 const DEPS = Symbol('gateway-deps');
 
@@ -24,7 +25,7 @@ class GatewayLifecycle implements OnApplicationBootstrap {
  * The feature modules of the gateway. Each owns one area of the API under `/api/...` and gets the
  * shared connections from GatewayCoreModule.
  */
-const FEATURE_MODULES = [AuthModule, LiquidityFlowModule];
+const FEATURE_MODULES = [AuthModule, LiquidityFlowModule, WsModule];
 
 /** The query gateway: REST and WebSocket over the hot and warm stores. */
 @Module({})

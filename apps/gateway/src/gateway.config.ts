@@ -70,4 +70,78 @@ export class GatewayConfig extends ServiceConfig {
   @IsString()
   @Matches(/^\/[\w./-]*$/, { message: '$property must be a path starting with /' })
   OPENAPI_PATH: string = '/openapi.json';
+
+  @Describe(
+    "This replica's id in WebSocket connection ids (`<id>:<n>`, members of ws_subs:{token_id}); keep it stable across restarts (the pod or host name); empty = <hostname>-<pid>",
+  )
+  @Matches(/^([A-Za-z0-9._-]{1,64})?$/, { message: '$property must be empty or 1-64 of A-Z a-z 0-9 . _ -' })
+  WS_REPLICA_ID: string = '';
+
+  @Describe('Most WebSocket connections one replica holds; further upgrades answer 503')
+  @IsInt()
+  @Min(1)
+  WS_MAX_CONNECTIONS: number = 10_000;
+
+  @Describe('Most subscriptions one WebSocket connection may hold')
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  WS_MAX_SUBSCRIPTIONS: number = 100;
+
+  @Describe('Most messages a WebSocket client may send per second; the rest of that second is ignored')
+  @IsInt()
+  @Min(1)
+  WS_MAX_MESSAGES_PER_SECOND: number = 20;
+
+  @Describe('Largest WebSocket message a client may send (bytes); larger ones close the connection (1009)')
+  @IsInt()
+  @Min(256)
+  @Max(1_048_576)
+  WS_MAX_MESSAGE_BYTES: number = 4_096;
+
+  @Describe(
+    "High-water mark of a WebSocket connection's unsent bytes: above it the client's updates are dropped (and counted in a `dropped` notice once it catches up)",
+  )
+  @IsInt()
+  @Min(1_024)
+  WS_HIGH_WATER_BYTES: number = 1_048_576;
+
+  @Describe('Unsent bytes at which a WebSocket connection is closed at once as too slow (1013)')
+  @IsInt()
+  @Min(2_048)
+  WS_MAX_BUFFERED_BYTES: number = 4_194_304;
+
+  @Describe(
+    'How long (ms) a WebSocket connection may stay above the high-water mark before it is closed as too slow (1013)',
+  )
+  @IsInt()
+  @Min(100)
+  WS_SLOW_CLIENT_TIMEOUT_MS: number = 10_000;
+
+  @Describe(
+    'Interval (ms) of WebSocket pings; a connection that has not answered the previous ping is closed',
+  )
+  @IsInt()
+  @Min(100)
+  WS_PING_INTERVAL_MS: number = 30_000;
+
+  @Describe('Longest (ms) one blocking XREAD of the update streams waits; bounds how long a stop takes')
+  @IsInt()
+  @Min(10)
+  @Max(10_000)
+  WS_READ_BLOCK_MS: number = 1_000;
+
+  @Describe(
+    "Interval (ms) of the sweep that removes ws_subs members of crashed replicas and of this replica's closed connections",
+  )
+  @IsInt()
+  @Min(1_000)
+  WS_SWEEP_INTERVAL_MS: number = 60_000;
+
+  @Describe(
+    "TTL (s) of a replica's heartbeat key ws_replica:{id}, refreshed every third of it; past it its ws_subs members are swept",
+  )
+  @IsInt()
+  @Min(3)
+  WS_REPLICA_TTL_S: number = 30;
 }

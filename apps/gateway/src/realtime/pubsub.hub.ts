@@ -12,6 +12,9 @@ export type MessageHandler = (channel: string, message: string) => void;
 export class PubSubHub implements OnApplicationShutdown {
   private readonly channels = new Map<string, Set<MessageHandler>>();
   private readonly patterns = new Map<string, Set<MessageHandler>>();
+  private readonly reconnectListeners = new Set<() => void>();
+  private wasReady = false;
+  private lost = false;
 
   constructor(
     private readonly subscriber: RedisClient,
@@ -23,6 +26,23 @@ export class PubSubHub implements OnApplicationShutdown {
     subscriber.on('pmessage', (pattern: string, channel: string, message: string) =>
       this.dispatch(this.patterns.get(pattern), channel, message),
     );
+    // Messages published while the connection was down are lost: tell whoever asked.
+    this.wasReady = subscriber.status === 'ready';
+    subscriber.on('close', () => {
+      if (this.wasReady) this.lost = true;
+    });
+    subscriber.on('ready', () => {
+      this.wasReady = true;
+      if (!this.lost) return;
+      this.lost = false;
+      for (const listener of this.reconnectListeners) listener();
+    });
+  }
+
+  /** Calls `listener` each time the subscriber connection is back after a loss; returns the function that stops it. */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
   }
 
   /** Calls `handler` for every message on `channel`; returns the function that stops it. */
@@ -75,5 +95,6 @@ export class PubSubHub implements OnApplicationShutdown {
   onApplicationShutdown(): void {
     this.channels.clear();
     this.patterns.clear();
+    this.reconnectListeners.clear();
   }
 }

@@ -7,6 +7,8 @@
  * | `velocity:{id}:{timeframe}`          | 300 s | JSON: every window velocity + the trend |
  * | `tokens:list:{sort}:{limit}:{offset}`| 300 s | JSON array of token summaries           |
  * | `tokens:lists`                       | 300 s | set of the list keys written (for invalidation) |
+ * | `ws_subs:{token_id}`                 | none  | set of WebSocket connection ids (`<replica>:<n>`) subscribed to the token |
+ * | `ws_replica:{replica_id}`            | 30 s  | a gateway replica's heartbeat: its ws_subs members are live while it exists |
  */
 export const TOKEN_TTL_SECONDS = 60;
 export const TOKEN_LIST_TTL_SECONDS = 300;
@@ -33,4 +35,16 @@ export function velocityKey(tokenId: number, timeframe: VelocityTimeframe): stri
 
 export function tokenListKey(sort: TokenListSort, limit: number, offset: number): string {
   return `${TOKEN_LIST_PREFIX}${sort}:${limit}:${offset}`;
+}
+
+export const WS_SUBS_PREFIX = 'ws_subs:';
+
+/** seed 003: `ws_subs:{token_id}`, no TTL (connections add and remove themselves; dead replicas are swept). */
+export function wsSubscriptionsKey(tokenId: number): string {
+  return `${WS_SUBS_PREFIX}${tokenId}`;
+}
+
+/** A gateway replica's heartbeat, refreshed while it runs; without it the replica's ws_subs members are stale. */
+export function wsReplicaKey(replicaId: string): string {
+  return `ws_replica:${replicaId}`;
 }
