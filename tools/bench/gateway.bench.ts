@@ -1,0 +1,302 @@
+/**
+ * Gateway: requests per second and latency of `GET /api/liquidity-flow/retrieve` (a realistic 5m BTC
+ * flow snapshot) and `GET /api/tokens` (100 tokens from the tokens:list cache) under concurrent load,
+ * beside a bare node:http server answering the same bytes in the same run, and the ratio; then a
+ * fixed rate of 5000 requests/s against the gateway (autocannon overallRate) with its p99.
+ *
+ *   npm run bench:gateway
+ *   node -r @swc-node/register -r reflect-metadata tools/bench/gateway.bench.ts [seconds] [connections]
+ *
+ * The gateway is the real one (apps/gateway/src/main.ts) in a child process, over Redis
+ * (BENCH_REDIS_URL, default redis://127.0.0.1:6379/12, flushed) and a scratch database created,
+ * migrated and dropped on BENCH_DATABASE_URL (admin URL, default the local server). Every request
+ * carries an API key (enterprise tier, limits raised so the bench is never refused), so each one pays
+ * the key lookup, the rate-limit script in Redis and the usage count. autocannon runs in this process;
+ * the bare server is a child process too. Target (issue 8): ratio >= 0.5, p99 < 10 ms at 5k req/s.
+ */
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import autocannon from 'autocannon';
+import Redis from 'ioredis';
+import { Client, Pool } from 'pg';
+import { FlowWindowAccumulator } from '@mdp/domain-flow';
+import { TokenMetricsCalculator, type ValidatedListing } from '@mdp/domain-velocity';
+import { LiquidityFlowRepository, flowSnapshotKey } from '@mdp/data-access-flow';
+import { TokenStoreRepository } from '@mdp/data-access-tokens';
+import { MigrationRunner, PgClientSession, createWarmStoreDataSource } from '@mdp/data-access-warm-store';
+import { freePort, spawnTs } from '@mdp/testing';
+import { ApiKeyStore } from '../../apps/gateway/src/auth/api-key.store';
+
+const env = process.env;
+const ADMIN_URL = env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379/12';
+const SECONDS = Number(process.argv[2] ?? 10);
+const CONNECTIONS = Number(process.argv[3] ?? 50);
+const FIXED_RATE = 5_000;
+const TOKENS = 500;
+const ROOT = path.resolve(__dirname, '../..');
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+async function admin(sql: string): Promise<void> {
+  const client = new Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A 5m BTC window of 3000 trades (heavy-tailed sizes, a few whales) around 65 000: about the seed's 10 KB. */
+function flowSnapshot(timestamp: number) {
+  const window = new FlowWindowAccumulator(timestamp, 300_000, 5_000, 10, 100_000);
+  let price = 65_000;
+  let seed = 42;
+  const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  for (let i = 0; i < 3_000; i++) {
+    price += (random() - 0.5) * 8;
+    const size = 0.001 / Math.max(0.02, random()) ** 1.5;
+    window.addTrade(price, size, price * size, random() < 0.52 ? 'buy' : 'sell', timestamp + i * 100);
+  }
+  return {
+    key: flowSnapshotKey('BTC', '5m', timestamp),
+    coin: 'BTC',
+    timeWindow: '5m' as const,
+    timestamp,
+    data: window.toFlowData(),
+    expiresAt: 0,
+  };
+}
+
+function listing(cmcId: number, ts: number): ValidatedListing {
+  const marketCap = 1e12 / cmcId;
+  return {
+    cmcId,
+    name: `Token ${cmcId}`,
+    symbol: `TK${cmcId}`,
+    slug: `token-${cmcId}`,
+    cmcRank: cmcId,
+    dateAdded: Date.UTC(2020, 0, 1),
+    priceUsd: 1_000 / cmcId,
+    marketCapUsd: marketCap,
+    volume24hUsd: marketCap * (0.01 + (cmcId % 17) / 100),
+    circulatingSupply: marketCap / (1_000 / cmcId),
+    totalSupply: marketCap / (1_000 / cmcId),
+    maxSupply: null,
+    percentChange1h: (cmcId % 7) - 3,
+    percentChange24h: (cmcId % 11) - 5,
+    percentChange7d: (cmcId % 13) - 6,
+    lastUpdated: ts,
+    issues: [],
+  };
+}
+
+function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start`)), 60_000);
+    let buffer = '';
+    child.stdout!.on('data', (chunk: Buffer | string) => {
+      buffer += chunk.toString();
+      const match = pattern.exec(buffer);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${what} exited ${code}`)));
+  });
+}
+
+async function waitReady(url: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/health/ready`)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error('gateway not ready');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+interface Run {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(
+  url: string,
+  apiKey: string,
+  options: { overallRate?: number; seconds?: number } = {},
+): Promise<Run> {
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: options.seconds ?? SECONDS,
+    headers: { 'x-api-key': apiKey },
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+function row(name: string, run: Run): string {
+  return `${name.padEnd(34)} ${run.rps.toFixed(0).padStart(8)} req/s  p50 ${run.p50.toFixed(2).padStart(6)} ms  p99 ${run.p99
+    .toFixed(2)
+    .padStart(6)} ms${run.non2xx + run.errors > 0 ? `  (${run.non2xx} non-2xx, ${run.errors} errors)` : ''}`;
+}
+
+async function main(): Promise<void> {
+  const name = `mdp_gateway_bench_${randomBytes(4).toString('hex')}`;
+  await admin(`CREATE DATABASE "${name}" TEMPLATE template0`);
+  const dbUrl = new URL(ADMIN_URL);
+  dbUrl.pathname = `/${name}`;
+  const databaseUrl = dbUrl.toString();
+  const redis = new Redis(REDIS_URL);
+  await redis.flushdb();
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'gateway-bench-'));
+  const children: ChildProcess[] = [];
+  try {
+    const client = new Client({ connectionString: databaseUrl });
+    await client.connect();
+    await new MigrationRunner(new PgClientSession(client), {
+      directory: path.join(ROOT, 'migrations'),
+    }).migrate();
+    await client.end();
+
+    // Seed: a token list in the warm store (two polls, so trends exist), a flow snapshot in Redis, a key.
+    const pool = new Pool({ connectionString: databaseUrl, max: 2 });
+    const calculator = new TokenMetricsCalculator({ staleAfterMs: 300_000 });
+    const store = new TokenStoreRepository(pool);
+    const now = Date.now();
+    for (const ts of [now - 60_000, now]) {
+      const poll = Array.from({ length: TOKENS }, (_, i) => calculator.calculate(listing(i + 1, ts), ts));
+      calculator.commit(poll);
+      await store.writePoll(poll);
+    }
+    await pool.end();
+    const snapshot = flowSnapshot(Math.floor(now / 300_000) * 300_000);
+    await new LiquidityFlowRepository(redis).store(snapshot, now);
+    const dataSource = createWarmStoreDataSource(databaseUrl, { poolSize: 1 });
+    await dataSource.initialize();
+    const apiKey = (
+      await new ApiKeyStore(dataSource).create({
+        name: 'bench',
+        tier: 'enterprise',
+        perMinute: 2_000_000_000,
+        perMonth: 2_000_000_000,
+      })
+    ).key;
+    await dataSource.destroy();
+
+    const port = await freePort();
+    const gateway = spawnTs('apps/gateway/src/main.ts', {
+      env: {
+        REDIS_URL,
+        DATABASE_URL: databaseUrl,
+        HTTP_HOST: '127.0.0.1',
+        HTTP_PORT: String(port),
+        LOG_LEVEL: 'error',
+        ...(env['GATEWAY_NODE_OPTIONS'] ? { NODE_OPTIONS: env['GATEWAY_NODE_OPTIONS'] } : {}),
+      },
+    });
+    children.push(gateway);
+    const gatewayUrl = `http://127.0.0.1:${port}`;
+    await waitReady(gatewayUrl);
+
+    const retrievePath = `/api/liquidity-flow/retrieve?key=${encodeURIComponent(snapshot.key)}`;
+    const listPath = '/api/tokens?sort=market_cap&limit=100&offset=0';
+    const bodies: Record<string, string> = {};
+    for (const [route, urlPath] of [
+      ['/api/liquidity-flow/retrieve', retrievePath],
+      ['/api/tokens', listPath],
+    ] as const) {
+      const response = await fetch(`${gatewayUrl}${urlPath}`, { headers: { 'x-api-key': apiKey } });
+      if (response.status !== 200)
+        throw new Error(`${urlPath} answered ${response.status}: ${await response.text()}`);
+      const file = path.join(tmp, `${route.replace(/\W/g, '_')}.json`);
+      writeFileSync(file, Buffer.from(await response.arrayBuffer()));
+      bodies[route] = file;
+    }
+    const bare = spawnTs('tools/bench/bare-http.child.ts', { env: { BARE_ROUTES: JSON.stringify(bodies) } });
+    children.push(bare);
+    const barePort = Number((await waitForLine(bare, /listening (\d+)/, 'bare server'))[1]);
+    const bareUrl = `http://127.0.0.1:${barePort}`;
+
+    out(
+      `gateway bench: ${CONNECTIONS} connections, ${SECONDS} s per run; retrieve body ${Buffer.byteLength(
+        (await redis.get(snapshot.key))!,
+      )} bytes (${snapshot.data.nodes.length} nodes, ${snapshot.data.timeSeries.length} time points), token list ${await redis.strlen(
+        'tokens:list:market_cap:100:0',
+      )} bytes (100 of ${TOKENS} tokens); Node ${process.version}, ${os.cpus().length} CPUs`,
+    );
+    // Warm-up (JIT, connection pools, key cache).
+    await load(`${gatewayUrl}${retrievePath}`, apiKey, { seconds: 3 });
+    await load(`${gatewayUrl}${listPath}`, apiKey, { seconds: 3 });
+    await load(`${bareUrl}${retrievePath}`, apiKey, { seconds: 2 });
+
+    const results: Array<[string, Run, Run]> = [];
+    for (const [label, urlPath] of [
+      ['retrieve', retrievePath],
+      ['token list', listPath],
+    ] as const) {
+      const viaGateway = await load(`${gatewayUrl}${urlPath}`, apiKey);
+      const viaBare = await load(`${bareUrl}${urlPath}`, apiKey);
+      results.push([label, viaGateway, viaBare]);
+      out(row(`${label}: gateway`, viaGateway));
+      out(row(`${label}: bare node:http`, viaBare));
+      out(`${label}: ratio gateway / bare = ${(viaGateway.rps / viaBare.rps).toFixed(2)}`);
+    }
+    out(`fixed rate ${FIXED_RATE} req/s (overallRate), ${SECONDS} s:`);
+    for (const [label, urlPath] of [
+      ['retrieve', retrievePath],
+      ['token list', listPath],
+    ] as const) {
+      out(
+        row(
+          `${label}: gateway @ ${FIXED_RATE}/s`,
+          await load(`${gatewayUrl}${urlPath}`, apiKey, { overallRate: FIXED_RATE }),
+        ),
+      );
+    }
+    // Every request counted against the key: rate limits and usage really ran.
+    const counters = await redis.keys('rate_limit:*:M:*');
+    out(
+      `requests counted by the rate limiter this month: ${(await Promise.all(counters.map((k) => redis.get(k)))).join(', ')}`,
+    );
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(
+      children.map((child) =>
+        child.exitCode === null
+          ? new Promise<void>((resolve) => child.once('exit', () => resolve()))
+          : Promise.resolve(),
+      ),
+    );
+    rmSync(tmp, { recursive: true, force: true });
+    await redis.flushdb();
+    redis.disconnect();
+    await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);
