@@ -2,6 +2,7 @@ import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBoots
 import { HealthModule, HealthRegistry } from '@mdp/platform';
 import { AuthModule } from './auth/auth.module';
 import { LiquidityFlowModule } from './flow/liquidity-flow.module';
+import { LiquidationsModule } from './liquidations/liquidations.module';
 import { TokensModule } from './tokens/tokens.module';
 import { GatewayCoreModule } from './gateway-core.module';
 import type { GatewayDependencies } from './gateway.dependencies';
@@ -26,7 +27,7 @@ class GatewayLifecycle implements OnApplicationBootstrap {
  * The feature modules of the gateway. Each owns one area of the API under `/api/...` and gets the
  * shared connections from GatewayCoreModule.
  */
-const FEATURE_MODULES = [AuthModule, LiquidityFlowModule, TokensModule, WsModule];
+const FEATURE_MODULES = [AuthModule, LiquidityFlowModule, LiquidationsModule, TokensModule, WsModule];
 
 /** The query gateway: REST and WebSocket over the hot and warm stores. */
 @Module({})
