@@ -112,7 +112,7 @@ export class GatewayConfig extends ServiceConfig {
   WS_MAX_BUFFERED_BYTES: number = 4_194_304;
 
   @Describe(
-    'How long (ms) a WebSocket connection may stay above the high-water mark before it is closed as too slow (1013)',
+    'How long (ms) a WebSocket client that went above the high-water mark has to read its backlog down to half of it before it is closed as too slow (1013)',
   )
   @IsInt()
   @Min(100)

@@ -135,8 +135,9 @@ export function wsProtocolDocument(config: GatewayConfig) {
       dropped: {
         description:
           'The client read too slowly: its unsent bytes passed the high-water mark and `count` updates were not ' +
-          'sent. Sent once it has caught up. A client above the mark for slowClientTimeoutMs, or above ' +
-          'maxBufferedBytes, is closed with code 1013.',
+          'sent. Sent once it has read its backlog down to half the mark, and updates resume. A client that has ' +
+          'not caught up within slowClientTimeoutMs, or holds more than maxBufferedBytes unread, is closed with ' +
+          'code 1013 (a client that does not read at all sees the connection end without the close frame).',
         example: { op: 'dropped', count: 42 },
       },
       gap: {

@@ -389,14 +389,14 @@ export class WsServer implements OnApplicationBootstrap, BeforeApplicationShutdo
       const started = this.subscribeTopic(connection, topic);
       const recorded =
         topic.channel === 'tokens'
-          ? this.subscriptions
-              .add(topic.tokenId, connection.id)
-              .catch((error: unknown) =>
-                this.logger.warn(
-                  { connection: connection.id, error: errorText(error) },
-                  'ws_subs member not added; restored after the outage',
-                ),
-              )
+          ? this.subscriptions.add(topic.tokenId, connection.id).catch((error: unknown) => {
+              // The next successful heartbeat adds every membership of this replica again.
+              this.heartbeatFailed = true;
+              this.logger.warn(
+                { connection: connection.id, error: errorText(error) },
+                'ws_subs member not added; restored after the outage',
+              );
+            })
           : Promise.resolve();
       await withTimeout(Promise.all([started, recorded]), SOURCE_START_TIMEOUT_MS);
       // Closed or unsubscribed while the source started: undo the set entry the add may have left.
