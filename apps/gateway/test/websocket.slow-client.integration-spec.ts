@@ -86,3 +86,64 @@ describe('gateway WebSocket with a client that stops reading', () => {
     await normal.close();
   }, 90_000);
 });
+
+describe('gateway WebSocket with a client that falls behind and catches up', () => {
+  let gateway: GatewayHarness;
+
+  beforeAll(async () => {
+    gateway = await startGateway({
+      env: {
+        WS_HIGH_WATER_BYTES: String(HIGH_WATER),
+        WS_MAX_BUFFERED_BYTES: String(MAX_BUFFERED),
+        WS_SLOW_CLIENT_TIMEOUT_MS: '30000',
+      },
+    });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('drops its updates while it is behind, then counts them in one dropped notice and resumes', async () => {
+    const key = await gateway.createKey();
+    const client = await WsTestClient.open(gateway.wsUrl, { key });
+    await client.request({ op: 'subscribe', channel: 'tokens', tokenId: 1 });
+    const connection = gateway.app.get(WsServer, { strict: false }).connection(client.connectionId)!;
+    const socket = (client.ws as unknown as { _socket: Socket })._socket;
+    socket.pause();
+
+    const publisher = new StreamPublisher(gateway.redis);
+    let published = 0;
+    const deadline = Date.now() + 30_000;
+    // Flood until the gateway has dropped a good number of updates for it.
+    while (connection.dropped < 1_000 && Date.now() < deadline) {
+      const batch = Array.from({ length: 200 }, (_, i) =>
+        aTokenUpdate({ tokenId: 1, name: NAME, ts: 1_700_000_000_000 + published + i }),
+      );
+      await publisher.publish(TokenUpdateStream, batch);
+      published += batch.length;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(connection.dropped).toBeGreaterThanOrEqual(1_000);
+    expect(connection.peakBuffered).toBeLessThanOrEqual(HIGH_WATER + 1_024);
+    socket.resume();
+
+    const notice = await client.next((message) => message.op === 'dropped', 20_000);
+    const marker = aTokenUpdate({ tokenId: 1, name: 'marker', ts: 1 });
+    await publisher.publish(TokenUpdateStream, marker);
+    await client.next(
+      (message) => (message['data'] as { name?: string } | undefined)?.name === 'marker',
+      20_000,
+    );
+    const received = client.updates('tokens').length - 1;
+    const notices = client.messages.filter((message) => message.op === 'dropped');
+    const dropped = notices.reduce((sum, message) => sum + (message['count'] as number), 0);
+    expect(notice['count'] as number).toBeGreaterThanOrEqual(1_000);
+    expect(received + dropped).toBe(published);
+    // The notice comes where the gap is: after the updates sent before it, before the ones after it.
+    const noticeIndex = client.messages.indexOf(notice);
+    expect(client.messages.slice(noticeIndex + 1).some((message) => message.channel === 'tokens')).toBe(true);
+    expect(client.closeCode).toBeNull();
+    expect(connection.closing).toBe(false);
+    await client.close();
+  }, 90_000);
+});
