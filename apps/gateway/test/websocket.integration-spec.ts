@@ -229,6 +229,24 @@ describe('gateway WebSocket API', () => {
     });
   });
 
+  it('reads a stream only while it has subscribers, on a connection of its own', async () => {
+    const db = String(gateway.redis.options.db ?? 0);
+    const readers = async () =>
+      ((await gateway.redis.client('LIST')) as string)
+        .split('\n')
+        .filter((line) => line.includes(` db=${db} `) && / name=gateway-ws-flow /.test(line));
+    // (An earlier test's reader ends when its BLOCK returns.)
+    await eventually(async () => (await readers()).length === 0);
+    const client = await open();
+    await client.request({ op: 'subscribe', channel: 'flow', coin: 'ETH', timeWindow: '1h' });
+    await client.request({ op: 'subscribe', channel: 'flow', coin: 'ETH', timeWindow: '4h' });
+    expect(await readers()).toHaveLength(1);
+    await client.request({ op: 'unsubscribe', channel: 'flow', coin: 'ETH', timeWindow: '1h' });
+    expect(await readers()).toHaveLength(1);
+    await client.request({ op: 'unsubscribe', channel: 'flow', coin: 'ETH', timeWindow: '4h' });
+    await eventually(async () => (await readers()).length === 0);
+  });
+
   describe('invalid messages', () => {
     it('answers each with the reason and keeps the connection open', async () => {
       const client = await open();
@@ -361,6 +379,38 @@ describe('gateway WebSocket API', () => {
 });
 
 describe('gateway WebSocket replicas and ws_subs housekeeping', () => {
+  it('delivers every update to the clients of every replica (no shared consumer group)', async () => {
+    const one = await startGateway({ env: { WS_REPLICA_ID: 'gw-r1' } });
+    const two = await startGateway({
+      env: { WS_REPLICA_ID: 'gw-r2' },
+      database: one.database,
+      keepRedis: true,
+    });
+    try {
+      const key = await one.createKey();
+      const clients = await Promise.all(
+        [one, two].map((gateway) => WsTestClient.open(gateway.wsUrl, { key })),
+      );
+      for (const client of clients) await client.request({ op: 'subscribe', channel: 'tokens', tokenId: 41 });
+      expect((await one.redis.smembers('ws_subs:41')).sort()).toEqual(
+        clients.map((client) => client.connectionId).sort(),
+      );
+      const update = aTokenUpdate({ tokenId: 41 });
+      await new StreamPublisher(one.redis).publish(TokenUpdateStream, update);
+      for (const client of clients)
+        expect(await client.next((message) => message.channel === 'tokens')).toEqual({
+          channel: 'tokens',
+          tokenId: 41,
+          data: update,
+        });
+      await Promise.all(clients.map((client) => client.close()));
+      await eventually(async () => (await one.redis.exists('ws_subs:41')) === 0);
+    } finally {
+      await two.close();
+      await one.close();
+    }
+  }, 30_000);
+
   it('removes stale members at start, and its own members (and heartbeat) on close', async () => {
     const first = await startGateway({ env: { WS_REPLICA_ID: 'gw-first' } });
     try {

@@ -18,7 +18,8 @@ type XreadReply = Array<[Buffer, Array<[Buffer, Buffer[] | null]>]> | null;
 
 /**
  * Follows one stream from its end with plain XREAD (no consumer group: every gateway replica reads
- * every entry for its own clients), only while someone holds it (`retain` / `release`). Entries are
+ * every entry for its own clients), on a connection of its own, only while someone holds it
+ * (`retain` / `release`). Entries are
  * decoded with the transport's codec and checked against the stream's schema. After a Redis failure
  * it retries with backoff, resumes from the stream's end at that moment, and reports the gap.
  */
@@ -56,6 +57,9 @@ export class StreamTail {
       this.anchored = new Promise<void>((resolve) => (this.markAnchored = resolve));
       this.loop = this.run().finally(() => {
         this.loop = null;
+        // Nobody follows the stream: its connection goes too (a new holder opens another).
+        this.reader?.disconnect();
+        this.reader = null;
         this.markAnchored();
         // A retain that came while the loop was finishing starts it again.
         if (this.refs > 0 && !this.closed) {
@@ -77,7 +81,6 @@ export class StreamTail {
     this.refs = 0;
     this.reader?.disconnect();
     await this.loop;
-    this.reader = null;
   }
 
   private connection(): RedisClient {
