@@ -146,9 +146,12 @@ export class WsServer implements OnApplicationBootstrap, BeforeApplicationShutdo
       this.upgrade(request, socket, head);
     server.on('upgrade', onUpgrade);
     this.cleanups.push(() => server.off('upgrade', onUpgrade));
-    this.cleanups.push(
-      await this.hub.subscribe(API_KEY_REVOKED_CHANNEL, (_channel, keyHash) => this.revoked(keyHash)),
+    // Not awaited: with Redis down at start the subscription completes when it is back.
+    const revocations = this.hub.subscribe(API_KEY_REVOKED_CHANNEL, (_channel, keyHash) =>
+      this.revoked(keyHash),
     );
+    revocations.catch(() => undefined);
+    this.cleanups.push(() => revocations.then((stop) => stop()));
     this.cleanups.push(
       this.hub.onReconnect(() => {
         if (this.signalsSource) this.gap('signals', 'Redis was unavailable: signals may have been missed');
@@ -194,11 +197,19 @@ export class WsServer implements OnApplicationBootstrap, BeforeApplicationShutdo
       ),
     );
     await withTimeout(removed, 2_000);
-    for (const cleanup of this.cleanups) await Promise.resolve(cleanup()).catch(() => undefined);
+    // A subscription still waiting for Redis never completes: none of this may hold the stop up.
+    for (const cleanup of this.cleanups)
+      await withTimeout(
+        Promise.resolve(cleanup()).catch(() => undefined),
+        1_000,
+      );
     if (this.signalsSource) {
       const source = this.signalsSource;
       this.signalsSource = null;
-      await source.then((stop) => stop()).catch(() => undefined);
+      await withTimeout(
+        source.then((stop) => stop()).catch(() => undefined),
+        1_000,
+      );
     }
     await Promise.all(Object.values(this.tails).map((tail) => tail.close()));
     await withTimeout(Promise.all(closed), 1_500);
