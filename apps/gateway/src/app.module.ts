@@ -5,6 +5,8 @@ import { LiquidityFlowModule } from './flow/liquidity-flow.module';
 import { LiquidationsModule } from './liquidations/liquidations.module';
 import { TokensModule } from './tokens/tokens.module';
 import { GatewayCoreModule } from './gateway-core.module';
+import { SystemStatusModule } from './status/system-status.module';
+import { WebViewModule } from './web-view/web-view.module';
 import type { GatewayDependencies } from './gateway.dependencies';
 import { registerGatewayHealth } from './gateway.health';
 import { WsModule } from './realtime/ws.module';
@@ -27,7 +29,15 @@ class GatewayLifecycle implements OnApplicationBootstrap {
  * The feature modules of the gateway. Each owns one area of the API under `/api/...` and gets the
  * shared connections from GatewayCoreModule.
  */
-const FEATURE_MODULES = [AuthModule, LiquidityFlowModule, LiquidationsModule, TokensModule, WsModule];
+const FEATURE_MODULES = [
+  AuthModule,
+  LiquidityFlowModule,
+  LiquidationsModule,
+  TokensModule,
+  WsModule,
+  SystemStatusModule,
+  WebViewModule,
+];
 
 /** The query gateway: REST and WebSocket over the hot and warm stores. */
 @Module({})

@@ -144,4 +144,25 @@ export class GatewayConfig extends ServiceConfig {
   @IsInt()
   @Min(3)
   WS_REPLICA_TTL_S: number = 30;
+
+  @Describe(
+    "Services whose readiness GET /api/system/status (the web view's status strip) shows: name=http://host:port pairs, comma-separated; empty = none",
+  )
+  @Matches(/^([a-z][a-z0-9-]*=https?:\/\/[^\s,=]+)?(\s*,\s*[a-z][a-z0-9-]*=https?:\/\/[^\s,=]+)*$/, {
+    message: '$property must be name=http://host:port pairs separated by commas',
+  })
+  STATUS_SERVICE_URLS: string =
+    'ingestion=http://127.0.0.1:3001,liquidation-detector=http://127.0.0.1:3002,flow-aggregator=http://127.0.0.1:3003,velocity-poller=http://127.0.0.1:3004,warm-writer=http://127.0.0.1:3005';
+
+  @Describe("Longest (ms) GET /api/system/status waits for one service's /health/ready")
+  @IsInt()
+  @Min(50)
+  @Max(10_000)
+  STATUS_HEALTH_TIMEOUT_MS: number = 1_000;
+
+  @Describe(
+    'Directory of the built web view (nx build web), served at /app/; relative paths are from the working directory',
+  )
+  @IsString()
+  WEB_VIEW_DIR: string = 'dist/apps/web';
 }
