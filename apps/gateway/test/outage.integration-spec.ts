@@ -82,3 +82,26 @@ describe('gateway with the database unreachable at start', () => {
     expect((await gateway.request('/health/live')).status).toBe(200);
   });
 });
+
+describe('gateway with Redis down at start', () => {
+  let redis: PrivateRedis;
+  let gateway: GatewayHarness;
+
+  beforeAll(async () => {
+    redis = new PrivateRedis(await freePort());
+    gateway = await startGateway({ redisUrl: redis.url, env: { REDIS_COMMAND_TIMEOUT_MS: '300' } });
+  }, 30_000);
+  afterAll(async () => {
+    await gateway?.close();
+    await redis?.stop();
+  });
+
+  it('starts, answers 503 and not ready, then serves once Redis is up', async () => {
+    const key = await gateway.createKey('pro');
+    expect((await gateway.request('/api/account', { key })).status).toBe(503);
+    expect((await gateway.request('/health/ready')).status).toBe(503);
+    await redis.start();
+    expect((await waitForStatus(gateway, '/api/account', 200, key)).status).toBe(200);
+    expect((await waitForStatus(gateway, '/health/ready', 200)).status).toBe(200);
+  }, 40_000);
+});

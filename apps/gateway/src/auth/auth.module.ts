@@ -22,9 +22,11 @@ class AuthLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     private readonly hub: PubSubHub,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
     this.usage.start();
-    await this.hub.subscribe(API_KEY_REVOKED_CHANNEL, (_channel, keyHash) => this.cache.forget(keyHash));
+    // Not awaited: with Redis down at start the subscription completes when it returns (ioredis
+    // queues it), and the gateway must start meanwhile; the key cache's TTL covers the gap.
+    void this.hub.subscribe(API_KEY_REVOKED_CHANNEL, (_channel, keyHash) => this.cache.forget(keyHash));
   }
 
   async onApplicationShutdown(): Promise<void> {
