@@ -18,6 +18,7 @@ import { createLogger, createRedisConnection } from '@mdp/platform';
 import { StreamPublisher } from '@mdp/transport';
 import { MigrationRunner, PgClientSession } from '@mdp/data-access-warm-store';
 import {
+  TcpProxy,
   WORKSPACE_ROOT,
   createTestDatabase,
   createTestRedis,
@@ -25,7 +26,6 @@ import {
   waitFor,
   type TestDatabase,
 } from '@mdp/testing';
-import { TcpProxy } from './tcp-proxy';
 import { startWriter, type RunningWriter } from './warm-writer.harness';
 
 const T0 = Date.UTC(2026, 0, 5, 12, 0);

@@ -6,3 +6,4 @@ export * from './lib/ts-process';
 export * from './lib/redis-db-lease';
 export * from './lib/redis-cluster';
 export * from './lib/private-redis';
+export * from './lib/tcp-proxy';

@@ -1,19 +1,26 @@
 import net from 'node:net';
 
 /**
- * A TCP proxy in front of PostgreSQL that a test can cut (every connection dropped, new ones
- * refused) and restore: a database outage as the writer sees it.
+ * A TCP proxy in front of a server (PostgreSQL, Redis) that a test can cut (every connection
+ * dropped, new ones refused), restore, or slow down (`latencyMs` added to every chunk in both
+ * directions, order kept): an outage or a slow network as the service sees it.
  */
 export class TcpProxy {
   private readonly sockets = new Set<net.Socket>();
   private down = false;
   private server: net.Server | null = null;
   port = 0;
+  /** Delay added to each chunk each way (ms); may be changed while connections are open. */
+  latencyMs = 0;
 
   constructor(
     private readonly targetHost: string,
     private readonly targetPort: number,
   ) {}
+
+  get url(): string {
+    return `127.0.0.1:${this.port}`;
+  }
 
   async start(): Promise<number> {
     this.server = net.createServer((client) => {
@@ -24,8 +31,8 @@ export class TcpProxy {
       const upstream = net.connect(this.targetPort, this.targetHost);
       this.track(client);
       this.track(upstream);
-      client.pipe(upstream);
-      upstream.pipe(client);
+      this.forward(client, upstream);
+      this.forward(upstream, client);
       const close = () => {
         client.destroy();
         upstream.destroy();
@@ -52,6 +59,22 @@ export class TcpProxy {
   async close(): Promise<void> {
     this.cut();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  private forward(from: net.Socket, to: net.Socket): void {
+    let lastDue = 0;
+    from.on('data', (chunk: Buffer) => {
+      if (this.latencyMs <= 0 && lastDue <= Date.now()) {
+        to.write(chunk);
+        return;
+      }
+      // Never earlier than the chunk before: a shorter latency set meanwhile must not reorder bytes.
+      const due = Math.max(Date.now() + this.latencyMs, lastDue);
+      lastDue = due;
+      setTimeout(() => {
+        if (!to.destroyed) to.write(chunk);
+      }, due - Date.now());
+    });
   }
 
   private track(socket: net.Socket): void {
