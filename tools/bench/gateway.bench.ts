@@ -6,6 +6,7 @@
  *
  *   npm run bench:gateway
  *   node -r @swc-node/register -r reflect-metadata tools/bench/gateway.bench.ts [seconds] [connections]
+ *   GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/gateway-prof" npm run bench:gateway   (profile the gateway)
  *
  * The gateway is the real one (apps/gateway/src/main.ts) in a child process, over Redis
  * (BENCH_REDIS_URL, default redis://127.0.0.1:6379/12, flushed) and a scratch database created,
@@ -16,10 +17,10 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import Redis from 'ioredis';
 import { Client, Pool } from 'pg';
@@ -130,13 +131,29 @@ interface Run {
   p99: number;
   non2xx: number;
   errors: number;
+  /** CPU time (user + system) the server process spent per request, µs: independent of other load on the machine. */
+  cpuUs: number;
+}
+
+const CLOCK_TICK_US = 10_000; // USER_HZ = 100 on Linux
+
+/** utime + stime of a process, µs (from /proc; 0 where there is no /proc). */
+function cpuTimeUs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_US;
+  } catch {
+    return 0;
+  }
 }
 
 async function load(
   url: string,
   apiKey: string,
+  pid: number,
   options: { overallRate?: number; seconds?: number } = {},
 ): Promise<Run> {
+  const cpuBefore = cpuTimeUs(pid);
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -150,13 +167,16 @@ async function load(
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    cpuUs: (cpuTimeUs(pid) - cpuBefore) / Math.max(1, result.requests.total),
   };
 }
 
 function row(name: string, run: Run): string {
   return `${name.padEnd(34)} ${run.rps.toFixed(0).padStart(8)} req/s  p50 ${run.p50.toFixed(2).padStart(6)} ms  p99 ${run.p99
     .toFixed(2)
-    .padStart(6)} ms${run.non2xx + run.errors > 0 ? `  (${run.non2xx} non-2xx, ${run.errors} errors)` : ''}`;
+    .padStart(
+      6,
+    )} ms  server CPU ${run.cpuUs.toFixed(0).padStart(4)} µs/req${run.non2xx + run.errors > 0 ? `  (${run.non2xx} non-2xx, ${run.errors} errors)` : ''}`;
 }
 
 async function main(): Promise<void> {
@@ -203,16 +223,31 @@ async function main(): Promise<void> {
     await dataSource.destroy();
 
     const port = await freePort();
-    const gateway = spawnTs('apps/gateway/src/main.ts', {
-      env: {
-        REDIS_URL,
-        DATABASE_URL: databaseUrl,
-        HTTP_HOST: '127.0.0.1',
-        HTTP_PORT: String(port),
-        LOG_LEVEL: 'error',
-        ...(env['GATEWAY_NODE_OPTIONS'] ? { NODE_OPTIONS: env['GATEWAY_NODE_OPTIONS'] } : {}),
+    // GATEWAY_NODE_ARGS: extra node flags for the gateway, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+    const gateway = spawn(
+      process.execPath,
+      [
+        ...(env['GATEWAY_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+        '-r',
+        '@swc-node/register',
+        '-r',
+        'reflect-metadata',
+        'apps/gateway/src/main.ts',
+      ],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: {
+          ...process.env,
+          SWC_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'),
+          REDIS_URL,
+          DATABASE_URL: databaseUrl,
+          HTTP_HOST: '127.0.0.1',
+          HTTP_PORT: String(port),
+          LOG_LEVEL: 'error',
+        },
       },
-    });
+    );
     children.push(gateway);
     const gatewayUrl = `http://127.0.0.1:${port}`;
     await waitReady(gatewayUrl);
@@ -241,20 +276,23 @@ async function main(): Promise<void> {
         (await redis.get(snapshot.key))!,
       )} bytes (${snapshot.data.nodes.length} nodes, ${snapshot.data.timeSeries.length} time points), token list ${await redis.strlen(
         'tokens:list:market_cap:100:0',
-      )} bytes (100 of ${TOKENS} tokens); Node ${process.version}, ${os.cpus().length} CPUs`,
+      )} bytes (100 of ${TOKENS} tokens); Node ${process.version}, ${os.cpus().length} CPUs, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
     );
     // Warm-up (JIT, connection pools, key cache).
-    await load(`${gatewayUrl}${retrievePath}`, apiKey, { seconds: 3 });
-    await load(`${gatewayUrl}${listPath}`, apiKey, { seconds: 3 });
-    await load(`${bareUrl}${retrievePath}`, apiKey, { seconds: 2 });
+    await load(`${gatewayUrl}${retrievePath}`, apiKey, gateway.pid!, { seconds: 3 });
+    await load(`${gatewayUrl}${listPath}`, apiKey, gateway.pid!, { seconds: 3 });
+    await load(`${bareUrl}${retrievePath}`, apiKey, bare.pid!, { seconds: 2 });
 
     const results: Array<[string, Run, Run]> = [];
     for (const [label, urlPath] of [
       ['retrieve', retrievePath],
       ['token list', listPath],
     ] as const) {
-      const viaGateway = await load(`${gatewayUrl}${urlPath}`, apiKey);
-      const viaBare = await load(`${bareUrl}${urlPath}`, apiKey);
+      const viaGateway = await load(`${gatewayUrl}${urlPath}`, apiKey, gateway.pid!);
+      const viaBare = await load(`${bareUrl}${urlPath}`, apiKey, bare.pid!);
       results.push([label, viaGateway, viaBare]);
       out(row(`${label}: gateway`, viaGateway));
       out(row(`${label}: bare node:http`, viaBare));
@@ -268,7 +306,7 @@ async function main(): Promise<void> {
       out(
         row(
           `${label}: gateway @ ${FIXED_RATE}/s`,
-          await load(`${gatewayUrl}${urlPath}`, apiKey, { overallRate: FIXED_RATE }),
+          await load(`${gatewayUrl}${urlPath}`, apiKey, gateway.pid!, { overallRate: FIXED_RATE }),
         ),
       );
     }

@@ -92,7 +92,7 @@ export class LiquidityFlowController {
   @ApiBadRequestResponse({ description: 'key is not a liquidity-flow snapshot key' })
   @ApiNotFoundResponse({ description: 'No snapshot under this key (never stored, expired or deleted)' })
   async retrieve(@Query() query: RetrieveFlowQuery, @Res() reply: FastifyReply): Promise<void> {
-    const json = await this.flows.retrieveJson(query.key);
+    const json = await this.flows.retrieveBytes(query.key);
     if (json === null) throw new NotFoundException(`no flow data under ${query.key}`);
     await reply.type(JSON_TYPE).send(json);
   }

@@ -24,7 +24,7 @@ export interface VelocityPoint {
 }
 
 /**
- * Token reads through the seed 003 caches: a hit answers the cached JSON unchanged (one Redis GET);
+ * Token reads through the seed 003 caches: a hit answers the cached JSON bytes unchanged (one Redis GET);
  * a miss reads the warm store, fills the cache and answers the same JSON. Concurrent misses of one
  * key share a single warm-store read.
  */
@@ -38,8 +38,8 @@ export class TokenReadService {
   ) {}
 
   /** `tokens:list:{sort}:{limit}:{offset}` (300 s). */
-  async list(sort: TokenListSort, limit: number, offset: number): Promise<string> {
-    const cached = await this.cache.getListJson(sort, limit, offset);
+  async list(sort: TokenListSort, limit: number, offset: number): Promise<Buffer | string> {
+    const cached = await this.cache.getListBytes(sort, limit, offset);
     if (cached !== null) return cached;
     return this.once(`list:${sort}:${limit}:${offset}`, async () => {
       const page = await this.store.latestTokenPage(sort, limit, offset, this.clock(), TOKEN_STALE_AFTER_MS);
@@ -48,16 +48,16 @@ export class TokenReadService {
   }
 
   /** `token:{id}` (60 s), or null for a token the warm store does not hold (or inactive). */
-  async token(tokenId: number): Promise<string | null> {
-    const cached = await this.cache.getTokenJson(tokenId);
+  async token(tokenId: number): Promise<Buffer | string | null> {
+    const cached = await this.cache.getTokenBytes(tokenId);
     if (cached !== null) return cached;
     const snapshot = await this.refill(tokenId);
     return snapshot === null ? null : TokenCacheRepository.tokenJson(snapshot);
   }
 
   /** `velocity:{id}:{timeframe}` (300 s), or null for an unknown token. */
-  async velocity(tokenId: number, timeframe: VelocityTimeframe): Promise<string | null> {
-    const cached = await this.cache.getVelocityJson(tokenId, timeframe);
+  async velocity(tokenId: number, timeframe: VelocityTimeframe): Promise<Buffer | string | null> {
+    const cached = await this.cache.getVelocityBytes(tokenId, timeframe);
     if (cached !== null) return cached;
     const snapshot = await this.refill(tokenId);
     return snapshot === null ? null : TokenCacheRepository.velocityJson(snapshot, timeframe);

@@ -74,12 +74,17 @@ describe(LiquidityFlowRepository.name, () => {
     expect(await repository.historical('BTC', '5m', 0, Number.MAX_SAFE_INTEGER)).toEqual([]);
   });
 
-  it('returns the stored JSON as-is (retrieveJson, historicalJson with a bound and a truncated flag)', async () => {
+  it('returns the stored JSON as-is (retrieveBytes, historicalJson with a bound and a truncated flag)', async () => {
     const compressing = new LiquidityFlowRepository(redis, { compressMinBytes: 1_000 });
     for (let i = 0; i < 4; i++) await compressing.store(snapshot('ETH', '5m', T + i * 300_000, 200), NOW);
     const stored = JSON.stringify({ ...snapshot('ETH', '5m', T, 200), expiresAt: NOW + 14_400_000 });
-    expect(await compressing.retrieveJson(flowSnapshotKey('ETH', '5m', T))).toBe(stored);
-    expect(await repository.retrieveJson(flowSnapshotKey('ETH', '5m', 1))).toBeNull();
+    expect((await compressing.retrieveBytes(flowSnapshotKey('ETH', '5m', T)))!.toString('utf8')).toBe(stored);
+    const small = snapshot('ETH', '5m', T + 3_600_000, 1);
+    await compressing.store(small, NOW);
+    expect((await compressing.retrieveBytes(small.key))!.toString('utf8')).toBe(
+      JSON.stringify({ ...small, expiresAt: NOW + 14_400_000 }),
+    );
+    expect(await repository.retrieveBytes(flowSnapshotKey('ETH', '5m', 1))).toBeNull();
     const all = await repository.historicalJson('ETH', '5m', T, T + 900_000, 10);
     expect(all.truncated).toBe(false);
     expect(all.snapshots.map((json) => (JSON.parse(json) as StoredFlowData).timestamp)).toEqual([

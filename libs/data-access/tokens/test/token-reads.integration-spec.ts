@@ -142,9 +142,9 @@ describe('token reads for the gateway (pages, one token, velocity history, cache
     const cache = new TokenCacheRepository(redis);
     const snapshot = (await store.latestToken(1, T + 7 * HOUR_MS, 5 * MIN))!;
     await cache.writeTokens([snapshot]);
-    expect(await cache.getTokenJson(1)).toBe(TokenCacheRepository.tokenJson(snapshot));
+    expect((await cache.getTokenBytes(1))!.toString()).toBe(TokenCacheRepository.tokenJson(snapshot));
     for (const timeframe of ['1h', '4h', '12h', '24h', '7d'] as const)
-      expect(await cache.getVelocityJson(1, timeframe)).toBe(
+      expect((await cache.getVelocityBytes(1, timeframe))!.toString()).toBe(
         TokenCacheRepository.velocityJson(snapshot, timeframe),
       );
     expect(JSON.parse(TokenCacheRepository.velocityJson(snapshot, '4h'))).toEqual(
@@ -152,8 +152,8 @@ describe('token reads for the gateway (pages, one token, velocity history, cache
     );
     const page = await store.latestTokenPage('market_cap', 2, 0, T, 5 * MIN);
     const json = await cache.setList('market_cap', 2, 0, page);
-    expect(await cache.getListJson('market_cap', 2, 0)).toBe(json);
-    expect(await cache.getListJson('market_cap', 2, 1)).toBeNull();
-    expect(await cache.getTokenJson(99)).toBeNull();
+    expect((await cache.getListBytes('market_cap', 2, 0))!.toString()).toBe(json);
+    expect(await cache.getListBytes('market_cap', 2, 1)).toBeNull();
+    expect(await cache.getTokenBytes(99)).toBeNull();
   });
 });

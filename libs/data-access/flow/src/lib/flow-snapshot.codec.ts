@@ -20,3 +20,12 @@ export function decodeFlowSnapshot(value: string): string {
     ? gunzipSync(Buffer.from(value.slice(COMPRESSED_PREFIX.length), 'base64')).toString('utf8')
     : value;
 }
+
+const COMPRESSED_PREFIX_BYTES = Buffer.from(COMPRESSED_PREFIX);
+
+/** The JSON bytes of a snapshot value as returned by GET as a Buffer, compressed or not (no string in between). */
+export function decodeFlowSnapshotBytes(value: Buffer): Buffer {
+  return value.subarray(0, COMPRESSED_PREFIX_BYTES.length).equals(COMPRESSED_PREFIX_BYTES)
+    ? gunzipSync(Buffer.from(value.subarray(COMPRESSED_PREFIX_BYTES.length).toString('latin1'), 'base64'))
+    : value;
+}

@@ -1,7 +1,7 @@
 import { isCluster, type RedisClient } from '@mdp/platform';
 import { FLOW_WINDOWS, type FlowWindow } from '@mdp/schemas';
 import type { StoredFlowData } from '@mdp/domain-flow';
-import { decodeFlowSnapshot, encodeFlowSnapshot } from './flow-snapshot.codec';
+import { decodeFlowSnapshot, decodeFlowSnapshotBytes, encodeFlowSnapshot } from './flow-snapshot.codec';
 import { FLOW_TTL_SECONDS } from './flow-ttl.constant';
 import { flowCoinPattern, flowIndexKey, parseFlowSnapshotKey } from './flow.keys';
 import { FlowDataValidationError } from './flow-data.validation-error';
@@ -85,12 +85,13 @@ export class LiquidityFlowRepository {
   }
 
   /**
-   * The JSON of the snapshot under `key` exactly as stored (decompressed), or null: for callers that
-   * send it on unchanged (the gateway answers with these bytes instead of parsing and re-serializing).
+   * The JSON bytes of the snapshot under `key` exactly as stored (decompressed), or null: for callers
+   * that send it on unchanged (the gateway answers with these bytes: no string decode, parse,
+   * re-serialize or re-encode).
    */
-  async retrieveJson(key: string): Promise<string | null> {
-    const value = await this.redis.get(key);
-    return value === null ? null : decodeFlowSnapshot(value);
+  async retrieveBytes(key: string): Promise<Buffer | null> {
+    const value = await this.redis.getBuffer(key);
+    return value === null ? null : decodeFlowSnapshotBytes(value);
   }
 
   /**

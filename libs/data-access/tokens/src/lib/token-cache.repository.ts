@@ -84,19 +84,19 @@ export class TokenCacheRepository {
     return raw === null ? null : (JSON.parse(raw) as TokenSummary[]);
   }
 
-  /** The JSON of `token:{id}` as cached (for answering it unchanged), or null. */
-  getTokenJson(tokenId: number): Promise<string | null> {
-    return this.redis.get(tokenKey(tokenId));
+  /** The JSON bytes of `token:{id}` as cached (for answering them unchanged), or null. */
+  getTokenBytes(tokenId: number): Promise<Buffer | null> {
+    return this.redis.getBuffer(tokenKey(tokenId));
   }
 
-  /** The JSON of `velocity:{id}:{timeframe}` as cached, or null. */
-  getVelocityJson(tokenId: number, timeframe: VelocityTimeframe): Promise<string | null> {
-    return this.redis.get(velocityKey(tokenId, timeframe));
+  /** The JSON bytes of `velocity:{id}:{timeframe}` as cached, or null. */
+  getVelocityBytes(tokenId: number, timeframe: VelocityTimeframe): Promise<Buffer | null> {
+    return this.redis.getBuffer(velocityKey(tokenId, timeframe));
   }
 
-  /** The JSON array of `tokens:list:{sort}:{limit}:{offset}` as cached, or null. */
-  getListJson(sort: TokenListSort, limit: number, offset: number): Promise<string | null> {
-    return this.redis.get(tokenListKey(sort, limit, offset));
+  /** The JSON array bytes of `tokens:list:{sort}:{limit}:{offset}` as cached, or null. */
+  getListBytes(sort: TokenListSort, limit: number, offset: number): Promise<Buffer | null> {
+    return this.redis.getBuffer(tokenListKey(sort, limit, offset));
   }
 
   /** The JSON `writeTokens` caches under `token:{id}` for a snapshot. */
