@@ -4,6 +4,7 @@ import { AuthModule } from './auth/auth.module';
 import { LiquidityFlowModule } from './flow/liquidity-flow.module';
 import { LiquidationsModule } from './liquidations/liquidations.module';
 import { TokensModule } from './tokens/tokens.module';
+import { TradingModule } from './trading/trading.module';
 import { GatewayCoreModule } from './gateway-core.module';
 import { SystemStatusModule } from './status/system-status.module';
 import { WebViewModule } from './web-view/web-view.module';
@@ -34,6 +35,7 @@ const FEATURE_MODULES = [
   LiquidityFlowModule,
   LiquidationsModule,
   TokensModule,
+  TradingModule,
   WsModule,
   SystemStatusModule,
   WebViewModule,

@@ -146,6 +146,52 @@ export class GatewayConfig extends ServiceConfig {
   WS_REPLICA_TTL_S: number = 30;
 
   @Describe(
+    'TTL (s) of stocks:price:{symbol} written through the gateway (intraday data expires); 0 = no expiry',
+  )
+  @IsInt()
+  @Min(0)
+  TRADING_PRICE_TTL_SECONDS: number = 86_400;
+
+  @Describe('TTL (s) of stocks:sentiment:{symbol} written through the gateway; 0 = no expiry')
+  @IsInt()
+  @Min(0)
+  TRADING_SENTIMENT_TTL_SECONDS: number = 86_400;
+
+  @Describe('TTL (s) of signals:{signal_type}:{symbol} written through the gateway; 0 = no expiry')
+  @IsInt()
+  @Min(0)
+  TRADING_SIGNAL_TTL_SECONDS: number = 86_400;
+
+  @Describe('TTL (s) of candidates:ranked written through the gateway; 0 = no expiry')
+  @IsInt()
+  @Min(0)
+  TRADING_CANDIDATES_TTL_SECONDS: number = 86_400;
+
+  @Describe('TTL (s) of metrics:performance (daily figures) written through the gateway; 0 = no expiry')
+  @IsInt()
+  @Min(0)
+  TRADING_PERFORMANCE_TTL_SECONDS: number = 172_800;
+
+  @Describe('TTL (s) of context:market written through the gateway; 0 = no expiry')
+  @IsInt()
+  @Min(0)
+  TRADING_MARKET_CONTEXT_TTL_SECONDS: number = 86_400;
+
+  @Describe(
+    'Signal types (signals:{signal_type}:{symbol}) included per symbol in GET /api/trading/context, comma-separated',
+  )
+  @Matches(/^[a-z][a-z0-9_]{0,31}(,[a-z][a-z0-9_]{0,31})*$/, {
+    message: '$property must be signal types (a-z 0-9 _) separated by commas',
+  })
+  TRADING_CONTEXT_SIGNAL_TYPES: string = 'entry,exit';
+
+  @Describe('Most symbols one GET /api/trading/context may ask for')
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  TRADING_CONTEXT_MAX_SYMBOLS: number = 50;
+
+  @Describe(
     "Services whose readiness GET /api/system/status (the web view's status strip) shows: name=http://host:port pairs, comma-separated; empty = none",
   )
   @Matches(/^([a-z][a-z0-9-]*=https?:\/\/[^\s,=]+)?(\s*,\s*[a-z][a-z0-9-]*=https?:\/\/[^\s,=]+)*$/, {

@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { SYMBOL_PATTERN } from '@mdp/schemas';
+import { EpochMsQuery } from '../http/epoch-ms-query.decorator';
 import { IntegerQuery } from '../http/integer-query.transform';
 
-const MAX_EPOCH_MS = 9_999_999_999_999;
 export const MAX_RECENT_LIQUIDATIONS = 1_000;
 export const MAX_HISTORY_LIQUIDATIONS = 10_000;
 export const MAX_RECENT_SIGNALS = 1_000;
@@ -60,20 +60,14 @@ export class LiquidationStatsQuery extends LiquidationSymbolQuery {
 /** `GET /api/liquidations/history?symbol=&start=&end=&limit=` */
 export class LiquidationHistoryQuery extends LiquidationSymbolQuery {
   @ApiProperty({ description: 'Earliest liquidation time, epoch ms (inclusive)', example: 1700000000000 })
-  @IntegerQuery()
-  @IsInt({ message: '$property must be an epoch time in milliseconds (a non-negative integer)' })
-  @Min(0)
-  @Max(MAX_EPOCH_MS)
+  @EpochMsQuery()
   start!: number;
 
   @ApiProperty({
     description: 'Latest liquidation time, epoch ms (inclusive), not before start',
     example: 1700003600000,
   })
-  @IntegerQuery()
-  @IsInt({ message: '$property must be an epoch time in milliseconds (a non-negative integer)' })
-  @Min(0)
-  @Max(MAX_EPOCH_MS)
+  @EpochMsQuery()
   end!: number;
 
   @ApiPropertyOptional({ default: 1_000, minimum: 1, maximum: MAX_HISTORY_LIQUIDATIONS })
