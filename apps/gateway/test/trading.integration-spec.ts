@@ -514,7 +514,25 @@ describe('seed 002 trading state, context package and decisions', () => {
   it('documents the routes in the OpenAPI document', async () => {
     const document = (await (await gateway.request('/openapi.json')).json()) as {
       paths: Record<string, object>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
     };
+    for (const schema of [
+      'TradingContextView',
+      'SymbolContextView',
+      'TradingSignalBody',
+      'StockPriceBody',
+      'TradingDecisionView',
+    ])
+      expect(Object.keys(document.components.schemas)).toContain(schema);
+    expect(Object.keys(document.components.schemas['TradingContextView']!.properties!).sort()).toEqual([
+      'candidates',
+      'generated_at',
+      'market_context',
+      'performance',
+      'symbols',
+      'system_state',
+      'watchlist',
+    ]);
     for (const path of [
       '/api/trading/stocks/{symbol}/price',
       '/api/trading/stocks/{symbol}/indicators',
