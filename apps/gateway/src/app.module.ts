@@ -1,6 +1,7 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import { HealthModule, HealthRegistry } from '@mdp/platform';
 import { AuthModule } from './auth/auth.module';
+import { CandlesModule } from './candles/candles.module';
 import { LiquidityFlowModule } from './flow/liquidity-flow.module';
 import { LiquidationsModule } from './liquidations/liquidations.module';
 import { TokensModule } from './tokens/tokens.module';
@@ -35,6 +36,7 @@ const FEATURE_MODULES = [
   LiquidityFlowModule,
   LiquidationsModule,
   TokensModule,
+  CandlesModule,
   TradingModule,
   WsModule,
   SystemStatusModule,

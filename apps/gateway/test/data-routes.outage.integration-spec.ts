@@ -45,7 +45,7 @@ describe('flow and token routes during a Redis outage', () => {
   }, 30_000);
 });
 
-describe('token routes while the warm store (read pool) is unreachable', () => {
+describe('token and candle routes while the warm store (read pool) is unreachable', () => {
   let gateway: GatewayHarness;
   let key: string;
 
@@ -68,7 +68,12 @@ describe('token routes while the warm store (read pool) is unreachable', () => {
     const hit = await gateway.request('/api/tokens/7', { key });
     expect(hit.status).toBe(200);
     expect(await hit.json()).toEqual({ id: 7 });
-    for (const path of ['/api/tokens/8', '/api/tokens?sort=velocity', '/api/tokens/7/velocity/history']) {
+    for (const path of [
+      '/api/tokens/8',
+      '/api/tokens?sort=velocity',
+      '/api/tokens/7/velocity/history',
+      '/api/candles/BTC',
+    ]) {
       const miss = await gateway.request(path, { key });
       expect(miss.status).toBe(503);
       // The core's classifier names Redis for any ECONNREFUSED without a PostgreSQL code (http/backend-error.ts).

@@ -44,6 +44,37 @@ export class CandleQueryRepository {
              ORDER BY ${timeColumn}`;
   }
 
+  /**
+   * The SQL of the latest-candles query: the newest `$5` periods with from <= open < to, newest first
+   * (the caller reverses). Parameters: symbol, exchange, from (ms), to (ms, exclusive), limit.
+   */
+  static latestSql(timeframe: Timeframe): string {
+    const { timeColumn } = CANDLE_SOURCES[timeframe];
+    return CandleQueryRepository.rangeSql(timeframe).replace(
+      `ORDER BY ${timeColumn}`,
+      `ORDER BY ${timeColumn} DESC LIMIT $5`,
+    );
+  }
+
+  /** The newest `limit` candles with fromMs <= openTime < toMs, oldest first (for charts: the end of a range). */
+  async latest(
+    timeframe: Timeframe,
+    symbol: string,
+    exchange: string,
+    fromMs: number,
+    toMs: number,
+    limit: number,
+  ): Promise<StoredCandle[]> {
+    const { rows } = await this.session.query<StoredCandle>(CandleQueryRepository.latestSql(timeframe), [
+      symbol,
+      exchange,
+      fromMs,
+      toMs,
+      limit,
+    ]);
+    return rows.reverse();
+  }
+
   async range(
     timeframe: Timeframe,
     symbol: string,
