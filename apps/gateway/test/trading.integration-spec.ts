@@ -136,6 +136,36 @@ const ENV = {
   TRADING_CONTEXT_MAX_SYMBOLS: '3',
 };
 
+describe('trading routes during outages', () => {
+  it('answer 503 while Redis is down', async () => {
+    const redis = new PrivateRedis(await freePort());
+    await redis.start();
+    const gateway = await startGateway({ redisUrl: redis.url, env: { REDIS_COMMAND_TIMEOUT_MS: '300' } });
+    try {
+      const key = await gateway.createKey();
+      expect((await gateway.request('/api/trading/context?symbols=AAPL', { key })).status).toBe(200);
+      await redis.stop();
+      for (const [path, method, json] of [
+        ['/api/trading/context?symbols=AAPL', 'GET', undefined],
+        ['/api/trading/stocks/AAPL/price', 'GET', undefined],
+        ['/api/trading/stocks/AAPL/price', 'PUT', PRICE],
+        ['/api/trading/watchlist', 'PUT', WATCHLIST],
+      ] as const) {
+        const response = await gateway.request(path, { key, method, json });
+        expect({ path, method, status: response.status }).toEqual({ path, method, status: 503 });
+        expect(await response.json()).toEqual({
+          statusCode: 503,
+          error: 'Service Unavailable',
+          message: 'redis is unavailable, retry shortly',
+        });
+      }
+    } finally {
+      await gateway.close();
+      await redis.stop();
+    }
+  }, 30_000);
+});
+
 describe('seed 002 trading state, context package and decisions', () => {
   let gateway: GatewayHarness;
   let key: string;
@@ -555,34 +585,4 @@ describe('seed 002 trading state, context package and decisions', () => {
       'put',
     ]);
   });
-});
-
-describe('trading routes during outages', () => {
-  it('answer 503 while Redis is down', async () => {
-    const redis = new PrivateRedis(await freePort());
-    await redis.start();
-    const gateway = await startGateway({ redisUrl: redis.url, env: { REDIS_COMMAND_TIMEOUT_MS: '300' } });
-    try {
-      const key = await gateway.createKey();
-      expect((await gateway.request('/api/trading/context?symbols=AAPL', { key })).status).toBe(200);
-      await redis.stop();
-      for (const [path, method, json] of [
-        ['/api/trading/context?symbols=AAPL', 'GET', undefined],
-        ['/api/trading/stocks/AAPL/price', 'GET', undefined],
-        ['/api/trading/stocks/AAPL/price', 'PUT', PRICE],
-        ['/api/trading/watchlist', 'PUT', WATCHLIST],
-      ] as const) {
-        const response = await gateway.request(path, { key, method, json });
-        expect({ path, method, status: response.status }).toEqual({ path, method, status: 503 });
-        expect(await response.json()).toEqual({
-          statusCode: 503,
-          error: 'Service Unavailable',
-          message: 'redis is unavailable, retry shortly',
-        });
-      }
-    } finally {
-      await gateway.close();
-      await redis.stop();
-    }
-  }, 30_000);
 });
