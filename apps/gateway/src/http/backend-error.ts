@@ -2,8 +2,11 @@ import { isTransientDatabaseError } from '@mdp/data-access-warm-store';
 
 export type Backend = 'redis' | 'database';
 
+// Only what ioredis itself says: bare socket errors (ECONNREFUSED...) from a command path are the
+// database's (pg surfaces them as they are), while ioredis without an offline queue reports
+// "Stream isn't writeable" / "Connection is closed" instead.
 const REDIS_UNAVAILABLE =
-  /Connection is closed|Stream isn't writeable|enableOfflineQueue|Command timed out|Reached the max retries per request|None of startup nodes|ClusterAllFailed|Failed to refresh slots|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|^LOADING|^BUSY|^MASTERDOWN|^TRYAGAIN|^CLUSTERDOWN|^OOM |^MISCONF|^READONLY/;
+  /Connection is closed|Stream isn't writeable|enableOfflineQueue|Command timed out|Reached the max retries per request|None of startup nodes|ClusterAllFailed|Failed to refresh slots|^LOADING|^BUSY|^MASTERDOWN|^TRYAGAIN|^CLUSTERDOWN|^OOM |^MISCONF|^READONLY/;
 
 /**
  * Which backend, if any, an error says is unavailable right now: Redis down, slow past the command
