@@ -11,7 +11,7 @@
  * root is loaded first if present.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 
@@ -75,8 +75,30 @@ async function ensureDatabase(url: string): Promise<void> {
  * The gateway on a developer machine: GET requests work without an API key (per-IP limit), so the
  * web page and curl work at once; an explicit ANONYMOUS_RATE_LIMIT_PER_MINUTE (0 = keys only) wins.
  */
-function localGatewayEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { ANONYMOUS_RATE_LIMIT_PER_MINUTE: env['ANONYMOUS_RATE_LIMIT_PER_MINUTE'] ?? '1200' };
+function localGatewayEnv(env: NodeJS.ProcessEnv, ports: Record<string, string>): NodeJS.ProcessEnv {
+  // The web view's status strip asks each service started here for its readiness.
+  const services = Object.entries(ports)
+    .filter(([name]) => name !== 'gateway' && name !== 'cmc-stand-in')
+    .map(([name, port]) => `${name}=http://127.0.0.1:${port}`)
+    .join(',');
+  return {
+    ANONYMOUS_RATE_LIMIT_PER_MINUTE: env['ANONYMOUS_RATE_LIMIT_PER_MINUTE'] ?? '1200',
+    STATUS_SERVICE_URLS: env['STATUS_SERVICE_URLS'] ?? services,
+  };
+}
+
+/** Whether the web view (apps/web) needs building: never built, or a source is newer than the bundle. */
+function webViewStale(): boolean {
+  const bundle = path.join(ROOT, 'dist/apps/web/app.js');
+  if (!existsSync(bundle) || !existsSync(path.join(ROOT, 'dist/apps/web/index.html'))) return true;
+  const built = statSync(bundle).mtimeMs;
+  const newer = (dir: string): boolean =>
+    readdirSync(dir, { withFileTypes: true }).some((entry) =>
+      entry.isDirectory()
+        ? newer(path.join(dir, entry.name))
+        : statSync(path.join(dir, entry.name)).mtimeMs > built,
+    );
+  return newer(path.join(ROOT, 'apps/web/src'));
 }
 
 async function main(): Promise<void> {
@@ -91,17 +113,25 @@ async function main(): Promise<void> {
     run(process.execPath, ['-r', '@swc-node/register', migrate], env);
   }
 
+  const webBuild = path.join(ROOT, 'apps/web/build.js');
+  if (existsSync(webBuild) && webViewStale()) {
+    say('building the web view (apps/web -> dist/apps/web)');
+    run(process.execPath, [webBuild], env);
+  }
+
   const children: ChildProcess[] = [];
+  const ports: Record<string, string> = {};
   let gatewayUrl: string | null = null;
   for (const app of APPS) {
     const main = path.join(ROOT, app.script ?? path.join('apps', app.name, 'src', 'main.ts'));
     if (!existsSync(main)) continue;
     // One port per app: <APP>_HTTP_PORT (e.g. GATEWAY_HTTP_PORT) overrides the default below.
     const port = env[`${app.name.toUpperCase().replace(/-/g, '_')}_HTTP_PORT`] ?? String(app.port);
+    ports[app.name] = port;
     if (app.name === 'gateway') gatewayUrl = `http://127.0.0.1:${port}`;
     const child = spawn(process.execPath, ['-r', '@swc-node/register', main], {
       cwd: ROOT,
-      env: { ...env, ...(app.name === 'gateway' ? localGatewayEnv(env) : {}), HTTP_PORT: port },
+      env: { ...env, ...(app.name === 'gateway' ? localGatewayEnv(env, ports) : {}), HTTP_PORT: port },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const prefix = `[${app.name}] `;
@@ -119,6 +149,7 @@ async function main(): Promise<void> {
     say(`started ${app.name}: http://127.0.0.1:${port}/health/ready`);
   }
   if (gatewayUrl) {
+    say(`web view: ${gatewayUrl}/app/ (flow map, liquidations, tokens, candles, status)`);
     say(`gateway API: ${gatewayUrl}/api/... (OpenAPI document: ${gatewayUrl}/openapi.json)`);
     say('  without a key: GET requests, 1200 per minute per client (ANONYMOUS_RATE_LIMIT_PER_MINUTE)');
     say('  a key for everything: npm run api-keys -- create --name me --tier pro');
