@@ -38,7 +38,10 @@ const REDIS_URL = env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379/12';
 const SECONDS = Number(process.argv[2] ?? 10);
 const CONNECTIONS = Number(process.argv[3] ?? 50);
 /** Fixed request rates of the latency runs (BENCH_FIXED_RATES, comma-separated); the target is at 5000. */
-const FIXED_RATES = (env['BENCH_FIXED_RATES'] ?? '2000,5000').split(',').map(Number);
+const FIXED_RATES = (env['BENCH_FIXED_RATES'] ?? '2000,5000')
+  .split(',')
+  .map(Number)
+  .filter((rate) => rate > 0);
 const TOKENS = 500;
 const ROOT = path.resolve(__dirname, '../..');
 const out = (line: string) => process.stdout.write(`${line}\n`);
