@@ -67,6 +67,8 @@ export default [
             { sourceTag: 'type:platform', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:schemas', 'type:platform'] },
             { sourceTag: 'type:tools', onlyDependOnLibsWithTags: ALL_LIBS },
+            // Fault tests start the apps as processes and may use their test harnesses.
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: [...ALL_LIBS, 'type:app'] },
           ],
         },
       ],

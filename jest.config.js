@@ -1,4 +1,4 @@
-// Every project with a jest.config.js under apps/ and libs/ (unit and integration specs),
+// Every project with a jest.config.js under apps/ and libs/, plus tools/ and e2e/ (unit and integration specs),
 // run as one Jest invocation so the summary counts every test.
 const fs = require('node:fs');
 const path = require('node:path');
@@ -19,5 +19,7 @@ module.exports = {
     ...findProjects(path.join(__dirname, 'apps')),
     ...findProjects(path.join(__dirname, 'libs')),
     path.join(__dirname, 'tools'),
+    // Fault tests of the whole pipeline (services as child processes).
+    path.join(__dirname, 'e2e'),
   ],
 };

@@ -76,6 +76,7 @@ export function createDetectorComponents(
     emitter,
     counters,
     config.LOCAL_BUFFER_MAX_EVENTS,
+    config.LIQUIDATION_ACK_AFTER_STORE,
   );
   const percentiles = new PercentileThresholdPublisher(
     detector.percentiles,

@@ -98,6 +98,12 @@ export class LiquidationDetectorConfig extends StreamConsumerConfig {
   LIQUIDATION_BATCH_TIMEOUT_MS: number = 100;
 
   @Describe(
+    'Acknowledge a stream batch only once its accepted liquidations are stored in Redis (written at the end of the batch, not after the timeout), so a crash loses none; false: acknowledged when accepted, stored by size or timeout',
+  )
+  @IsBoolean()
+  LIQUIDATION_ACK_AFTER_STORE: boolean = true;
+
+  @Describe(
     'Most accepted liquidations plus signals held in memory while Redis refuses writes; beyond it the consumer holds the stream (nothing is dropped)',
   )
   @IsInt()

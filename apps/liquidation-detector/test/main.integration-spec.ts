@@ -31,6 +31,8 @@ describe('liquidation-detector main', () => {
         LOG_LEVEL: 'info',
         LIQUIDATION_BATCH_SIZE: '1000',
         LIQUIDATION_BATCH_TIMEOUT_MS: '600000',
+        // Acknowledged when accepted, so the batch is still held when SIGTERM comes.
+        LIQUIDATION_ACK_AFTER_STORE: 'false',
         STREAM_BLOCK_MS: '200',
       },
       onLine: (line) => lines.push(line),

@@ -64,6 +64,25 @@ describe(LiquidationBatchWriter.name, () => {
     batchWriter.stop();
   });
 
+  it('stored() writes what is waiting at once and resolves only when Redis has it; in critical mode at once', async () => {
+    const { writer: batchWriter, store } = writer(50, 60_000);
+    for (const liquidation of liquidations(7, 's')) batchWriter.enqueue(liquidation);
+    const started = Date.now();
+    await batchWriter.stored();
+    expect(Date.now() - started).toBeLessThan(5_000); // not the minute-long batch timeout
+    expect(batchWriter.buffered).toBe(0);
+    expect(await store.count('BTC-USDT')).toBe(7);
+    await batchWriter.stored(); // nothing waiting: at once
+    batchWriter.setMode('critical');
+    for (const liquidation of liquidations(3, 'h')) batchWriter.enqueue(liquidation);
+    await batchWriter.stored(); // held in memory until the mode drops
+    expect(batchWriter.buffered).toBe(3);
+    expect(await store.count('BTC-USDT')).toBe(7);
+    batchWriter.setMode('normal');
+    await waitFor('the held records written', async () => (await store.count('BTC-USDT')) === 10);
+    batchWriter.stop();
+  });
+
   it('flushes a partial batch after its timeout', async () => {
     const { writer: batchWriter, store } = writer(50, 100);
     for (const liquidation of liquidations(3, 'b')) batchWriter.enqueue(liquidation);

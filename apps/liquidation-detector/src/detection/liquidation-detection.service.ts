@@ -19,7 +19,17 @@ export class LiquidationDetectionService {
     private readonly emitter: SignalEmitter,
     private readonly counters: DetectorCounterBuffer,
     private readonly localBufferMax: number,
+    private readonly ackAfterStore = true,
   ) {}
+
+  /**
+   * Resolves once the liquidations accepted so far are stored (ackAfterStore): the handler awaits
+   * it, so the transport acknowledges a batch only after its accepted liquidations are in Redis
+   * and a crash (kill -9) loses none. In critical storage mode they are held in memory instead.
+   */
+  stored(): Promise<void> {
+    return this.ackAfterStore ? this.writer.stored() : Promise.resolve();
+  }
 
   get buffered(): number {
     return this.writer.buffered + this.emitter.buffered;

@@ -10,7 +10,12 @@ export class LiquidationHandler {
   constructor(private readonly detection: LiquidationDetectionService) {}
 
   @OnStream(LiquidationStream, { batch: true })
-  onLiquidations(@Payload() batch: LiquidationMessage[], @Ctx() _context: StreamContext): void {
+  async onLiquidations(
+    @Payload() batch: LiquidationMessage[],
+    @Ctx() _context: StreamContext,
+  ): Promise<void> {
     this.detection.onLiquidations(batch);
+    // Acknowledged only once stored (LIQUIDATION_ACK_AFTER_STORE): a crash loses no accepted one.
+    await this.detection.stored();
   }
 }

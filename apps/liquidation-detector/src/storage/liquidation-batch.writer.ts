@@ -31,6 +31,10 @@ export class LiquidationBatchWriter {
   private failures = 0;
   private storageMode: StorageMode = 'normal';
   private dueAt = Number.POSITIVE_INFINITY;
+  /** Records enqueued and records stored since start (the queue is FIFO, so stored ones are a prefix). */
+  private enqueuedTotal = 0;
+  private storedTotal = 0;
+  private waiters: Array<{ upTo: number; resolve: () => void }> = [];
 
   constructor(
     private readonly store: LiquidationStoreRepository,
@@ -47,10 +51,25 @@ export class LiquidationBatchWriter {
     return this.storageMode;
   }
 
+  /**
+   * Resolves once every record enqueued so far is stored; those records are written now rather
+   * than at their batch timeout. Resolves at once in critical mode, where records are held in
+   * memory until the mode drops (the seed's circuit breaker).
+   */
+  stored(): Promise<void> {
+    const upTo = this.enqueuedTotal;
+    if (this.storedTotal >= upTo || this.storageMode === 'critical') return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.waiters.push({ upTo, resolve });
+      this.kick();
+    });
+  }
+
   /** Set by the memory guard; leaving critical mode writes what was held. */
   setMode(mode: StorageMode): void {
     const wasCritical = this.storageMode === 'critical';
     this.storageMode = mode;
+    if (mode === 'critical') this.releaseWaiters(true);
     if (wasCritical && mode !== 'critical' && this.queue.length > 0) {
       this.dueAt = 0;
       this.kick();
@@ -60,6 +79,7 @@ export class LiquidationBatchWriter {
   enqueue(liquidation: LiquidationMessage): void {
     if (this.storageMode === 'critical') this.counters.add('memory_rejections');
     this.queue.push(liquidation);
+    this.enqueuedTotal += 1;
     if (this.queue.length >= this.options.batchSize) this.kick();
     else if (this.dueAt === Number.POSITIVE_INFINITY) {
       // First record of a new batch: due after the timeout (a timer left over from a batch that
@@ -87,6 +107,8 @@ export class LiquidationBatchWriter {
         { unwritten: this.queue.length },
         'accepted liquidations not stored before shutdown (Redis refused)',
       );
+    // Nothing more will be written: handlers waiting for their records let the consumer stop.
+    this.releaseWaiters(true);
   }
 
   stop(): void {
@@ -108,7 +130,8 @@ export class LiquidationBatchWriter {
         this.dueAt = Number.POSITIVE_INFINITY;
         return;
       }
-      const due = this.queue.length >= this.options.batchSize || Date.now() >= this.dueAt;
+      const due =
+        this.queue.length >= this.options.batchSize || Date.now() >= this.dueAt || this.waiters.length > 0;
       if (!due) {
         this.armTimer();
         return;
@@ -159,6 +182,8 @@ export class LiquidationBatchWriter {
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (!failure) {
       this.queue.splice(0, taken);
+      this.storedTotal += taken;
+      this.releaseWaiters(false);
       if (this.failures > 0)
         this.logger.info(
           { after: this.failures, buffered: this.queue.length },
@@ -177,6 +202,16 @@ export class LiquidationBatchWriter {
       );
     }
     return false;
+  }
+
+  private releaseWaiters(all: boolean): void {
+    if (this.waiters.length === 0) return;
+    const waiting: typeof this.waiters = [];
+    for (const waiter of this.waiters) {
+      if (all || waiter.upTo <= this.storedTotal) waiter.resolve();
+      else waiting.push(waiter);
+    }
+    this.waiters = waiting;
   }
 
   private clearTimers(): void {
