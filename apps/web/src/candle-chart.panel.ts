@@ -16,48 +16,35 @@ import { THEME, css } from './palette';
 
 export const CANDLE_SYMBOLS = ['BTC', 'ETH', 'HYPE'] as const;
 export const CANDLE_TIMEFRAMES = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
-const TIMEFRAME_MS: Record<string, number> = {
-  '1m': 60_000,
-  '5m': 300_000,
-  '15m': 900_000,
-  '1h': 3_600_000,
-  '4h': 14_400_000,
-  '1d': 86_400_000,
-};
 /** Candles asked for: enough for the indicators' warm-up and a screen of history. */
 const CANDLES = 200;
 const LIVE_POLL_MS = 2_000;
 
-/** Candidate routes, in the order tried (OpenAPI form). */
-const HISTORY_ROUTES = ['/api/candles/{symbol}'];
-const LIVE_ROUTES = [
-  '/api/candles/{symbol}/live',
-  '/api/candles/{symbol}/current',
-  '/api/candles/live/{symbol}',
-];
+/** `GET /api/candles/{symbol}?timeframe=&limit=`: closed candles (oldest first) and the one in progress. */
+const CANDLES_ROUTE = '/api/candles/{symbol}';
+interface CandlesAnswer {
+  candles: unknown[];
+  live: unknown;
+}
 
 const seconds = (ms: number) => Math.floor(ms / 1000) as UTCTimestamp;
 const line = (points: Point[]) => points.map((point) => ({ time: seconds(point.time), value: point.value }));
 
-function unwrap(answer: unknown): unknown[] {
-  if (Array.isArray(answer)) return answer;
-  if (answer && typeof answer === 'object') {
-    const body = answer as Record<string, unknown>;
-    for (const field of ['candles', 'data', 'items'])
-      if (Array.isArray(body[field])) return body[field] as unknown[];
-  }
-  return [];
+function barsOf(answer: CandlesAnswer): { closed: Bar[]; live: Bar | null } {
+  return {
+    closed: answer.candles.map(toBar).filter((bar): bar is Bar => bar !== null),
+    live: answer.live ? toBar(answer.live) : null,
+  };
 }
 
 /**
  * A candle chart per symbol and timeframe (lightweight-charts): closed candles from the warm store
- * (`GET /api/candles/{symbol}`), the live one from Redis polled every 2 s, Bollinger bands (20, 2)
- * over the candles and RSI (14) in a pane below, volume as a histogram.
+ * and the live one from Redis (`GET /api/candles/{symbol}`, polled every 2 s for the newest),
+ * Bollinger bands (20, 2) over the candles and RSI (14) in a pane below, volume as a histogram.
  */
 export class CandleChartPanel {
   private symbol: string = CANDLE_SYMBOLS[0];
   private timeframe: string = CANDLE_TIMEFRAMES[0];
-  private bars: Bar[] = [];
   private chart: IChartApi | null = null;
   private series: {
     candles: ISeriesApi<'Candlestick'>;
@@ -67,8 +54,9 @@ export class CandleChartPanel {
     lower: ISeriesApi<'Line'>;
     rsi: ISeriesApi<'Line'>;
   } | null = null;
-  private historyRoute: string | null = null;
-  private liveRoute: string | null = null;
+  /** The closed candles shown; the live one is `bars`' last element when `live` is set. */
+  private closed: Bar[] = [];
+  private live: Bar | null = null;
   private liveUpdates = 0;
   private generation = 0;
   private readonly caption = el('p', { class: 'caption', 'aria-live': 'polite' });
@@ -82,8 +70,6 @@ export class CandleChartPanel {
   ) {}
 
   async start(): Promise<void> {
-    this.historyRoute = this.api.first(...HISTORY_ROUTES);
-    this.liveRoute = this.api.first(...LIVE_ROUTES);
     const symbols = el('div', { class: 'segmented', role: 'group', 'aria-label': 'Symbol' });
     for (const symbol of CANDLE_SYMBOLS) {
       const button = el('button', { type: 'button', 'data-symbol': symbol, text: symbol });
@@ -112,7 +98,7 @@ export class CandleChartPanel {
       this.container,
       legend,
     );
-    if (!this.historyRoute && !this.liveRoute) {
+    if (!this.api.has(CANDLES_ROUTE)) {
       this.caption.textContent = 'This gateway serves no candle endpoints yet.';
       this.container.hidden = true;
       legend.hidden = true;
@@ -190,8 +176,8 @@ export class CandleChartPanel {
     this.series = { candles, volume, upper, middle, lower, rsi: rsiSeries };
   }
 
-  private path(route: string): string {
-    return route.replace('{symbol}', encodeURIComponent(this.symbol));
+  private path(): string {
+    return CANDLES_ROUTE.replace('{symbol}', encodeURIComponent(this.symbol));
   }
 
   private async show(symbol: string, timeframe: string): Promise<void> {
@@ -205,57 +191,56 @@ export class CandleChartPanel {
     this.root.dataset['symbol'] = symbol;
     this.root.dataset['timeframe'] = timeframe;
     this.root.dataset['state'] = 'loading';
-    let bars: Bar[] = [];
-    if (this.historyRoute) {
-      const end = Date.now();
-      try {
-        const answer = await this.api.get<unknown>(this.path(this.historyRoute), {
-          timeframe,
-          start: end - TIMEFRAME_MS[timeframe]! * CANDLES,
-          end,
-        });
-        bars = unwrap(answer)
-          .map(toBar)
-          .filter((bar): bar is Bar => bar !== null);
-      } catch (error) {
-        if (generation === this.generation)
-          this.caption.textContent = `Could not load candles: ${(error as Error).message}`;
+    let answer: CandlesAnswer;
+    try {
+      answer = await this.api.get<CandlesAnswer>(this.path(), { timeframe, limit: CANDLES });
+    } catch (error) {
+      if (generation === this.generation) {
+        this.caption.textContent = `Could not load candles: ${(error as Error).message}`;
+        this.root.dataset['state'] = 'failed';
       }
+      return;
     }
     if (generation !== this.generation) return;
-    this.bars = bars.sort((a, b) => a.time - b.time);
-    this.root.dataset['closed'] = String(this.bars.length);
-    this.root.dataset['lastClosed'] = String(this.bars.at(-1)?.time ?? '');
+    const { closed, live } = barsOf(answer);
+    this.closed = closed;
+    this.live = live;
     this.draw();
-    await this.pollLive();
     this.chart?.timeScale().fitContent();
     this.root.dataset['state'] = 'ready';
   }
 
+  /** Every 2 s: the newest closed candles and the live one (no 404 when none is in progress). */
   private async pollLive(): Promise<void> {
-    if (!this.liveRoute) return;
+    if (this.root.dataset['state'] !== 'ready') return;
     const generation = this.generation;
-    let bar: Bar | null = null;
+    let answer: CandlesAnswer;
     try {
-      const answer = await this.api.get<unknown>(this.path(this.liveRoute), { timeframe: this.timeframe });
-      bar = toBar(Array.isArray(answer) ? answer[0] : ((answer as { candle?: unknown })?.candle ?? answer));
+      answer = await this.api.get<CandlesAnswer>(this.path(), { timeframe: this.timeframe, limit: 2 });
     } catch {
-      return; // no live candle yet (404) or a moment's outage: the next poll tries again
+      return; // a moment's outage: the next poll tries again
     }
-    if (!bar || generation !== this.generation) return;
-    const last = this.bars.at(-1);
-    if (last && bar.time < last.time) return;
-    if (last && bar.time === last.time) this.bars[this.bars.length - 1] = bar;
-    else this.bars.push(bar);
+    if (generation !== this.generation) return;
+    const { closed, live } = barsOf(answer);
+    const byTime = new Map(this.closed.map((bar) => [bar.time, bar]));
+    for (const bar of closed) byTime.set(bar.time, bar);
+    this.closed = [...byTime.values()].sort((a, b) => a.time - b.time).slice(-CANDLES);
+    this.live = live;
     this.liveUpdates += 1;
-    this.root.dataset['live'] = JSON.stringify(bar);
-    this.root.dataset['liveUpdates'] = String(this.liveUpdates);
     this.draw();
   }
 
   private draw(): void {
     if (!this.series) return;
-    const bars = this.bars;
+    const lastClosed = this.closed.at(-1);
+    const bars =
+      this.live && (!lastClosed || this.live.time > lastClosed.time)
+        ? [...this.closed, this.live]
+        : this.closed;
+    this.root.dataset['closed'] = String(this.closed.length);
+    this.root.dataset['lastClosed'] = String(lastClosed?.time ?? '');
+    this.root.dataset['live'] = this.live ? JSON.stringify(this.live) : '';
+    this.root.dataset['liveUpdates'] = String(this.liveUpdates);
     this.series.candles.setData(
       bars.map((bar) => ({
         time: seconds(bar.time),

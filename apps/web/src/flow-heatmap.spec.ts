@@ -110,6 +110,16 @@ describe('buildHeatmap', () => {
       cells: [],
       maxAbs: 0,
       currentPrice: null,
+      path: [],
     });
+  });
+
+  it('extends the grid to the current price and lays the time series out as a path', () => {
+    const map = buildHeatmap([snapshot(60_000, [node(100, 1), node(101, 1)], 103.2)], 48, 60_000);
+    expect(map.prices).toEqual([103, 102, 101, 100]);
+    expect(map.currentPrice).toBe(103.2);
+    expect(map.path).toEqual([{ x: 0, price: 103.2 }]);
+    const banded = buildHeatmap([snapshot(0, [node(100, 1)], 110)], 4);
+    expect(banded.prices).toEqual([108.75, 106.25, 103.75, 101.25]);
   });
 });

@@ -117,7 +117,8 @@ export class FlowMapPanel {
       el('span', { class: 'legend-label', text: 'net buy' }),
       el('span', { class: 'legend-mark whale', text: '◯ whale' }),
       el('span', { class: 'legend-mark liq', text: '✕ liquidation' }),
-      el('span', { class: 'legend-mark price', text: '┄ price' }),
+      el('span', { class: 'legend-mark price', text: '┄ current price' }),
+      el('span', { class: 'legend-mark price', text: '╱ traded price' }),
     );
     const figure = el('div', { class: 'flow-figure' }, this.canvas, this.tooltip, legend);
     this.root.append(
@@ -220,7 +221,7 @@ export class FlowMapPanel {
       (a, b) => a.timestamp - b.timestamp,
     );
     const newest = snapshots.at(-1);
-    this.heatmap = buildHeatmap(snapshots);
+    this.heatmap = buildHeatmap(snapshots, 48, WINDOW_MS[this.window]);
     this.root.dataset['coin'] = this.coin;
     this.root.dataset['window'] = this.window;
     this.root.dataset['key'] = newest?.key ?? '';
@@ -343,6 +344,24 @@ export class FlowMapPanel {
         context.stroke();
       }
     }
+    const highest = map.prices[0]! + map.rowSize / 2;
+    const yOf = (price: number) =>
+      Math.min(
+        top + plotHeight,
+        Math.max(top, top + ((highest - price) / (map.rowSize * rows)) * plotHeight),
+      );
+    // The traded price through each window (the snapshots' time series).
+    if (map.path.length > 1) {
+      context.strokeStyle = 'rgba(236, 236, 236, 0.75)';
+      context.lineWidth = 1.25;
+      context.beginPath();
+      map.path.forEach((point, i) => {
+        const x = left + point.x * cellWidth;
+        if (i === 0) context.moveTo(x, yOf(point.price));
+        else context.lineTo(x, yOf(point.price));
+      });
+      context.stroke();
+    }
     // Price axis: about six labels.
     context.fillStyle = css(THEME.muted);
     context.textAlign = 'right';
@@ -363,7 +382,6 @@ export class FlowMapPanel {
         );
     // The current price.
     if (map.currentPrice !== null) {
-      const highest = map.prices[0]! + map.rowSize / 2;
       const y = top + ((highest - map.currentPrice) / (map.rowSize * rows)) * plotHeight;
       if (y >= top && y <= top + plotHeight) {
         context.strokeStyle = css(THEME.priceLine);

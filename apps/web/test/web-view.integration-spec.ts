@@ -345,20 +345,47 @@ describe('web view (headless Chromium against the running system)', () => {
     expect(symbols).toEqual([...symbols].sort((a, b) => a.localeCompare(b)));
   });
 
-  it('candles: the chart is drawn from the gateway (or says the gateway has no candle endpoints)', async () => {
-    const candles = await dataset('candles');
-    const document = await api<{ paths: Record<string, unknown> }>('/openapi.json');
-    if (!('/api/candles/{symbol}' in document.paths)) {
-      expect(candles['state']).toBe('unavailable');
-      await shoot('candles', 'candles');
-      return;
-    }
-    await waitFor('candles drawn', async () => (await dataset('candles'))['state'] === 'ready', {
-      timeoutMs: 10_000,
-      intervalMs: 100,
-    });
+  it("candles: closed candles and the live one are the gateway's, the live one updates, switching symbol and timeframe works", async () => {
+    type Answer = {
+      candles: Array<{ openTime: number; close: number }>;
+      live: { openTime: number; close: number } | null;
+    };
+    const matches = async (symbol: string, timeframe: string) =>
+      waitFor(
+        `the ${symbol} ${timeframe} chart to equal /api/candles`,
+        async () => {
+          const shown = await dataset('candles');
+          if (shown['symbol'] !== symbol || shown['timeframe'] !== timeframe || shown['state'] !== 'ready')
+            return false;
+          const answer = await api<Answer>(`/api/candles/${symbol}?timeframe=${timeframe}&limit=200`);
+          const live = shown['live'] ? (JSON.parse(shown['live']) as { time: number; close: number }) : null;
+          return (
+            Number(shown['closed']) === answer.candles.length &&
+            shown['lastClosed'] === String(answer.candles.at(-1)?.openTime ?? '') &&
+            JSON.stringify(live && [live.time, live.close]) ===
+              JSON.stringify(answer.live && [answer.live.openTime, answer.live.close])
+          );
+        },
+        { timeoutMs: 20_000, intervalMs: 200 },
+      );
+    await matches('BTC', '1m');
     expect(await page.locator('#candles canvas').count()).toBeGreaterThan(0);
+    const before = Number((await dataset('candles'))['liveUpdates']);
+    await waitFor(
+      'a live candle poll',
+      async () => Number((await dataset('candles'))['liveUpdates']) > before,
+      {
+        timeoutMs: 10_000,
+        intervalMs: 100,
+      },
+    );
     await shoot('candles', 'candles');
+    await page.click('#candles button[data-symbol="ETH"]');
+    await page.click('#candles button[data-timeframe="5m"]');
+    await matches('ETH', '5m');
+    await page.click('#candles button[data-symbol="BTC"]');
+    await page.click('#candles button[data-timeframe="1m"]');
+    await matches('BTC', '1m');
   });
 
   it('reads at phone width', async () => {
