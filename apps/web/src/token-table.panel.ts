@@ -38,6 +38,7 @@ const TREND_MARK: Record<string, string> = {
   insufficient_data: '· not enough data',
 };
 export const TOKEN_PAGE_SIZE = 25;
+const RELOAD_AFTER_UPDATES_MS = 1_000;
 
 /** Sorts rows by a column (nulls last), ascending or descending; ties by id. */
 export function sortTokens(rows: readonly TokenRow[], column: Column, descending: boolean): TokenRow[] {
@@ -65,6 +66,7 @@ export class TokenTablePanel {
   private serverSort = 'market_cap';
   private subscribed = new Set<number>();
   private updates = 0;
+  private reload: ReturnType<typeof setTimeout> | null = null;
   private readonly body = el('tbody');
   private readonly headers = new Map<Column, HTMLElement>();
   private readonly caption = el('p', { class: 'caption', 'aria-live': 'polite' });
@@ -145,6 +147,13 @@ export class TokenTablePanel {
     row.last_updated = new Date(data.ts).toISOString();
     this.updates += 1;
     this.render(data.tokenId);
+    // The poller updates many tokens at once: once the burst is over, read the page again so the
+    // table is the gateway's (ranking, 24h change and stored precision included).
+    if (this.reload !== null) clearTimeout(this.reload);
+    this.reload = setTimeout(() => {
+      this.reload = null;
+      void this.load();
+    }, RELOAD_AFTER_UPDATES_MS);
   }
 
   private render(flash?: number): void {
