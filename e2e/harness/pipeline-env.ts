@@ -104,6 +104,7 @@ export class PipelineEnv {
         group: map.get('group')?.toString() ?? '',
         error: map.get('error')?.toString() ?? '',
         deliveries: Number(map.get('deliveries')?.toString() ?? '0'),
+        attempts: Number(map.get('attempts')?.toString() ?? '0'),
         eventIds: eventIdsOf(map.get('p')),
       };
     });
@@ -144,6 +145,7 @@ export interface DeadLetter {
   group: string;
   error: string;
   deliveries: number;
+  attempts: number;
   eventIds: string[];
 }
 

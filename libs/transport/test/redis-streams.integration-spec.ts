@@ -144,6 +144,27 @@ describe(RedisStreamsServer.name, () => {
     expect(dead.map(([, raw]) => (unpackEvent(fieldsOf(raw)['p']!) as TradeMessage).tradeId)).toEqual(['5']);
   });
 
+  it('finds a few bad events in a large batch by splitting it, in a few calls per bad event rather than one per event', async () => {
+    let calls = 0;
+    await publisher.publish(TradeStream, trades(400));
+    await start(testRedisUrl(), async (batch) => {
+      calls += 1;
+      if (batch.some((trade) => trade.tradeId === '37' || trade.tradeId === '351')) throw new Error('poison');
+      await recordOnce(redis, batch);
+    });
+
+    await waitFor('398 events', async () => (await count('effect:count')) === 398);
+    await waitFor('acks', async () => (await pending()) === 0);
+    const dead = await redis.xrangeBuffer(TradeStream.deadLetterStream, '-', '+');
+    expect(dead.map(([, raw]) => (unpackEvent(fieldsOf(raw)['p']!) as TradeMessage).tradeId).sort()).toEqual([
+      '351',
+      '37',
+    ]);
+    // 400 events in 40 entries, read 64 entries at a time: one batch, each bad event found in about
+    // 2 x log2(400) calls (one call per event before: over 400).
+    expect(calls).toBeLessThan(60);
+  });
+
   it('dead-letters a schema-invalid message with the validation error, never calling the handler with it', async () => {
     const seen: string[] = [];
     await start(testRedisUrl(), async (batch) => {

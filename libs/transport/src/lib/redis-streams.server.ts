@@ -591,7 +591,11 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
     return failures;
   }
 
-  /** A batch that keeps failing is split into single events, so only the bad ones are dead-lettered. */
+  /**
+   * A batch that keeps failing is split in halves, each half handled once and split again while it
+   * fails, down to single events: only the bad ones are dead-lettered, and a few bad events in a
+   * large batch cost a few calls per bad event (O(bad x log size)) rather than one call per event.
+   */
   private async handleBatch(subscription: Subscription, route: Route, items: WorkItem[]): Promise<Failure[]> {
     const events = items.length === 1 ? items[0]!.events : items.flatMap((item) => item.events);
     const single = events.length === 1;
@@ -611,17 +615,40 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
     if (single) return [{ entry: items[0]!.entry, event: events[0]!, ...failure }];
     this.log?.warn(
       { stream: subscription.stream, size: events.length, error: failure.error },
-      'batch failed; handling its events one by one',
+      'batch failed; splitting it to find the failing events',
     );
+    const tagged: Array<{ entry: RawEntry; event: object }> = [];
+    for (const { entry, events: entryEvents } of items)
+      for (const event of entryEvents) tagged.push({ entry, event });
     const failures: Failure[] = [];
-    for (const { entry, events: entryEvents } of items) {
-      const context = this.context(subscription, [entry]);
-      for (const event of entryEvents) {
-        const again = await this.attempt(() => this.invoke(route, [event], context), 1);
-        if (again)
-          failures.push({ entry, event, error: again.error, attempts: failure.attempts + again.attempts });
+    const bisect = async (part: Array<{ entry: RawEntry; event: object }>): Promise<void> => {
+      const entries = [...new Set(part.map((item) => item.entry))];
+      const again = await this.attempt(
+        () =>
+          this.invoke(
+            route,
+            part.map((item) => item.event),
+            this.context(subscription, entries),
+          ),
+        1,
+      );
+      if (!again) return;
+      if (part.length === 1) {
+        failures.push({
+          entry: part[0]!.entry,
+          event: part[0]!.event,
+          error: again.error,
+          attempts: failure.attempts + again.attempts,
+        });
+        return;
       }
-    }
+      const middle = Math.ceil(part.length / 2);
+      await bisect(part.slice(0, middle));
+      await bisect(part.slice(middle));
+    };
+    const middle = Math.ceil(tagged.length / 2);
+    await bisect(tagged.slice(0, middle));
+    await bisect(tagged.slice(middle));
     return failures;
   }
 }
