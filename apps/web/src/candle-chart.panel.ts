@@ -212,7 +212,9 @@ export class CandleChartPanel {
 
   /** Every 2 s: the newest closed candles and the live one (no 404 when none is in progress). */
   private async pollLive(): Promise<void> {
-    if (this.root.dataset['state'] !== 'ready') return;
+    const state = this.root.dataset['state'];
+    if (state === 'failed') return this.show(this.symbol, this.timeframe); // try the whole load again
+    if (state !== 'ready') return;
     const generation = this.generation;
     let answer: CandlesAnswer;
     try {

@@ -350,6 +350,7 @@ describe('web view (headless Chromium against the running system)', () => {
       candles: Array<{ openTime: number; close: number }>;
       live: { openTime: number; close: number } | null;
     };
+    let lastCandles = '';
     const matches = async (symbol: string, timeframe: string) =>
       waitFor(
         `the ${symbol} ${timeframe} chart to equal /api/candles`,
@@ -359,6 +360,10 @@ describe('web view (headless Chromium against the running system)', () => {
             return false;
           const answer = await api<Answer>(`/api/candles/${symbol}?timeframe=${timeframe}&limit=200`);
           const live = shown['live'] ? (JSON.parse(shown['live']) as { time: number; close: number }) : null;
+          lastCandles = JSON.stringify({
+            shown: [shown['closed'], shown['lastClosed'], live],
+            rest: [answer.candles.length, answer.candles.at(-1)?.openTime, answer.live],
+          });
           return (
             Number(shown['closed']) === answer.candles.length &&
             shown['lastClosed'] === String(answer.candles.at(-1)?.openTime ?? '') &&
@@ -367,7 +372,9 @@ describe('web view (headless Chromium against the running system)', () => {
           );
         },
         { timeoutMs: 20_000, intervalMs: 200 },
-      );
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}: ${lastCandles}`);
+      });
     await matches('BTC', '1m');
     expect(await page.locator('#candles canvas').count()).toBeGreaterThan(0);
     const before = Number((await dataset('candles'))['liveUpdates']);
