@@ -14,6 +14,8 @@ export interface LoggedEntry {
   stream: string;
   entryId: string;
   eventIds: string[];
+  /** When the producer had Redis's acknowledgement (ms). */
+  ackedAt: number;
 }
 
 /**
@@ -142,11 +144,13 @@ export class TestProducer {
   private record(stream: string, entryIds: string[], eventIds: string[]): void {
     // One call at a time per stream (the load awaits each): its events fill its own frames in order.
     const exact = entryIds.length === Math.ceil(eventIds.length / this.eventsPerEntry);
+    const ackedAt = Date.now();
     entryIds.forEach((entryId, i) =>
       this.log.push({
         stream,
         entryId,
         eventIds: exact ? eventIds.slice(i * this.eventsPerEntry, (i + 1) * this.eventsPerEntry) : eventIds,
+        ackedAt,
       }),
     );
   }
