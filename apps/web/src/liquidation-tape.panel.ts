@@ -53,7 +53,10 @@ const SIGNAL_ROWS = 12;
 const MAX_SYMBOLS = 8;
 /** A live liquidation not in the detector's store this long after it arrived is shown as filtered. */
 const VERDICT_AFTER_MS = 6_000;
-const REFRESH_MS = 3_000;
+/** Statistics, thresholds and verdicts are read this often (a few requests per symbol shown). */
+const REFRESH_MS = 5_000;
+/** Statistics are read for at most this many of the detector's symbols. */
+const MAX_STATS_SYMBOLS = 16;
 const UNDERCOUNT =
   "Binance's forceOrder feed sends at most one liquidation per symbol per second, so Binance counts and volumes undercount bursts.";
 
@@ -172,7 +175,7 @@ export class LiquidationTapePanel {
       this.thresholds = new Map(thresholds.thresholds.map((threshold) => [threshold.symbol, threshold]));
       const stats = await Promise.all(
         status.symbols
-          .slice(0, 32)
+          .slice(0, MAX_STATS_SYMBOLS)
           .map((symbol) => this.api.get<Stats>('/api/liquidations/stats', { symbol, window: 60 })),
       );
       stats.sort((a, b) => b.total_count - a.total_count || a.symbol.localeCompare(b.symbol));
@@ -184,7 +187,7 @@ export class LiquidationTapePanel {
         [...this.tape.values()].filter((row) => row.verdict === 'pending').map((row) => row.event.symbol),
       );
       const wanted = first
-        ? status.symbols.slice(0, MAX_SYMBOLS * 2)
+        ? status.symbols.slice(0, MAX_STATS_SYMBOLS)
         : status.symbols.filter((symbol) => pendingSymbols.has(symbol));
       const recent = await Promise.all(
         wanted.map((symbol) =>
