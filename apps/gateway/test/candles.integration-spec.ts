@@ -109,7 +109,7 @@ describe('gateway candles', () => {
       [DAY0, 60],
       [DAY0 + 60 * MINUTE, 60],
     ]);
-    const none = (await (await get(`/api/candles/ETH?start=${DAY0}&end=${DAY0 + MINUTE}`)).json());
+    const none = await (await get(`/api/candles/ETH?start=${DAY0}&end=${DAY0 + MINUTE}`)).json();
     expect(none).toEqual({ symbol: 'ETH', exchange: 'all', timeframe: '1m', candles: [], live: null });
   });
 
