@@ -218,7 +218,9 @@ export class CandleChartPanel {
     const generation = this.generation;
     let answer: CandlesAnswer;
     try {
-      answer = await this.api.get<CandlesAnswer>(this.path(), { timeframe: this.timeframe, limit: 2 });
+      // The range is the last `limit` periods up to the next one: 5 holds the candles closed (and
+      // stored by the warm writer) since the last poll as well as the live one.
+      answer = await this.api.get<CandlesAnswer>(this.path(), { timeframe: this.timeframe, limit: 5 });
     } catch {
       return; // a moment's outage: the next poll tries again
     }

@@ -20,6 +20,7 @@ export function formatCompact(value: number | null | undefined): string {
     [1e6, 'M'],
     [1e3, 'K'],
   ];
+  if (value === 0) return '0';
   for (const [size, unit] of units) if (abs >= size) return `${(value / size).toFixed(2)}${unit}`;
   return value.toFixed(abs >= 100 ? 0 : abs >= 1 ? 2 : 4);
 }
