@@ -1,14 +1,16 @@
 import path from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { createLogger } from '@mdp/platform';
+import { createLogger, createRedisConnection } from '@mdp/platform';
 import { MigrationRunner, PgClientSession } from '@mdp/data-access-warm-store';
 import {
   PrivateRedis,
   WORKSPACE_ROOT,
   createTestDatabase,
   freePort,
+  startLocalRedisCluster,
   waitFor,
+  type LocalRedisCluster,
   type TestDatabase,
 } from '@mdp/testing';
 import { unpackEvent } from '@mdp/transport';
@@ -17,6 +19,8 @@ import { ServiceProcess, type ServiceName } from './service-process';
 export interface PipelineEnvOptions {
   /** Extra redis-server arguments (maxmemory, AOF, dir). */
   redisArgs?: string[];
+  /** Run on a local three-master Redis Cluster instead (REDIS_URL=redis-cluster://...). */
+  cluster?: boolean;
 }
 
 /**
@@ -25,6 +29,7 @@ export interface PipelineEnvOptions {
  */
 export class PipelineEnv {
   redisServer!: PrivateRedis;
+  cluster: LocalRedisCluster | null = null;
   database!: TestDatabase;
   pg!: Client;
   redis!: Redis;
@@ -33,8 +38,11 @@ export class PipelineEnv {
 
   static async start(options: PipelineEnvOptions = {}): Promise<PipelineEnv> {
     const env = new PipelineEnv();
-    env.redisServer = new PrivateRedis(await freePort(), options.redisArgs ?? []);
-    await env.redisServer.start();
+    if (options.cluster) env.cluster = await startLocalRedisCluster();
+    else {
+      env.redisServer = new PrivateRedis(await freePort(), options.redisArgs ?? []);
+      await env.redisServer.start();
+    }
     env.database = await createTestDatabase('e2e');
     env.pg = new Client({ connectionString: env.database.url });
     await env.pg.connect();
@@ -46,8 +54,20 @@ export class PipelineEnv {
     return env;
   }
 
-  /** A new connection to the private Redis that rides out restarts (commands queue while it is down). */
+  get redisUrl(): string {
+    return this.cluster ? this.cluster.url : this.redisServer.url;
+  }
+
+  /**
+   * A new connection to the private Redis that rides out restarts (commands queue while it is
+   * down); on a cluster, a cluster client (typed as Redis: the tests use single-key commands only).
+   */
   client(): Redis {
+    if (this.cluster) {
+      const cluster = createRedisConnection(this.cluster.url) as unknown as Redis;
+      this.clients.push(cluster);
+      return cluster;
+    }
     const client = new Redis(this.redisServer.url, { maxRetriesPerRequest: null, retryStrategy: () => 100 });
     client.on('error', () => undefined);
     this.clients.push(client);
@@ -57,7 +77,7 @@ export class PipelineEnv {
   /** A service on this Redis (and database, for the writer), not yet started. */
   service(name: ServiceName, env: Record<string, string> = {}): ServiceProcess {
     const service = new ServiceProcess(name, {
-      REDIS_URL: this.redisServer.url,
+      REDIS_URL: this.redisUrl,
       ...(name === 'warm-writer'
         ? { DATABASE_URL: this.database.url, WARM_MAINTENANCE_INTERVAL_MS: '0', DATABASE_POOL_SIZE: '4' }
         : {}),
@@ -75,6 +95,7 @@ export class PipelineEnv {
     await this.pg?.end();
     await this.database?.drop();
     await this.redisServer?.stop();
+    await this.cluster?.stop();
   }
 
   // --- checks -------------------------------------------------------------------------------
