@@ -1,5 +1,5 @@
 import './styles.css';
-import { Api, LiveSocket, apiKeyFromPage } from './api';
+import { Api, ApiError, LiveSocket, apiKeyFromPage } from './api';
 import { CandleChartPanel } from './candle-chart.panel';
 import { FlowMapPanel } from './flow-map.panel';
 import { el } from './format';
@@ -45,6 +45,25 @@ async function main(): Promise<void> {
       }),
     );
     return;
+  }
+  // A gateway without anonymous reads answers 401 to every panel: say once how to give the key.
+  try {
+    if (api.has('/api/system/status')) await api.get('/api/system/status');
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 401 || error.status === 429)) {
+      document.body.dataset['ready'] = 'failed';
+      section('status').append(
+        el('p', {
+          class: 'error',
+          role: 'alert',
+          text:
+            error.status === 401
+              ? 'This gateway needs an API key: open this page as /app/?api_key=<your key> (it is then remembered in this browser).'
+              : `Rate limited: ${error.message}`,
+        }),
+      );
+      return;
+    }
   }
   socket.connect();
   await Promise.all([
