@@ -304,6 +304,11 @@ type Workload = K8sObject & {
 };
 
 const OVERLAYS = ['dev', 'prod'] as const;
+/** Stateful per symbol, partitioned: replicas = the shard count, the pod's ordinal is its shard. */
+const SHARDED = [
+  { app: 'flow-aggregator', count: 'FLOW_SHARD_COUNT', index: 'FLOW_SHARD_INDEX', prod: 3 },
+  { app: 'liquidation-detector', count: 'DETECTOR_SHARD_COUNT', index: 'DETECTOR_SHARD_INDEX', prod: 2 },
+] as const;
 const rendered = new Map<string, K8sObject[]>();
 function render(dir: string): K8sObject[] {
   let objects = rendered.get(dir);
@@ -439,10 +444,10 @@ describe('Kubernetes manifests', () => {
           overlay === 'prod' ? 'ScaledObject' : 'HorizontalPodAutoscaler',
         ]);
       } else {
-        // Stateful per symbol (detector, flow shards) or single by nature (one source, one poller):
+        // Stateful per symbol (detector and flow shards) or single by nature (one source, one poller):
         // no autoscaler, and the annotation says why (README, Deployment / Scaling).
         expect(scalers).toEqual([]);
-        expect(rule).toMatch(app === 'flow-aggregator' ? /^shards: / : /^fixed: /);
+        expect(rule).toMatch(SHARDED.some((sharded) => sharded.app === app) ? /^shards: / : /^fixed: /);
       }
       expect(rule.length).toBeGreaterThan(20);
     });
@@ -482,17 +487,28 @@ describe('Kubernetes manifests', () => {
       expect(configMap(objects(), 'mdp-config').data?.['REDIS_ADDRESS']).toMatch(/^[a-z0-9.-]+:\d+$/);
     });
 
-    it('the flow aggregator runs one shard per StatefulSet pod, as many as FLOW_SHARD_COUNT', () => {
-      const workload = workloadOf(objects(), 'flow-aggregator');
-      expect(workload.kind).toBe('StatefulSet');
-      const shards = Number(configMap(objects(), 'flow-aggregator-config').data?.['FLOW_SHARD_COUNT']);
-      expect(workload.spec.replicas).toBe(shards);
-      expect(shards).toBe(overlay === 'prod' ? 3 : 1);
-      const index = workload.spec.template.spec.containers[0]!.env?.find(
-        (entry) => entry.name === 'FLOW_SHARD_INDEX',
-      );
-      expect(index?.valueFrom?.fieldRef?.fieldPath).toBe("metadata.labels['apps.kubernetes.io/pod-index']");
-    });
+    it.each(SHARDED)(
+      '$app runs one shard per StatefulSet pod (its ordinal is $index), as many as $count',
+      ({ app, count, index, prod }) => {
+        const workload = workloadOf(objects(), app);
+        expect(workload.kind).toBe('StatefulSet');
+        const shards = Number(configMap(objects(), `${app}-config`).data?.[count]);
+        expect(workload.spec.replicas).toBe(shards);
+        expect(shards).toBe(overlay === 'prod' ? prod : 1);
+        const variable = workload.spec.template.spec.containers[0]!.env?.find(
+          (entry) => entry.name === index,
+        );
+        expect(variable?.valueFrom?.fieldRef?.fieldPath).toBe(
+          "metadata.labels['apps.kubernetes.io/pod-index']",
+        );
+        // The governing Service of the StatefulSet, headless.
+        const service = find(objects(), 'Service', app) as K8sObject & { spec: { clusterIP?: string } };
+        expect([(workload.spec as { serviceName?: string }).serviceName, service.spec.clusterIP]).toEqual([
+          app,
+          'None',
+        ]);
+      },
+    );
 
     it('the migrations run as a Job, and the apps that use the database wait for them', () => {
       const job = find(objects(), 'Job', 'mdp-migrate') as

@@ -8,6 +8,7 @@ import {
 import type { Logger, RedisClient } from '@mdp/platform';
 import { StreamPublisher, publisherOptionsFrom } from '@mdp/transport';
 import { LiquidationDetectionService } from './detection/liquidation-detection.service';
+import { DetectorShard } from './detector-shard';
 import type { LiquidationDetectorConfig } from './liquidation-detector.config';
 import { MemoryGuard } from './memory/memory-guard.service';
 import { parseMemorySize } from './memory-size.util';
@@ -18,6 +19,8 @@ import { PercentileThresholdPublisher } from './storage/percentile-threshold.pub
 
 /** Every part of the detector, wired from its config (used by the Nest module, the tests and the benchmark). */
 export interface DetectorComponents {
+  /** The symbols this replica owns and its consumer group (DETECTOR_SHARD_INDEX of DETECTOR_SHARD_COUNT). */
+  shard: DetectorShard;
   detection: LiquidationDetectionService;
   writer: LiquidationBatchWriter;
   emitter: SignalEmitter;
@@ -40,6 +43,7 @@ export function createDetectorComponents(
   redis: RedisClient,
   logger: Logger,
 ): DetectorComponents {
+  const shard = DetectorShard.from(config);
   const store = new LiquidationStoreRepository(redis, {
     normalSeconds: config.LIQUIDATION_RETENTION_HOURS * 3600,
     reducedSeconds: config.REDUCED_RETENTION_MINUTES * 60,
@@ -77,6 +81,7 @@ export function createDetectorComponents(
     counters,
     config.LOCAL_BUFFER_MAX_EVENTS,
     config.LIQUIDATION_ACK_AFTER_STORE,
+    shard,
   );
   const percentiles = new PercentileThresholdPublisher(
     detector.percentiles,
@@ -95,6 +100,7 @@ export function createDetectorComponents(
     fallbackMaxBytes: parseMemorySize(config.REDIS_MAX_MEMORY),
   });
   return {
+    shard,
     detection,
     writer,
     emitter,

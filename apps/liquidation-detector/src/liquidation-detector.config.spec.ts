@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '@mdp/platform';
 import { LiquidationDetectorConfig } from './liquidation-detector.config';
+import { DetectorShard } from './detector-shard';
 import { parseMemorySize } from './memory-size.util';
 
 describe(LiquidationDetectorConfig.name, () => {
@@ -57,6 +58,61 @@ describe(LiquidationDetectorConfig.name, () => {
       expect(problems).toContain('PERCENTILE_THRESHOLD');
       expect(problems).toContain('REDIS_MAX_MEMORY');
     }
+  });
+
+  it('defaults to one shard in group liquidation-detector, owning every symbol', () => {
+    const shard = DetectorShard.from(loadConfig(LiquidationDetectorConfig, {}));
+    expect([shard.index, shard.count, shard.group]).toEqual([0, 1, 'liquidation-detector']);
+    expect(['BTC-USDT', 'ETH-USDT', 'SOL-USDT', 'HYPE-USDT'].every((symbol) => shard.owns(symbol))).toBe(
+      true,
+    );
+  });
+
+  it('reads the shard; each shard has a group of its own and every symbol has exactly one owner', () => {
+    const config = loadConfig(LiquidationDetectorConfig, {
+      DETECTOR_SHARD_INDEX: '2',
+      DETECTOR_SHARD_COUNT: '3',
+    });
+    expect([config.DETECTOR_SHARD_INDEX, config.DETECTOR_SHARD_COUNT]).toEqual([2, 3]);
+    expect(DetectorShard.from(config).group).toBe('liquidation-detector-shard-2-of-3');
+    const shards = [0, 1, 2].map((index) => new DetectorShard(index, 3));
+    const symbols = ['BTC-USDT', 'ETH-USDT', 'SOL-USDT', 'HYPE-USDT', 'XRP-USDT', 'DOGE-USDT', 'BTC-USD'];
+    const owners = symbols.map((symbol) => shards.filter((shard) => shard.owns(symbol)).length);
+    expect(owners).toEqual(symbols.map(() => 1));
+    expect(new Set(symbols.map((symbol) => shards.findIndex((shard) => shard.owns(symbol))))).toEqual(
+      new Set([0, 1, 2]),
+    );
+  });
+
+  it.each([
+    [{ DETECTOR_SHARD_COUNT: '0' }, 'DETECTOR_SHARD_COUNT'],
+    [{ DETECTOR_SHARD_COUNT: '65' }, 'DETECTOR_SHARD_COUNT'],
+    [{ DETECTOR_SHARD_COUNT: 'two' }, 'DETECTOR_SHARD_COUNT'],
+    [{ DETECTOR_SHARD_INDEX: '-1', DETECTOR_SHARD_COUNT: '2' }, 'DETECTOR_SHARD_INDEX'],
+    [{ DETECTOR_SHARD_INDEX: '0.5', DETECTOR_SHARD_COUNT: '2' }, 'DETECTOR_SHARD_INDEX'],
+    [{ DETECTOR_SHARD_INDEX: '2', DETECTOR_SHARD_COUNT: '2' }, 'DETECTOR_SHARD_INDEX'],
+    [{ DETECTOR_SHARD_INDEX: '1' }, 'DETECTOR_SHARD_INDEX'],
+  ])('rejects %j naming %s', (env, name) => {
+    let error: unknown;
+    try {
+      loadConfig(LiquidationDetectorConfig, env);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.join('\n')).toContain(name);
+  });
+
+  it('names the count in the message when the index is not below it', () => {
+    let error: unknown;
+    try {
+      loadConfig(LiquidationDetectorConfig, { DETECTOR_SHARD_INDEX: '3', DETECTOR_SHARD_COUNT: '3' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as ConfigError).problems).toEqual([
+      'DETECTOR_SHARD_INDEX: DETECTOR_SHARD_INDEX must be below DETECTOR_SHARD_COUNT (3) (got 3)',
+    ]);
   });
 
   it('parses memory sizes', () => {

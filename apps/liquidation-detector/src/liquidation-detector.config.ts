@@ -1,4 +1,4 @@
-import { IsBoolean, IsInt, IsNumber, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsNumber, Matches, Max, Min, ValidateBy } from 'class-validator';
 import { Describe } from '@mdp/platform';
 import { StreamConsumerConfig } from '@mdp/transport';
 
@@ -176,4 +176,28 @@ export class LiquidationDetectorConfig extends StreamConsumerConfig {
   @IsInt()
   @Min(10)
   COUNTERS_FLUSH_MS: number = 1_000;
+
+  @Describe(
+    "This replica's shard (0-based, below DETECTOR_SHARD_COUNT): it detects the symbols whose hash modulo DETECTOR_SHARD_COUNT is this",
+  )
+  @IsInt()
+  @Min(0)
+  @ValidateBy({
+    name: 'belowShardCount',
+    validator: {
+      validate: (value: unknown, args) =>
+        typeof value === 'number' && value < (args?.object as LiquidationDetectorConfig).DETECTOR_SHARD_COUNT,
+      defaultMessage: (args) =>
+        `$property must be below DETECTOR_SHARD_COUNT (${String((args?.object as LiquidationDetectorConfig).DETECTOR_SHARD_COUNT)})`,
+    },
+  })
+  DETECTOR_SHARD_INDEX: number = 0;
+
+  @Describe(
+    'Number of liquidation detector replicas sharing the symbols (above 1, each reads every event in a consumer group of its own)',
+  )
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  DETECTOR_SHARD_COUNT: number = 1;
 }

@@ -5,7 +5,10 @@ import { DETECTOR_REDIS } from './detection/detector-redis';
 import { DETECTOR_COMPONENTS } from './liquidation-detector.tokens';
 import type { DetectorComponents } from './liquidation-detector.components';
 
-/** Readiness: Redis answers; reports storage mode, memory, local buffer and the group's lag per stream. */
+/**
+ * Readiness: Redis answers; reports storage mode, memory, local buffer, this replica's shard and
+ * consumer group, the group's lag per stream and the events skipped as another shard's.
+ */
 @Injectable()
 export class LiquidationDetectorHealth implements OnModuleInit {
   constructor(
@@ -27,17 +30,23 @@ export class LiquidationDetectorHealth implements OnModuleInit {
       }),
     );
     this.registry.register('consumer', async () => {
+      const { shard, detection } = this.components;
       const streams: Record<string, { lag: number | null; pending: number }> = {};
       for (const definition of [LiquidationStream, TradeStream]) {
         const groups = (await this.redis.xinfo('GROUPS', definition.stream).catch(() => [])) as unknown[][];
-        const group = groups.map(toRecord).find((fields) => fields['name'] === 'liquidation-detector');
+        const group = groups.map(toRecord).find((fields) => fields['name'] === shard.group);
         if (group)
           streams[definition.stream] = {
             lag: group['lag'] === null ? null : Number(group['lag']),
             pending: Number(group['pending']),
           };
       }
-      return { group: 'liquidation-detector', streams };
+      return {
+        group: shard.group,
+        shard: { index: shard.index, count: shard.count },
+        streams,
+        otherShardEvents: { ...detection.otherShard },
+      };
     });
   }
 }

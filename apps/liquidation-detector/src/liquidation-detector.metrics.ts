@@ -6,7 +6,7 @@ import type { DetectorComponents } from './liquidation-detector.components';
 /**
  * Prometheus gauges read from the running detector at scrape time: its counters since start
  * (processed, filtered, stored, memory_rejections, signals), the storage mode (1 for the current
- * one), Redis memory use and the local buffers. Registered once per process; they read the
+ * one), Redis memory use, the local buffers and the events left to other shards. Registered once per process; they read the
  * detector registered last (one per process outside tests).
  */
 let current: DetectorComponents | null = null;
@@ -47,6 +47,17 @@ export function registerDetectorMetrics(components: DetectorComponents): void {
     collect() {
       this.set({ kind: 'liquidations' }, read()?.writer.buffered ?? 0);
       this.set({ kind: 'signals' }, read()?.emitter.buffered ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'liquidation_detector_other_shard_events',
+    help: 'Events skipped since start because another shard (DETECTOR_SHARD_INDEX) owns their symbol',
+    labelNames: ['kind'],
+    collect() {
+      const c = read();
+      if (!c) return;
+      this.set({ kind: 'liquidation' }, c.detection.otherShard.liquidations);
+      this.set({ kind: 'trade' }, c.detection.otherShard.trades);
     },
   });
 }

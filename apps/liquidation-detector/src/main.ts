@@ -3,7 +3,9 @@ import { NestFactory } from '@nestjs/core';
 import { ConfigError, NestPinoLogger, createLogger, createRedisConnection, loadConfig } from '@mdp/platform';
 import { RedisStreamsServer, registerStreamMetrics, serverOptionsFrom } from '@mdp/transport';
 import { AppModule } from './app.module';
+import type { DetectorComponents } from './liquidation-detector.components';
 import { LiquidationDetectorConfig } from './liquidation-detector.config';
+import { DETECTOR_COMPONENTS } from './liquidation-detector.tokens';
 
 async function main(): Promise<void> {
   let config: LiquidationDetectorConfig;
@@ -22,9 +24,10 @@ async function main(): Promise<void> {
     logger: new NestPinoLogger(logger),
   });
   app.enableShutdownHooks();
+  const { shard } = app.get<DetectorComponents>(DETECTOR_COMPONENTS);
   const server = new RedisStreamsServer({
     redis,
-    group: 'liquidation-detector',
+    group: shard.group,
     logger,
     ...serverOptionsFrom(config),
   });
@@ -32,7 +35,10 @@ async function main(): Promise<void> {
   registerStreamMetrics(redis, server);
   await app.startAllMicroservices();
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
-  logger.info({ port: config.HTTP_PORT }, 'liquidation detector started');
+  logger.info(
+    { port: config.HTTP_PORT, group: shard.group, shard: shard.toString() },
+    'liquidation detector started',
+  );
 }
 
 main().catch((error: unknown) => {

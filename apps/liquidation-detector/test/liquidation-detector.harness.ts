@@ -16,7 +16,7 @@ export interface RunningDetector {
   close(): Promise<void>;
 }
 
-/** Starts the detector as main.ts does (consumer group, HTTP on a free port), with the given environment. */
+/** Starts the detector as main.ts does (its shard's consumer group, HTTP on a free port), with the given environment. */
 export async function startDetector(
   env: Record<string, string>,
   overrides: Partial<LiquidationDetectorConfig> = {},
@@ -31,7 +31,7 @@ export async function startDetector(
   const app = await NestFactory.create(AppModule.register({ config, redis, logger }), { logger: false });
   const server = new RedisStreamsServer({
     redis,
-    group: 'liquidation-detector',
+    group: app.get<DetectorComponents>(DETECTOR_COMPONENTS).shard.group,
     logger,
     ...serverOptionsFrom(config),
   });

@@ -12,11 +12,13 @@ describe('liquidation-detector main', () => {
       await runWithInvalidConfig('apps/liquidation-detector/src/main.ts', {
         PERCENTILE_THRESHOLD: '120',
         REDIS_MAX_MEMORY: 'lots',
+        DETECTOR_SHARD_INDEX: '2',
+        DETECTOR_SHARD_COUNT: '2',
       }),
     ).toEqual({
       code: 1,
       level: 60,
-      variables: ['PERCENTILE_THRESHOLD', 'REDIS_MAX_MEMORY'],
+      variables: ['DETECTOR_SHARD_INDEX', 'PERCENTILE_THRESHOLD', 'REDIS_MAX_MEMORY'],
     });
   });
 

@@ -1,6 +1,7 @@
 import { LiquidationDetector, type LiquidationOutcome } from '@mdp/domain-liquidation';
 import type { LiquidationMessage, TradeMessage } from '@mdp/schemas';
 import { TransientError } from '@mdp/transport';
+import { DetectorShard } from '../detector-shard';
 import type { DetectorCounterBuffer } from '../storage/detector-counter.buffer';
 import type { LiquidationBatchWriter } from '../storage/liquidation-batch.writer';
 import type { SignalEmitter } from '../signals/signal.emitter';
@@ -11,8 +12,14 @@ import type { SignalEmitter } from '../signals/signal.emitter';
  * (liquidations and signals waiting for Redis) would pass LOCAL_BUFFER_MAX_EVENTS, the batch is
  * refused with a TransientError before anything in it is applied: the transport holds the stream
  * and redelivers it later, so nothing is dropped and nothing is counted twice.
+ *
+ * With several shards every replica reads every event; events of symbols another shard owns are
+ * skipped before anything (counters included) sees them, and counted in `otherShard`.
  */
 export class LiquidationDetectionService {
+  /** Events skipped since start because another shard owns their symbol. */
+  readonly otherShard = { liquidations: 0, trades: 0 };
+
   constructor(
     readonly detector: LiquidationDetector,
     private readonly writer: LiquidationBatchWriter,
@@ -20,6 +27,7 @@ export class LiquidationDetectionService {
     private readonly counters: DetectorCounterBuffer,
     private readonly localBufferMax: number,
     private readonly ackAfterStore = true,
+    readonly shard = new DetectorShard(),
   ) {}
 
   /**
@@ -36,10 +44,14 @@ export class LiquidationDetectionService {
   }
 
   onTrades(trades: readonly TradeMessage[]): void {
-    for (const trade of trades) this.detector.onTrade(trade);
+    for (const trade of trades) {
+      if (this.shard.owns(trade.symbol)) this.detector.onTrade(trade);
+      else this.otherShard.trades += 1;
+    }
   }
 
-  onLiquidations(batch: readonly LiquidationMessage[]): LiquidationOutcome[] {
+  onLiquidations(all: readonly LiquidationMessage[]): LiquidationOutcome[] {
+    const batch = this.shard.count === 1 ? all : all.filter((event) => this.shard.owns(event.symbol));
     if (this.buffered + batch.length > this.localBufferMax) {
       throw new TransientError(
         `local buffer full (${this.buffered} of ${this.localBufferMax} waiting for Redis)`,
@@ -57,6 +69,7 @@ export class LiquidationDetectionService {
       }
       outcomes.push(outcome);
     }
+    this.otherShard.liquidations += all.length - batch.length;
     return outcomes;
   }
 }
