@@ -613,7 +613,9 @@ describe('Dockerfile', () => {
       encoding: 'utf8',
       env: { ...process.env, NX_DAEMON: 'false' },
     });
-    expect((JSON.parse(withBuild) as string[]).sort()).toEqual([...APPS, 'tools'].sort());
+    // web is the page's static bundle, built into the gateway's image.
+    expect((JSON.parse(withBuild) as string[]).sort()).toEqual([...APPS, 'tools', 'web'].sort());
+    expect(dockerfile).toContain('if [ "$APP" = gateway ]; then npx nx run web:build');
     const ci = readFileSync(path.join(ROOT, '.ci/run'), 'utf8');
     expect(ci).toContain('npx nx run-many -t build');
   });

@@ -3,7 +3,8 @@
  * playwright-core) against the running system fed by the generator (every service as a child
  * process, see web-stack.ts). Each panel is compared with what the gateway's REST API answers at
  * that moment, live updates must arrive, switching coin and window must work, nothing may be logged
- * to the console as an error, and each panel's screenshot is written to docs/screenshots/.
+ * to the console as an error, and each panel's screenshot is written to tmp/screenshots/ (to
+ * docs/screenshots/, the README's, with UPDATE_SCREENSHOTS=1).
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -12,7 +13,10 @@ import { WORKSPACE_ROOT, waitFor } from '@mdp/testing';
 import { buildWebView, startWebStack, type WebStack } from './web-stack';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const SCREENSHOTS = path.join(WORKSPACE_ROOT, 'docs/screenshots');
+const SCREENSHOTS = path.join(
+  WORKSPACE_ROOT,
+  process.env['UPDATE_SCREENSHOTS'] === '1' ? 'docs/screenshots' : 'tmp/screenshots',
+);
 
 interface FlowSnapshot {
   key: string;
