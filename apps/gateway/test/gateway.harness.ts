@@ -58,7 +58,7 @@ export async function startGateway(options: StartOptions = {}): Promise<GatewayH
   const config = loadConfig(GatewayConfig, {
     REDIS_URL: redisUrl,
     DATABASE_URL: database.url,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env['GATEWAY_TEST_LOG_LEVEL'] ?? 'error',
     HTTP_HOST: '127.0.0.1',
     HTTP_PORT: '0',
     USAGE_FLUSH_INTERVAL_MS: '200',
