@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import { SyntheticMarketGenerator } from '@mdp/domain-ingestion';
 import { LiquidationStream, TradeStream, type LiquidationMessage, type TradeMessage } from '@mdp/schemas';
 import { HealthRegistry } from '@mdp/platform';
+import { decodeEntry } from '@mdp/transport';
 import { createTestRedis, waitFor } from '@mdp/testing';
 import { tickLatestKey, tickUpdateChannel } from '../src/publishing/ingestion-keys';
 import { GeneratorSource } from '../src/sources/generator.source';
@@ -85,4 +86,45 @@ describe(GeneratorSource.name, () => {
     );
     expect(notices[0]!.startsWith('tick:updates:BTC-USD {')).toBe(true);
   });
+
+  it('publishes a backlog larger than the publisher may hold in full, falling behind instead of overloading it', async () => {
+    // About 300k events due at once: more than the publisher's 200k buffer. The generator hands over
+    // at most four batches at a time, so every event arrives, in order.
+    const startTs = Date.now() - 600_000;
+    const options = { seed: 9, startTs, bases: ['BTC', 'ETH', 'HYPE'], tradesPerSecond: 400 };
+    const generator = new SyntheticMarketGenerator(options);
+    let due = 0;
+    while (generator.peekTs() < startTs + 600_000) {
+      if (generator.next().kind === 'trade') due += 1;
+    }
+    expect(due).toBeGreaterThan(250_000);
+    const ingestion = await startIngestion({
+      INGESTION_SOURCE: 'generator',
+      INGESTION_SYMBOLS: 'BTC,ETH,HYPE',
+      INGESTION_GENERATOR_SEED: '9',
+      INGESTION_GENERATOR_RATE: '400',
+      INGESTION_GENERATOR_START_TS: String(startTs),
+    });
+    try {
+      // Published in time order: once a trade of after the backlog is in the stream, all of it is.
+      await waitFor(
+        'the whole backlog',
+        async () => {
+          const [last] = await redis.xrevrangeBuffer(TradeStream.stream, '+', '-', 'COUNT', 1);
+          return (
+            last &&
+            (decodeEntry(last[1]).events as TradeMessage[]).some((trade) => trade.ts >= startTs + 600_000)
+          );
+        },
+        { timeoutMs: 120_000, intervalMs: 500 },
+      );
+    } finally {
+      await ingestion.close();
+    }
+    const published = (await readStream<TradeMessage>(redis, TradeStream)).filter(
+      (trade) => trade.ts < startTs + 600_000,
+    );
+    expect(published).toHaveLength(due);
+    expect(published.every((trade, i) => i === 0 || trade.ts >= published[i - 1]!.ts)).toBe(true);
+  }, 180_000);
 });

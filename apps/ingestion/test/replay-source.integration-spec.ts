@@ -68,8 +68,8 @@ describe(ReplaySource.name, () => {
 
     expect(second).toEqual(first);
     // What the sample holds, so "identical" is not "both empty".
-    // 2520 trade frames of one trade each in the sample, one of them the malformed Bybit frame.
-    expect(first.trades).toHaveLength(2_519);
+    // 2934 trade frames of one trade each in the sample, one of them the malformed Bybit frame.
+    expect(first.trades).toHaveLength(2_933);
     const venues = [...new Set(first.trades.map((trade) => trade.exchange))].sort();
     expect(venues).toEqual(['binance', 'bybit', 'hyperliquid', 'okx']);
     const sides = new Set(

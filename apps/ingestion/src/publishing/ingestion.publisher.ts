@@ -153,6 +153,11 @@ export class IngestionPublisher {
     this.schedule();
   }
 
+  /** How many more events may be buffered before the buffer is four batches deep (what `whenWritable` waits for). */
+  headroom(): number {
+    return Math.max(0, this.options.batchSize * 4 - this.buffered);
+  }
+
   /**
    * Resolves once the buffer is below four batches again (for sources that can wait: replay). The
    * next batches are parsed while earlier ones are being written.

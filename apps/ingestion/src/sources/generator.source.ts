@@ -48,7 +48,11 @@ export class GeneratorSource implements EventSource {
     const now = Date.now();
     const trades: TradeMessage[] = [];
     const liquidations: LiquidationMessage[] = [];
-    while (trades.length + liquidations.length < MAX_EVENTS_PER_TICK && this.generator.peekTs() <= now) {
+    // Never more than the publisher can hold: when Redis falls behind, the generator falls behind
+    // real time (its events get older) instead of overloading the publisher, whose refusal of an
+    // oversized write would otherwise be retried with the same, growing, write forever.
+    const room = Math.min(MAX_EVENTS_PER_TICK, this.publisher.headroom());
+    while (trades.length + liquidations.length < room && this.generator.peekTs() <= now) {
       const event = this.generator.next();
       if (event.kind === 'trade') trades.push(event.trade);
       else liquidations.push(event.liquidation);

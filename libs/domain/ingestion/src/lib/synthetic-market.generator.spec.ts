@@ -29,4 +29,21 @@ describe(SyntheticMarketGenerator.name, () => {
       expect(liquidation.orderSide).toBe(liquidation.positionSide === 'long' ? 'sell' : 'buy');
     }
   });
+
+  it.each([50, 1_000])(
+    'keeps its mean rate near tradesPerSecond (%d/s): cascades interleave instead of holding the clock',
+    (tradesPerSecond) => {
+      const generator = new SyntheticMarketGenerator({ ...options, tradesPerSecond });
+      let events = 0;
+      let liquidations = 0;
+      while (generator.peekTs() < options.startTs + 60_000) {
+        if (generator.next().kind === 'liquidation') liquidations += 1;
+        events += 1;
+      }
+      // Calm trades at the rate, bursts about 8x faster (about a quarter of the trades), cascades on top.
+      expect(events / 60 / tradesPerSecond).toBeGreaterThan(1.15);
+      expect(events / 60 / tradesPerSecond).toBeLessThan(1.5);
+      expect(liquidations).toBeGreaterThan(0);
+    },
+  );
 });

@@ -21,6 +21,20 @@ const WHALE_PROBABILITY = 0.01;
 const BURST_PROBABILITY = 0.002;
 const CASCADE_PROBABILITY = 0.0008;
 
+/** A liquidation cascade under way: its events interleave with the rest of the market by time. */
+interface Cascade {
+  state: SymbolState;
+  positionSide: 'long' | 'short';
+  orderSide: Side;
+  direction: number;
+  /** Forced orders still to come. */
+  liquidationsLeft: number;
+  /** Aggressive trades still to follow the last forced order. */
+  followersLeft: number;
+  /** Time of its next event (fractional ms). */
+  nextTs: number;
+}
+
 interface SymbolState {
   instrument: Instrument;
   price: number;
@@ -42,6 +56,9 @@ export class SyntheticMarketGenerator {
   private burstLeft = 0;
   private burstSide: Side = 'buy';
   private readonly queued: SyntheticEvent[] = [];
+  /** Time of the next ordinary step, drawn ahead so cascades' events can be interleaved by time. */
+  private nextStepTs: number | null = null;
+  private readonly cascades: Cascade[] = [];
 
   constructor(private readonly options: SyntheticMarketOptions) {
     if (options.bases.length === 0) throw new Error('the generator needs at least one base asset');
@@ -75,13 +92,29 @@ export class SyntheticMarketGenerator {
   }
 
   private peek(): SyntheticEvent {
-    if (this.queued.length === 0) this.step();
+    while (this.queued.length === 0) this.step();
     return this.queued[0]!;
   }
 
+  /**
+   * Produces the next event in time order: a cascade's next event when it is due before the next
+   * ordinary step, otherwise the ordinary step (a trade, or the start of a cascade). Cascades run on
+   * their own timeline beside the ordinary trades, so the mean rate stays near `tradesPerSecond`
+   * whatever it is (a cascade used to hold the whole market's clock for about a second).
+   */
   private step(): void {
-    const meanGapMs = 1000 / this.options.tradesPerSecond / (this.burstLeft > 0 ? 8 : 1);
-    this.clock += this.random.exponential(meanGapMs);
+    if (this.nextStepTs === null) {
+      const meanGapMs = 1000 / this.options.tradesPerSecond / (this.burstLeft > 0 ? 8 : 1);
+      this.nextStepTs = this.clock + this.random.exponential(meanGapMs);
+    }
+    let due: Cascade | undefined;
+    for (const cascade of this.cascades) if (!due || cascade.nextTs < due.nextTs) due = cascade;
+    if (due && due.nextTs <= this.nextStepTs) {
+      this.cascadeStep(due);
+      return;
+    }
+    this.clock = this.nextStepTs;
+    this.nextStepTs = null;
     const state = this.random.pick(this.symbols);
     if (this.burstLeft === 0 && this.random.next() < BURST_PROBABILITY) {
       this.burstLeft = 50 + Math.floor(this.random.next() * 250);
@@ -103,16 +136,31 @@ export class SyntheticMarketGenerator {
     this.queued.push({ kind: 'trade', trade: this.trade(state, side, this.size(state)) });
   }
 
-  /** A liquidation cascade: positions on one side liquidated in a run, the price pushed each time. */
+  /** Starts a liquidation cascade: positions on one side liquidated in a run, the price pushed each time. */
   private cascade(state: SymbolState): void {
     const positionSide = this.random.next() < 0.5 ? 'long' : 'short';
-    const orderSide: Side = positionSide === 'long' ? 'sell' : 'buy';
-    const direction = positionSide === 'long' ? -1 : 1;
-    const length = 5 + Math.floor(this.random.next() * 25);
-    let ts = this.clock;
-    for (let i = 0; i < length; i++) {
-      ts += this.random.exponential(40);
-      this.move(state, direction * (0.0001 + this.random.next() * 0.0007));
+    this.cascades.push({
+      state,
+      positionSide,
+      orderSide: positionSide === 'long' ? 'sell' : 'buy',
+      direction: positionSide === 'long' ? -1 : 1,
+      liquidationsLeft: 5 + Math.floor(this.random.next() * 25),
+      followersLeft: 0,
+      nextTs: this.clock + this.random.exponential(40),
+    });
+  }
+
+  /** The next event of a cascade: a forced order, or one of the aggressive trades that follow it. */
+  private cascadeStep(cascade: Cascade): void {
+    const { state } = cascade;
+    const ts = Math.floor(cascade.nextTs);
+    if (cascade.followersLeft > 0) {
+      // The forced order sweeps the book: aggressive trades on the same side follow it.
+      cascade.followersLeft -= 1;
+      this.queued.push({ kind: 'trade', trade: this.trade(state, cascade.orderSide, this.size(state), ts) });
+    } else {
+      cascade.liquidationsLeft -= 1;
+      this.move(state, cascade.direction * (0.0001 + this.random.next() * 0.0007));
       const price = state.price;
       const size = round(this.random.pareto((5 * TYPICAL_NOTIONAL_USD) / price, 1.2), 6);
       const liquidation: LiquidationMessage = {
@@ -123,27 +171,22 @@ export class SyntheticMarketGenerator {
         quote: state.instrument.quote,
         venueSymbol: state.instrument.venueSymbol,
         eventId: `synthetic:${state.instrument.venueSymbol}:${state.nextLiquidationId++}`,
-        positionSide,
-        orderSide,
+        positionSide: cascade.positionSide,
+        orderSide: cascade.orderSide,
         price,
         priceKind: 'fill',
         size,
         notionalUsd: price * size,
         completeness: 'complete',
-        ts: Math.floor(ts),
-        recvTs: Math.floor(ts),
+        ts,
+        recvTs: ts,
       };
       this.queued.push({ kind: 'liquidation', liquidation });
-      // The forced order sweeps the book: aggressive trades on the same side follow it.
-      const followers = 1 + Math.floor(this.random.next() * 3);
-      for (let j = 0; j < followers; j++) {
-        ts += this.random.exponential(5);
-        const trade = this.trade(state, orderSide, this.size(state));
-        trade.ts = trade.recvTs = Math.floor(ts);
-        this.queued.push({ kind: 'trade', trade });
-      }
+      cascade.followersLeft = 1 + Math.floor(this.random.next() * 3);
     }
-    this.clock = ts;
+    if (cascade.followersLeft > 0) cascade.nextTs += this.random.exponential(5);
+    else if (cascade.liquidationsLeft > 0) cascade.nextTs += this.random.exponential(40);
+    else this.cascades.splice(this.cascades.indexOf(cascade), 1);
   }
 
   private size(state: SymbolState): number {
@@ -157,8 +200,7 @@ export class SyntheticMarketGenerator {
     state.price = roundToTick(state.price * Math.exp(logReturn));
   }
 
-  private trade(state: SymbolState, side: Side, size: number): TradeMessage {
-    const ts = Math.floor(this.clock);
+  private trade(state: SymbolState, side: Side, size: number, ts = Math.floor(this.clock)): TradeMessage {
     return {
       exchange: state.instrument.venue,
       market: state.instrument.market,
