@@ -165,6 +165,37 @@ describe(RedisStreamsServer.name, () => {
     expect(calls).toBeLessThan(60);
   });
 
+  it('dead-letters a bad event once even when a second consumer claims its entry while the first is still failing on it', async () => {
+    const slowPoison = async (batch: TradeMessage[]) => {
+      if (batch.some((trade) => trade.tradeId === '3')) {
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        throw new Error('poison 3');
+      }
+      await recordOnce(redis, batch);
+    };
+    const options = {
+      claimIdleMs: 100,
+      claimIntervalMs: 100,
+      blockMs: 50,
+      maxAttempts: 2,
+      retryBackoffMs: 1,
+    };
+    await publisher.publish(TradeStream, trades(10));
+    await Promise.all([
+      start(testRedisUrl(), slowPoison, options),
+      start(testRedisUrl(), slowPoison, options),
+    ]);
+
+    await waitFor('9 events', async () => (await count('effect:count')) === 9, { timeoutMs: 15_000 });
+    await waitFor('acks', async () => (await pending()) === 0, { timeoutMs: 15_000 });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // a late second dead letter would be in by now
+    // One dead letter: the event after its attempts, or (claimed back and forth past maxDeliveries)
+    // its whole entry unprocessed; never one from each consumer.
+    const dead = await redis.xrangeBuffer(TradeStream.deadLetterStream, '-', '+');
+    expect(dead).toHaveLength(1);
+    expect(await count('effect:count')).toBe(9);
+  });
+
   it('dead-letters a schema-invalid message with the validation error, never calling the handler with it', async () => {
     const seen: string[] = [];
     await start(testRedisUrl(), async (batch) => {

@@ -101,6 +101,41 @@ export interface StreamServerStats {
 
 class ShutdownDuringRetry extends Error {}
 
+/**
+ * Acks the entries without dead letters; for each entry with dead letters, writes them and acks it
+ * only if it is still pending to this consumer. KEYS: stream, dead-letter stream. ARGV: group,
+ * consumer, dead-letter maxlen, n plain acks, ids..., n entries, then per entry: id, n letters,
+ * then per letter: n fields, fields...
+ */
+const DEAD_LETTER_OWNED = `
+local stream, dlq = KEYS[1], KEYS[2]
+local group, consumer, maxlen = ARGV[1], ARGV[2], ARGV[3]
+local i = 4
+local acks = {}
+local nPlain = tonumber(ARGV[i]); i = i + 1
+for _ = 1, nPlain do acks[#acks + 1] = ARGV[i]; i = i + 1 end
+local written = 0
+local nEntries = tonumber(ARGV[i]); i = i + 1
+for _ = 1, nEntries do
+  local id, nLetters = ARGV[i], tonumber(ARGV[i + 1]); i = i + 2
+  local pending = redis.call('XPENDING', stream, group, id, id, 1)
+  local mine = pending[1] ~= nil and pending[1][2] == consumer
+  for _ = 1, nLetters do
+    local nFields = tonumber(ARGV[i]); i = i + 1
+    if mine then
+      local command = { 'XADD', dlq, 'MAXLEN', '~', maxlen, '*' }
+      for f = 0, nFields - 1 do command[#command + 1] = ARGV[i + f] end
+      redis.call(unpack(command))
+      written = written + 1
+    end
+    i = i + nFields
+  end
+  if mine then acks[#acks + 1] = id end
+end
+if #acks > 0 then redis.call('XACK', stream, group, unpack(acks)) end
+return written
+`;
+
 const routeKey = (type: string, version: number) => `${type}@${version}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -473,7 +508,12 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
     if (error) throw isErrorLike(error) ? error : new Error(errorText(error));
   }
 
-  /** Dead letters and acks go in one MULTI (same hash slot), retried through connection loss. */
+  /**
+   * Dead letters and acks go together atomically (same hash slot), retried through connection loss.
+   * With dead letters, a script writes an entry's dead letters and acks it only while this consumer
+   * still owns it: an entry another consumer claimed meanwhile (it took longer than claimIdleMs) is
+   * left to that consumer, and one already acknowledged is skipped, so each is dead-lettered once.
+   */
   private async commit(
     subscription: Subscription,
     acks: string[],
@@ -482,6 +522,10 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
     let delay = 50;
     for (;;) {
       try {
+        if (deadLetters.length > 0) {
+          this.stats.deadLettered += await this.commitOwned(subscription, acks, deadLetters);
+          return;
+        }
         const multi = this.opts.redis.multi();
         for (const fields of deadLetters) {
           multi.xadd(
@@ -513,6 +557,49 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
         delay = Math.min(delay * 2, 5_000);
       }
     }
+  }
+
+  /** The script of commit(): returns how many dead letters it wrote. */
+  private async commitOwned(
+    subscription: Subscription,
+    acks: string[],
+    deadLetters: Array<Array<string | Buffer>>,
+  ): Promise<number> {
+    const byEntry = new Map<string, Array<Array<string | Buffer>>>();
+    for (const fields of deadLetters) {
+      const entry = String(fields[fields.indexOf('entry') + 1]);
+      const list = byEntry.get(entry);
+      if (list) list.push(fields);
+      else byEntry.set(entry, [fields]);
+    }
+    const plain = acks.filter((id) => !byEntry.has(id));
+    const args: Array<string | Buffer | number> = [
+      this.opts.group,
+      this.consumer,
+      this.opts.deadLetterMaxLen,
+      plain.length,
+      ...plain,
+      byEntry.size,
+    ];
+    for (const [entry, letters] of byEntry) {
+      args.push(entry, letters.length);
+      for (const fields of letters) args.push(fields.length, ...fields);
+    }
+    const written = await this.opts.redis.eval(
+      DEAD_LETTER_OWNED,
+      2,
+      subscription.stream,
+      subscription.deadLetterStream,
+      ...args,
+    );
+    const skipped = deadLetters.length - Number(written);
+    if (skipped > 0) {
+      this.log?.warn(
+        { stream: subscription.stream, skipped },
+        'dead letters left to the consumer that claimed their entries meanwhile',
+      );
+    }
+    return Number(written);
   }
 
   private context(subscription: Subscription, entries: RawEntry[]): StreamContext {
