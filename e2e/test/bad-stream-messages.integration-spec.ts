@@ -10,6 +10,9 @@ import { PipelineEnv, compareIds, type DeadLetter } from '../harness/pipeline-en
 import { HOUR, TestProducer } from '../harness/test-producer';
 import { detectorStats, flowSnapshot, warmStats } from '../harness/recompute';
 
+// Services start as processes and faults last seconds: beyond the run's 60 s default.
+jest.setTimeout(Number(process.env['E2E_TEST_TIMEOUT_MS'] ?? 180_000));
+
 /**
  * Issue 11 case 11 (stream messages): entries no producer of ours would write, XADDed raw beside
  * good traffic into stream:{liquidations} (read by the writer, the detector and the aggregator) and

@@ -3,6 +3,9 @@ import { TcpProxy } from '@mdp/testing';
 import { PipelineEnv, compareIds } from '../harness/pipeline-env';
 import { HOUR, TestProducer } from '../harness/test-producer';
 
+// Services start as processes and faults last seconds: beyond the run's 60 s default.
+jest.setTimeout(Number(process.env['E2E_TEST_TIMEOUT_MS'] ?? 180_000));
+
 /**
  * Issue 11 case 4: PostgreSQL unreachable for a while under load (the writer reaches it through a
  * TCP proxy that the test cuts). During the outage the writer acknowledges nothing it has not

@@ -3,6 +3,9 @@ import { TcpProxy } from '@mdp/testing';
 import { PipelineEnv, compareIds } from '../harness/pipeline-env';
 import { HOUR, TestProducer } from '../harness/test-producer';
 
+// Services start as processes and faults last seconds: beyond the run's 60 s default.
+jest.setTimeout(Number(process.env['E2E_TEST_TIMEOUT_MS'] ?? 180_000));
+
 /**
  * Issue 11 case 2: two warm-writer replicas (two consumers each) with the reclaim idle time set
  * far too short (100 ms) and the database 60 ms away (a TCP proxy adding latency), so every write

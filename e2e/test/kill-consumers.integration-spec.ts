@@ -5,6 +5,9 @@ import { HOUR, TestProducer } from '../harness/test-producer';
 import type { ServiceProcess } from '../harness/service-process';
 import { candleTradeCount, detectorStats, flowSnapshot, warmStats } from '../harness/recompute';
 
+// Services start as processes and faults last seconds: beyond the run's 60 s default.
+jest.setTimeout(Number(process.env['E2E_TEST_TIMEOUT_MS'] ?? 180_000));
+
 /**
  * Issue 11 case 1: kill -9 of each consumer service mid-batch (entries read, not yet acknowledged),
  * under load, then a restart. Nothing acknowledged by Redis is lost or doubled: every liquidation

@@ -2,6 +2,9 @@ import { LiquidationStream } from '@mdp/schemas';
 import { PipelineEnv, compareIds } from '../harness/pipeline-env';
 import { HOUR, TestProducer } from '../harness/test-producer';
 
+// Services start as processes and faults last seconds: beyond the run's 60 s default.
+jest.setTimeout(Number(process.env['E2E_TEST_TIMEOUT_MS'] ?? 180_000));
+
 /**
  * Issue 11 case 6: poison messages. A liquidation that passes the schema but that PostgreSQL
  * refuses every time (a NUL character in its event id: `invalid byte sequence for encoding "UTF8":

@@ -11,6 +11,9 @@ import { decodeEntry } from '@mdp/transport';
 import { PipelineEnv, compareIds } from '../harness/pipeline-env';
 import { candleTradeCount, type SnapshotMetrics } from '../harness/recompute';
 
+// Services start as processes and faults last seconds: beyond the run's 60 s default.
+jest.setTimeout(Number(process.env['E2E_TEST_TIMEOUT_MS'] ?? 180_000));
+
 /**
  * Issue 11 case 12: the whole pipeline (ingestion's generator -> detector and aggregator ->
  * warm writer) on a local three-master Redis Cluster, unchanged apart from

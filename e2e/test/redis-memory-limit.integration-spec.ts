@@ -6,6 +6,9 @@ import { PipelineEnv, compareIds } from '../harness/pipeline-env';
 import { TestProducer } from '../harness/test-producer';
 import { detectorStats, warmStats } from '../harness/recompute';
 
+// Services start as processes and faults last seconds: beyond the run's 60 s default.
+jest.setTimeout(Number(process.env['E2E_TEST_TIMEOUT_MS'] ?? 180_000));
+
 /**
  * Issue 11 case 7: Redis at its memory limit (a private redis-server with maxmemory 24 MB and
  * seed 001's volatile-lru), filled by the test with keys that have no TTL (so they cannot be

@@ -6,6 +6,9 @@ import { PipelineEnv, compareIds } from '../harness/pipeline-env';
 import { HOUR, TestProducer } from '../harness/test-producer';
 import { detectorStats, warmStats } from '../harness/recompute';
 
+// Services start as processes and faults last seconds: beyond the run's 60 s default.
+jest.setTimeout(Number(process.env['E2E_TEST_TIMEOUT_MS'] ?? 180_000));
+
 /**
  * Issue 11 case 3: Redis killed (SIGKILL) under load and restarted on the same port with AOF
  * `appendfsync everysec`. The producer and the consumers (writer, detector) recover by themselves.

@@ -5,6 +5,9 @@ import { PipelineEnv } from '../harness/pipeline-env';
 import { HttpStandIn, VenueStandIn } from '../harness/venue';
 import type { ServiceProcess } from '../harness/service-process';
 
+// Services start as processes and faults last seconds: beyond the run's 60 s default.
+jest.setTimeout(Number(process.env['E2E_TEST_TIMEOUT_MS'] ?? 180_000));
+
 /**
  * Issue 11 cases 10 and 11 (venue frames): the ingestion service as a process, live on a Binance
  * USD-M stand-in (WebSocket) with its REST trade history (apps/ingestion/test/venue-stand-in.ts).
