@@ -68,7 +68,12 @@ describe('kill -9 of each consumer under load (issue 11, case 1)', () => {
             `${step.group} to hold pending entries`,
             async () => {
               const state = await env.groupState(step.stream, step.group);
-              return state && state.pending > 0 ? state.pending : undefined;
+              if (state && state.pending > 0) return state.pending;
+              // Nothing in flight at this instant (the producer waits for us, and a fast consumer
+              // acknowledges within a millisecond): give it more to read, logged like the rest.
+              if (step.stream === TradeStream.stream) await producer.publishTrades(producer.makeTrades(500));
+              else await producer.publishLiquidations(producer.makeLiquidations(40));
+              return undefined;
             },
             { timeoutMs: 10_000, intervalMs: 1 },
           );
