@@ -1,21 +1,10 @@
+import type { TokenSummary } from '@mdp/data-access-tokens';
+import type { TokenUpdateMessage } from '@mdp/schemas';
 import type { Api, LiveSocket, Update } from './api';
 import { el, formatCompact, formatNumber, formatPercent, formatPrice, formatTime } from './format';
 
-/** One row of GET /api/tokens (seed 003 `tokens:list:*`). */
-export interface TokenRow {
-  id: number;
-  symbol: string;
-  name: string;
-  rank: number | null;
-  price: number;
-  market_cap: number;
-  volume_24h: number;
-  percent_change_24h: number | null;
-  velocity: number;
-  trend: string;
-  last_updated: string;
-  stale: boolean;
-}
+/** One row of GET /api/tokens: seed 003's `tokens:list:*` element, as declared once (types only). */
+export type TokenRow = TokenSummary;
 
 type Column =
   'rank' | 'symbol' | 'price' | 'market_cap' | 'volume_24h' | 'percent_change_24h' | 'velocity' | 'trend';
@@ -128,15 +117,7 @@ export class TokenTablePanel {
   }
 
   private onUpdate(update: Update): void {
-    const data = update.data as {
-      tokenId: number;
-      priceUsd: number;
-      marketCapUsd: number;
-      volume24hUsd: number;
-      velocity: number;
-      trend: string;
-      ts: number;
-    };
+    const data = update.data as TokenUpdateMessage;
     const row = this.rows.find((each) => each.id === data.tokenId);
     if (!row) return;
     row.price = data.priceUsd;
