@@ -1,7 +1,9 @@
 /**
  * Gateway: requests per second and latency of `GET /api/liquidity-flow/retrieve` (a realistic 5m BTC
  * flow snapshot) and `GET /api/tokens` (100 tokens from the tokens:list cache) under concurrent load,
- * beside a bare node:http server answering the same bytes in the same run, and the ratio; then a
+ * beside a bare node:http server answering the same bytes in the same run, and the ratio (and, as a
+ * middle line, Fastify without Nest doing the same key check, rate-limit script and Redis read:
+ * tools/bench/gateway-floor.child.ts); then a
  * fixed rate of 2000 and 5000 requests/s against the gateway (autocannon overallRate) with its p99.
  *
  *   npm run bench:gateway
@@ -16,7 +18,7 @@
  * the bare server is a child process too. Target (issue 8): ratio >= 0.5, p99 < 10 ms at 5k req/s.
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -274,6 +276,15 @@ async function main(): Promise<void> {
     children.push(bare);
     const barePort = Number((await waitForLine(bare, /listening (\d+)/, 'bare server'))[1]);
     const bareUrl = `http://127.0.0.1:${barePort}`;
+    const floor = spawnTs('tools/bench/gateway-floor.child.ts', {
+      env: {
+        FLOOR_REDIS_URL: REDIS_URL,
+        FLOOR_API_KEY_HASH: createHash('sha256').update(apiKey).digest('hex'),
+      },
+    });
+    children.push(floor);
+    const floorPort = Number((await waitForLine(floor, /listening (\d+)/, 'floor server'))[1]);
+    const floorUrl = `http://127.0.0.1:${floorPort}`;
 
     out(
       `gateway bench: ${CONNECTIONS} connections, ${SECONDS} s per run; retrieve body ${Buffer.byteLength(
@@ -289,6 +300,7 @@ async function main(): Promise<void> {
     await load(`${gatewayUrl}${retrievePath}`, apiKey, gateway.pid!, { seconds: 3 });
     await load(`${gatewayUrl}${listPath}`, apiKey, gateway.pid!, { seconds: 3 });
     await load(`${bareUrl}${retrievePath}`, apiKey, bare.pid!, { seconds: 2 });
+    await load(`${floorUrl}${retrievePath}`, apiKey, floor.pid!, { seconds: 2 });
 
     const results: Array<[string, Run, Run]> = [];
     for (const [label, urlPath] of [
@@ -297,10 +309,14 @@ async function main(): Promise<void> {
     ] as const) {
       const viaGateway = await load(`${gatewayUrl}${urlPath}`, apiKey, gateway.pid!);
       const viaBare = await load(`${bareUrl}${urlPath}`, apiKey, bare.pid!);
+      const viaFloor = await load(`${floorUrl}${urlPath}`, apiKey, floor.pid!);
       results.push([label, viaGateway, viaBare]);
       out(row(`${label}: gateway`, viaGateway));
+      out(row(`${label}: Fastify, same work, no Nest`, viaFloor));
       out(row(`${label}: bare node:http`, viaBare));
-      out(`${label}: ratio gateway / bare = ${(viaGateway.rps / viaBare.rps).toFixed(2)}`);
+      out(
+        `${label}: ratio gateway / bare = ${(viaGateway.rps / viaBare.rps).toFixed(2)} (Fastify without Nest / bare = ${(viaFloor.rps / viaBare.rps).toFixed(2)})`,
+      );
     }
     const fixed: Array<[string, number, Run]> = [];
     for (const rate of FIXED_RATES) {
