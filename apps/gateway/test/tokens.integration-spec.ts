@@ -1,4 +1,5 @@
 import { HOUR_MS, TokenMetricsCalculator, type ValidatedListing } from '@mdp/domain-velocity';
+import { aValidatedListing } from '@mdp/domain-velocity/testing';
 import { TokenStoreRepository } from '@mdp/data-access-tokens';
 import { startGateway, type GatewayHarness } from './gateway.harness';
 
@@ -14,25 +15,11 @@ function listing(
   marketCap: number,
   change24h: number,
 ): ValidatedListing {
-  return {
-    cmcId,
-    name: `Token ${cmcId}`,
-    symbol: `T${cmcId}`,
-    slug: `token-${cmcId}`,
-    cmcRank: cmcId,
-    dateAdded: Date.UTC(2020, 0, 1),
-    priceUsd: 2,
-    marketCapUsd: marketCap,
+  return aValidatedListing(cmcId, ts, {
     volume24hUsd: volume,
-    circulatingSupply: marketCap / 2,
-    totalSupply: marketCap / 2,
-    maxSupply: null,
-    percentChange1h: 0.5,
+    marketCapUsd: marketCap,
     percentChange24h: change24h,
-    percentChange7d: 3,
-    lastUpdated: ts,
-    issues: [],
-  };
+  });
 }
 
 describe('gateway tokens and velocity (seed 003)', () => {

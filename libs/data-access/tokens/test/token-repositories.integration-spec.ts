@@ -7,31 +7,14 @@ import {
   VelocityHistory,
   type ValidatedListing,
 } from '@mdp/domain-velocity';
+import { aValidatedListing } from '@mdp/domain-velocity/testing';
 import { TokenCacheRepository, TokenStoreRepository, type TokenSnapshot } from '../src';
 
 const T = Date.UTC(2026, 0, 10, 12, 0, 0);
 const MIN = 60_000;
 
 function listing(cmcId: number, ts: number, volume: number, marketCap = 1_000_000): ValidatedListing {
-  return {
-    cmcId,
-    name: `Token ${cmcId}`,
-    symbol: `T${cmcId}`,
-    slug: `token-${cmcId}`,
-    cmcRank: cmcId,
-    dateAdded: Date.UTC(2020, 0, 1),
-    priceUsd: 2,
-    marketCapUsd: marketCap,
-    volume24hUsd: volume,
-    circulatingSupply: marketCap / 2,
-    totalSupply: marketCap / 2,
-    maxSupply: null,
-    percentChange1h: 0.5,
-    percentChange24h: -1.25,
-    percentChange7d: 3,
-    lastUpdated: ts,
-    issues: [],
-  };
+  return aValidatedListing(cmcId, ts, { volume24hUsd: volume, marketCapUsd: marketCap });
 }
 
 function snapshot(tokenId: number, velocity: number): TokenSnapshot {
