@@ -247,32 +247,9 @@ export class TokenStoreRepository {
     trendOf: (tokenId: number, velocity: number, ts: number) => VelocityTrend,
   ): Promise<TokenSnapshot[]> {
     const result = await this.pool.query<LatestRow>(LATEST_TOKENS, [limit]);
-    return result.rows.map((row) => {
-      const velocity = row.v ?? 0;
-      return {
-        tokenId: row.id,
-        cmcId: row.cmc_id,
-        name: row.name,
-        symbol: row.symbol,
-        slug: row.slug,
-        cmcRank: null,
-        ts: row.ts,
-        priceUsd: row.price ?? 0,
-        marketCapUsd: row.market_cap ?? 0,
-        volume24hUsd: row.volume ?? 0,
-        percentChange1h: row.pc1h,
-        percentChange24h: row.pc24h,
-        percentChange7d: row.pc7d,
-        velocity,
-        velocity1h: row.v1h ?? velocity,
-        velocity4h: row.v4h ?? velocity,
-        velocity12h: row.v12h ?? velocity,
-        velocity7d: row.v7d ?? velocity,
-        trend: trendOf(row.id, velocity, row.ts),
-        dataQualityScore: row.q ?? 0,
-        stale: nowMs - row.ts > staleAfterMs,
-      };
-    });
+    return result.rows.map((row) =>
+      snapshotOf(row, trendOf(row.id, row.v ?? 0, row.ts), nowMs, staleAfterMs),
+    );
   }
 
   /**
@@ -292,7 +269,9 @@ export class TokenStoreRepository {
       offset,
       null,
     ]);
-    return result.rows.map((row) => snapshotOf(row, nowMs, staleAfterMs));
+    return result.rows.map((row) =>
+      snapshotOf(row, classifyVelocityTrend(row.v ?? 0, row.previous).trend, nowMs, staleAfterMs),
+    );
   }
 
   /** The latest stored metrics of one active token (as `latestTokenPage`), or null when there is none. */
@@ -303,7 +282,9 @@ export class TokenStoreRepository {
       tokenId,
     ]);
     const row = result.rows[0];
-    return row === undefined ? null : snapshotOf(row, nowMs, staleAfterMs);
+    return row === undefined
+      ? null
+      : snapshotOf(row, classifyVelocityTrend(row.v ?? 0, row.previous).trend, nowMs, staleAfterMs);
   }
 
   /** A token's stored metrics with startMs <= timestamp <= endMs, oldest first, at most `limit`. */
@@ -395,8 +376,10 @@ export class TokenStoreRepository {
   }
 }
 
+/** A token's latest stored metrics as a snapshot (no CoinMarketCap rank: it is not stored). */
 function snapshotOf(
-  row: LatestRow & { previous: number[] },
+  row: LatestRow,
+  trend: VelocityTrend,
   nowMs: number,
   staleAfterMs: number,
 ): TokenSnapshot {
@@ -420,7 +403,7 @@ function snapshotOf(
     velocity4h: row.v4h ?? velocity,
     velocity12h: row.v12h ?? velocity,
     velocity7d: row.v7d ?? velocity,
-    trend: classifyVelocityTrend(velocity, row.previous).trend,
+    trend,
     dataQualityScore: row.q ?? 0,
     stale: nowMs - row.ts > staleAfterMs,
   };
