@@ -37,6 +37,7 @@ import {
   RetrieveFlowQuery,
 } from './flow-requests.dto';
 import { STORED_FLOW_DATA_SCHEMA } from './stored-flow-data.schema';
+import { JSON_TYPE } from '../http/json-type';
 
 /**
  * The most snapshots one historical answer holds (oldest first); `X-Truncated: true` says the range
@@ -44,8 +45,6 @@ import { STORED_FLOW_DATA_SCHEMA } from './stored-flow-data.schema';
  * guards against a runaway index.
  */
 export const MAX_HISTORICAL_SNAPSHOTS = 1_000;
-
-const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
  * Seed 000 liquidity flow endpoints, paths, parameters and answers as the seed gives them. Snapshots

@@ -2,6 +2,7 @@ import { HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '@mdp/platform';
 import { unavailableBackend } from './backend-error';
+import { JSON_TYPE } from './json-type';
 
 /** The body of every error answer: the status, its name, and the reason in words. */
 export interface ErrorBody {
@@ -39,7 +40,7 @@ export class GatewayExceptionFilter implements ExceptionFilter {
     const { status, body } = this.describe(exception, request);
     if (reply.sent) return;
     if (status === 503) void reply.header('retry-after', '1');
-    void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
+    void reply.status(status).header('content-type', JSON_TYPE).send(body);
   }
 
   describe(exception: unknown, request: FastifyRequest): { status: number; body: ErrorBody } {

@@ -40,8 +40,7 @@ import {
   RecentLiquidationsView,
   UNDERCOUNT_NOTE,
 } from './liquidation.views';
-
-const JSON_TYPE = 'application/json; charset=utf-8';
+import { JSON_TYPE } from '../http/json-type';
 
 /**
  * Liquidations (seed 001): what the detector keeps in Redis (recent accepted liquidations, statistics

@@ -19,8 +19,7 @@ import {
 import { PG_READ_POOL } from '../gateway.dependencies';
 import { LiquidationSymbolParams, RecentSignalsQuery } from './liquidation-requests.dto';
 import { LiquidationSignalView } from './liquidation.views';
-
-const JSON_TYPE = 'application/json; charset=utf-8';
+import { JSON_TYPE } from '../http/json-type';
 
 /**
  * Liquidation/VWAP signals (seed 001): the active one per symbol from `signal:active:<SYMBOL>` (served

@@ -10,8 +10,8 @@ import type { FastifyReply } from 'fastify';
 import { TokenIdParams, TokenListQuery, VelocityHistoryQuery, VelocityQuery } from './token-requests.dto';
 import { TokenReadService, type VelocityPoint } from './token-read.service';
 import { TokenSummaryView, TokenView, VelocityPointView, VelocityView } from './token.views';
+import { JSON_TYPE } from '../http/json-type';
 
-const JSON_TYPE = 'application/json; charset=utf-8';
 const WEEK_MS = 7 * 24 * 3_600_000;
 
 /** Seed 003 tokens and velocity: lists, one token and its velocities through the Redis caches, history from the warm store. */

@@ -25,8 +25,7 @@ import { GatewayConfig } from '../gateway.config';
 import { TradingContextQuery, TradingDecisionBody, TradingDecisionsQuery } from './trading-requests.dto';
 import { TradingSignalBody } from './trading-state.dto';
 import { SymbolContextView, TradingContextView, TradingDecisionView, toDecisionView } from './trading.views';
-
-const JSON_TYPE = 'application/json; charset=utf-8';
+import { JSON_TYPE } from '../http/json-type';
 
 /**
  * Seed 002 "LLM Integration": the combined context package for a trading model, and the audit of

@@ -43,8 +43,8 @@ import {
   TradingSignalBody,
 } from './trading-state.dto';
 import { PositionMonitoringView, StoredIndicatorsView, StoredStateView } from './trading.views';
+import { JSON_TYPE } from '../http/json-type';
 
-const JSON_TYPE = 'application/json; charset=utf-8';
 export const MAX_WATCHLIST = 1_000;
 export const MAX_CANDIDATES = 500;
 
