@@ -1,7 +1,8 @@
 import type { CandleMessage, Timeframe } from '@mdp/schemas';
 import { TIMEFRAME_MS, periodStart } from './flow-window.constant';
 
-interface CandleState {
+/** One open candle, as plain data. */
+export interface CandleState {
   symbol: string;
   timeframe: Timeframe;
   openTime: number;
@@ -15,6 +16,16 @@ interface CandleState {
   notionalUsd: number;
   trades: number;
   dirty: boolean;
+}
+
+/** A CandleBuilder's state as plain data, for a checkpoint (see toState / restoreState). */
+export interface CandleBuilderState {
+  closedUpTo: number;
+  lateDropped: number;
+  symbols: Array<{
+    symbol: string;
+    slots: Array<{ timeframe: Timeframe; closedBefore: number; open: CandleState[] }>;
+  }>;
 }
 
 interface CandleSlot {
@@ -43,19 +54,46 @@ export class CandleBuilder {
     private readonly gracePeriodMs: number,
   ) {}
 
+  /** A copy of the whole state as plain data. */
+  toState(): CandleBuilderState {
+    const symbols: CandleBuilderState['symbols'] = [];
+    for (const [symbol, slots] of this.slots) {
+      symbols.push({
+        symbol,
+        slots: slots.map((slot) => ({
+          timeframe: slot.timeframe,
+          closedBefore: slot.closedBefore,
+          open: [...slot.open.values()].map((candle) => Object.assign({}, candle)),
+        })),
+      });
+    }
+    return { closedUpTo: this.closedUpTo, lateDropped: this.lateDropped, symbols };
+  }
+
+  /**
+   * Replaces the state of a freshly built builder with `state` (from toState): it then behaves
+   * exactly as the one that produced it. Timeframes not configured here are left out.
+   */
+  restoreState(state: CandleBuilderState): void {
+    this.closedUpTo = state.closedUpTo;
+    this.lateDropped = state.lateDropped;
+    this.slots.clear();
+    for (const saved of state.symbols) {
+      const slots = this.newSlots();
+      for (const slot of slots) {
+        const match = saved.slots.find((candidate) => candidate.timeframe === slot.timeframe);
+        if (!match) continue;
+        slot.closedBefore = match.closedBefore;
+        for (const candle of match.open) slot.open.set(candle.openTime, Object.assign({}, candle));
+      }
+      this.slots.set(saved.symbol, slots);
+    }
+  }
+
   addTrade(symbol: string, price: number, size: number, notionalUsd: number, ts: number): void {
     let slots = this.slots.get(symbol);
     if (!slots) {
-      slots = this.timeframes.map((timeframe) => ({
-        timeframe,
-        lengthMs: TIMEFRAME_MS[timeframe],
-        open: new Map(),
-        closedBefore:
-          this.closedUpTo > 0
-            ? periodStart(this.closedUpTo - this.gracePeriodMs, TIMEFRAME_MS[timeframe])
-            : 0,
-        last: null,
-      }));
+      slots = this.newSlots();
       this.slots.set(symbol, slots);
     }
     for (const slot of slots) {
@@ -125,6 +163,17 @@ export class CandleBuilder {
       }
     }
     return closed.sort((a, b) => a.openTime - b.openTime || a.symbol.localeCompare(b.symbol));
+  }
+
+  private newSlots(): CandleSlot[] {
+    return this.timeframes.map((timeframe) => ({
+      timeframe,
+      lengthMs: TIMEFRAME_MS[timeframe],
+      open: new Map(),
+      closedBefore:
+        this.closedUpTo > 0 ? periodStart(this.closedUpTo - this.gracePeriodMs, TIMEFRAME_MS[timeframe]) : 0,
+      last: null,
+    }));
   }
 
   /** Open candles changed since the last call (closed: false), marked clean. */

@@ -1,5 +1,5 @@
 import type { FlowWindow, PositionSide, Side } from '@mdp/schemas';
-import { FlowWindowAccumulator } from './flow-window.accumulator';
+import { FlowWindowAccumulator, type FlowWindowState } from './flow-window.accumulator';
 import { FLOW_TIME_SERIES_STEP_MS, FLOW_WINDOW_MS, periodStart } from './flow-window.constant';
 
 /** Per-coin settings: price bucket of a node and the notional that makes a trade a whale's. */
@@ -20,6 +20,13 @@ export interface FlowWindowRef {
   coin: string;
   window: FlowWindow;
   accumulator: FlowWindowAccumulator;
+}
+
+/** A FlowAggregator's state as plain data, for a checkpoint (see toState / restoreState). */
+export interface FlowAggregatorState {
+  lateDropped: number;
+  watermark: number;
+  slots: Array<{ coin: string; window: FlowWindow; closedBefore: number; open: FlowWindowState[] }>;
 }
 
 interface WindowSlot {
@@ -62,6 +69,42 @@ export class FlowAggregator {
         })),
       );
     }
+  }
+
+  /** A copy of the whole state as plain data. */
+  toState(): FlowAggregatorState {
+    const slots: FlowAggregatorState['slots'] = [];
+    for (const coinSlots of this.slots.values()) {
+      for (const slot of coinSlots) {
+        const open: FlowWindowState[] = [];
+        for (const accumulator of slot.open.values()) open.push(accumulator.toState());
+        slots.push({ coin: slot.coin, window: slot.window, closedBefore: slot.closedBefore, open });
+      }
+    }
+    return { lateDropped: this.lateDropped, watermark: this.watermark, slots };
+  }
+
+  /**
+   * Replaces the state of a freshly built aggregator with `state` (from toState): it then behaves
+   * exactly as the one that produced it. Coins and windows of `state` that are not configured here
+   * are left out; they are returned as `coin:window`.
+   */
+  restoreState(state: FlowAggregatorState): string[] {
+    this.lateDropped = state.lateDropped;
+    this.watermark = state.watermark;
+    const ignored: string[] = [];
+    for (const saved of state.slots) {
+      const slot = this.slots.get(saved.coin)?.find((candidate) => candidate.window === saved.window);
+      if (!slot) {
+        ignored.push(`${saved.coin}:${saved.window}`);
+        continue;
+      }
+      slot.closedBefore = saved.closedBefore;
+      slot.open.clear();
+      slot.last = null;
+      for (const open of saved.open) slot.open.set(open.start, FlowWindowAccumulator.fromState(open));
+    }
+    return ignored;
   }
 
   get coins(): string[] {

@@ -40,6 +40,25 @@ interface StepState {
 }
 
 /**
+ * Everything a FlowWindowAccumulator holds, as plain data (numbers and arrays) for a checkpoint:
+ * `FlowWindowAccumulator.fromState(acc.toState())` behaves exactly as `acc` for any further events.
+ * Nodes: [bucket, buyVolume, sellVolume, buyCount, sellCount, whale (0/1), liquidations, lastTs];
+ * steps: [start, buyVolume, sellVolume, whaleFlow, liquidationVolume, tradePrice, tradeTs,
+ * liquidationPrice, liquidationTs]; totals in the order of FlowWindowAccumulator's fields.
+ */
+export interface FlowWindowState {
+  start: number;
+  lengthMs: number;
+  stepMs: number;
+  bucketSize: number;
+  whaleNotionalUsd: number;
+  nodes: number[][];
+  steps: number[][];
+  totals: number[];
+  dirty: boolean;
+}
+
+/**
  * The running aggregation of one coin's trades and liquidations over one window: price-level nodes
  * (price bucketed down to a multiple of `bucketSize`), totals, and a time series of `stepMs` steps.
  * Adding is O(1); `toFlowData` builds the seed 000 shape.
@@ -71,6 +90,110 @@ export class FlowWindowAccumulator {
     private readonly bucketSize: number,
     private readonly whaleNotionalUsd: number,
   ) {}
+
+  /** A copy of the whole state as plain data (see FlowWindowState). */
+  toState(): FlowWindowState {
+    const nodes: number[][] = [];
+    for (const n of this.nodes.values())
+      nodes.push([
+        n.bucket,
+        n.buyVolume,
+        n.sellVolume,
+        n.buyCount,
+        n.sellCount,
+        n.whale ? 1 : 0,
+        n.liquidations,
+        n.lastTs,
+      ]);
+    const steps: number[][] = [];
+    for (const s of this.steps.values())
+      steps.push([
+        s.start,
+        s.buyVolume,
+        s.sellVolume,
+        s.whaleFlow,
+        s.liquidationVolume,
+        s.tradePrice,
+        s.tradeTs,
+        s.liquidationPrice,
+        s.liquidationTs,
+      ]);
+    return {
+      start: this.start,
+      lengthMs: this.lengthMs,
+      stepMs: this.stepMs,
+      bucketSize: this.bucketSize,
+      whaleNotionalUsd: this.whaleNotionalUsd,
+      nodes,
+      steps,
+      totals: [
+        this.totalBuyVolume,
+        this.totalSellVolume,
+        this.totalBuyNotional,
+        this.totalSellNotional,
+        this.buyTradeCount,
+        this.sellTradeCount,
+        this.whaleTradeCount,
+        this.whaleBuyVolume,
+        this.whaleSellVolume,
+        this.longLiquidations,
+        this.shortLiquidations,
+        this.liquidationVolume,
+      ],
+      dirty: this.dirty,
+    };
+  }
+
+  /** An accumulator holding exactly `state` (from toState). */
+  static fromState(state: FlowWindowState): FlowWindowAccumulator {
+    const acc = new FlowWindowAccumulator(
+      state.start,
+      state.lengthMs,
+      state.stepMs,
+      state.bucketSize,
+      state.whaleNotionalUsd,
+    );
+    for (const n of state.nodes) {
+      acc.nodes.set(n[0]!, {
+        bucket: n[0]!,
+        buyVolume: n[1]!,
+        sellVolume: n[2]!,
+        buyCount: n[3]!,
+        sellCount: n[4]!,
+        whale: n[5] === 1,
+        liquidations: n[6]!,
+        lastTs: n[7]!,
+      });
+    }
+    for (const s of state.steps) {
+      acc.steps.set(s[0]!, {
+        start: s[0]!,
+        buyVolume: s[1]!,
+        sellVolume: s[2]!,
+        whaleFlow: s[3]!,
+        liquidationVolume: s[4]!,
+        tradePrice: s[5]!,
+        tradeTs: s[6]!,
+        liquidationPrice: s[7]!,
+        liquidationTs: s[8]!,
+      });
+    }
+    const t = state.totals;
+    acc.totalBuyVolume = t[0]!;
+    acc.totalSellVolume = t[1]!;
+    acc.totalBuyNotional = t[2]!;
+    acc.totalSellNotional = t[3]!;
+    acc.buyTradeCount = t[4]!;
+    acc.sellTradeCount = t[5]!;
+    acc.whaleTradeCount = t[6]!;
+    acc.whaleBuyVolume = t[7]!;
+    acc.whaleSellVolume = t[8]!;
+    acc.longLiquidations = t[9]!;
+    acc.shortLiquidations = t[10]!;
+    acc.liquidationVolume = t[11]!;
+    acc.dirty = state.dirty;
+    return acc;
+  }
 
   get end(): number {
     return this.start + this.lengthMs;
