@@ -2,6 +2,7 @@ export * from './lib/stream-codec';
 export * from './lib/stream-id';
 export * from './lib/transport-errors';
 export * from './lib/stream-context';
+export * from './lib/stream-acknowledger';
 export * from './lib/stream-handler.decorator';
 export * from './lib/stream-error.filter';
 export * from './lib/stream-publisher';

@@ -27,6 +27,16 @@ class BatchTradeController {
 }
 
 @Controller()
+class DeferredTradeController {
+  constructor(@Inject(BEHAVIOUR) private readonly behaviour: TradeBehaviour) {}
+
+  @OnStream(TradeStream, { batch: true, ack: 'deferred' })
+  async onTrades(@Payload() trades: TradeMessage[], @Ctx() context: StreamContext): Promise<void> {
+    await this.behaviour(trades, context);
+  }
+}
+
+@Controller()
 class SingleTradeController {
   constructor(@Inject(BEHAVIOUR) private readonly behaviour: TradeBehaviour) {}
 
@@ -38,10 +48,12 @@ class SingleTradeController {
 
 @Module({})
 class ConsumerModule {
-  static with(behaviour: TradeBehaviour, batch: boolean): DynamicModule {
+  static with(behaviour: TradeBehaviour, batch: boolean, deferred: boolean): DynamicModule {
     return {
       module: ConsumerModule,
-      controllers: [batch ? BatchTradeController : SingleTradeController],
+      controllers: [
+        deferred ? DeferredTradeController : batch ? BatchTradeController : SingleTradeController,
+      ],
       providers: [{ provide: BEHAVIOUR, useValue: behaviour }],
     };
   }
@@ -57,16 +69,21 @@ export interface TestConsumer {
 export async function startConsumer(
   redisUrl: string,
   behaviour: TradeBehaviour,
-  options: Partial<RedisStreamsServerOptions> & { batch?: boolean } = {},
+  options: Partial<RedisStreamsServerOptions> & { batch?: boolean; deferred?: boolean } = {},
 ): Promise<TestConsumer> {
   const redis = createRedisConnection(redisUrl);
-  const { batch = true, ...serverOptions } = options;
+  const { batch = true, deferred = false, ...serverOptions } = options;
   const server = new RedisStreamsServer({ redis, group: 'test-group', blockMs: 200, ...serverOptions });
-  const app = await NestFactory.createMicroservice(ConsumerModule.with(behaviour, batch), {
+  const app = await NestFactory.createMicroservice(ConsumerModule.with(behaviour, batch, deferred), {
     strategy: server,
     logger: false,
   });
-  await app.listen();
+  try {
+    await app.listen();
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
   return {
     app,
     server,

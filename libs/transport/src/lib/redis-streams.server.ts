@@ -45,12 +45,28 @@ export interface RedisStreamsServerOptions {
   trimIntervalMs?: number;
   /** Where a new group starts: `0` (all retained entries, the default) or `$` (only new ones). */
   startId?: string;
+  /**
+   * The group has one consumer by design (e.g. one per shard, every replica reading every event):
+   * at start the consumer first claims and handles every entry its dead predecessor left pending
+   * (XAUTOCLAIM, min idle 0), in stream order, before it reads new ones; and there is no periodic
+   * claim (no other live consumer to take entries from), so entries of `ack: 'deferred'` handlers
+   * wait for the application's acknowledgement undisturbed.
+   */
+  singleConsumer?: boolean;
+  /**
+   * In a group of several consumers: the longest time (ms) the application takes to acknowledge
+   * the entries of its `ack: 'deferred'` handlers. It must be below claimIdleMs, or the periodic
+   * claim would take the process's own deferred entries and handle them twice; checked at start.
+   */
+  deferredAckMs?: number;
   logger?: Logger;
 }
 
 interface Route {
   definition: StreamDefinition;
   batch: boolean;
+  /** `ack: 'deferred'`: the application acknowledges the entries, not the transport. */
+  deferred: boolean;
   handler: MessageHandler;
   validator: MessageValidator<object>;
 }
@@ -164,7 +180,8 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly trimmer: StreamTrimmer;
   private stopping = false;
-  private readonly opts: Required<Omit<RedisStreamsServerOptions, 'logger' | 'consumer'>>;
+  private readonly opts: Required<Omit<RedisStreamsServerOptions, 'logger' | 'consumer' | 'deferredAckMs'>>;
+  private readonly deferredAckMs: number | undefined;
   private readonly log: Logger | undefined;
 
   constructor(options: RedisStreamsServerOptions) {
@@ -185,7 +202,9 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
       deadLetterMaxLen: options.deadLetterMaxLen ?? 1_000_000,
       trimIntervalMs: options.trimIntervalMs ?? 1_000,
       startId: options.startId ?? '0',
+      singleConsumer: options.singleConsumer ?? false,
     };
+    this.deferredAckMs = options.deferredAckMs;
     this.trimmer = new StreamTrimmer(options.redis, { maxLen: this.opts.maxLen, logger: this.log });
   }
 
@@ -215,10 +234,12 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
         subscription.routes.set(routeKey(definition.type, definition.version), {
           definition,
           batch: extras.batch,
+          deferred: extras.deferred,
           handler,
           validator: new MessageValidator(definition.messageClass, definition.type),
         });
       }
+      this.checkDeferredAcks();
       for (const subscription of this.subscriptions.values()) {
         await this.ensureGroup(subscription.stream, this.opts.startId);
         subscription.reader = duplicateConnection(this.opts.redis);
@@ -274,6 +295,26 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
     return [...this.subscriptions.keys()];
   }
 
+  /** Deferred acknowledgement needs entries the periodic claim cannot take back (see the options). */
+  private checkDeferredAcks(): void {
+    if (this.opts.singleConsumer) return;
+    for (const subscription of this.subscriptions.values()) {
+      for (const route of subscription.routes.values()) {
+        if (!route.deferred) continue;
+        if (this.deferredAckMs === undefined || this.deferredAckMs >= this.opts.claimIdleMs) {
+          throw new Error(
+            `stream ${subscription.stream}: the ${route.definition.type} handler acknowledges late ('deferred') ` +
+              `in group ${this.opts.group}, which has several consumers: the claim idle time ` +
+              `(claimIdleMs, STREAM_CLAIM_IDLE_MS = ${this.opts.claimIdleMs} ms) must exceed the longest time the ` +
+              `application takes to acknowledge (deferredAckMs = ${this.deferredAckMs ?? 'not set'} ms), or the ` +
+              `process would claim its own unacknowledged entries and handle them twice; ` +
+              `or run the group with singleConsumer: true`,
+          );
+        }
+      }
+    }
+  }
+
   private async ensureGroup(stream: string, startId: string): Promise<void> {
     try {
       await this.opts.redis.xgroup('CREATE', stream, this.opts.group, startId, 'MKSTREAM');
@@ -285,9 +326,15 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
   private async run(subscription: Subscription): Promise<void> {
     let nextClaimAt = 0;
     let errorDelay = 100;
+    // A single-consumer group: what the dead predecessor left pending comes first, then new entries.
+    let recovering = this.opts.singleConsumer;
     while (!this.stopping) {
       try {
-        if (Date.now() >= nextClaimAt) {
+        if (recovering) {
+          await this.claimIdle(subscription, 0);
+          await this.committed(subscription);
+          recovering = false;
+        } else if (!this.opts.singleConsumer && Date.now() >= nextClaimAt) {
           nextClaimAt = Date.now() + this.opts.claimIntervalMs;
           await this.claimIdle(subscription);
         }
@@ -344,16 +391,21 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
     return entries;
   }
 
-  /** Takes over entries whose consumer has held them longer than claimIdleMs, and handles them. */
-  private async claimIdle(subscription: Subscription): Promise<void> {
+  /**
+   * Takes over entries whose consumer has held them longer than `minIdleMs` (claimIdleMs), and
+   * handles them. With min idle 0 (start-up recovery of a single-consumer group) it goes through
+   * the whole pending list.
+   */
+  private async claimIdle(subscription: Subscription, minIdleMs = this.opts.claimIdleMs): Promise<void> {
     let cursor = '0-0';
-    for (let round = 0; round < 100 && !this.stopping; round++) {
+    const rounds = minIdleMs === 0 ? Infinity : 100;
+    for (let round = 0; round < rounds && !this.stopping; round++) {
       const reply = (await this.opts.redis.callBuffer(
         'XAUTOCLAIM',
         subscription.stream,
         this.opts.group,
         this.consumer,
-        String(this.opts.claimIdleMs),
+        String(minIdleMs),
         cursor,
         'COUNT',
         String(this.opts.readCount),
@@ -379,8 +431,10 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
         }));
         this.stats.entriesClaimed += entries.length;
         this.log?.info(
-          { stream: subscription.stream, count: entries.length },
-          'claimed idle pending entries',
+          { stream: subscription.stream, count: entries.length, recovery: minIdleMs === 0 },
+          minIdleMs === 0
+            ? 'claimed entries left pending by a previous consumer'
+            : 'claimed idle pending entries',
         );
         await this.process(subscription, entries);
       }
@@ -466,7 +520,11 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
         if (reason === null) valid.push(events[i]!);
         else deadLetter(entry, `schema validation failed: ${reason}`, packEvent(events[i]), decoded.type);
       }
-      if (valid.length > 0) work.push({ route, entry, events: valid });
+      if (valid.length > 0) {
+        work.push({ route, entry, events: valid });
+        // The application acknowledges it (an entry with dead letters is committed below all the same).
+        if (route.deferred) acks.pop();
+      }
     }
 
     // Handle in stream order; consecutive entries of one batch route form one call.
@@ -602,15 +660,22 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
     return Number(written);
   }
 
-  private context(subscription: Subscription, entries: RawEntry[]): StreamContext {
+  /** The delivery of `entries`, which carried `eventCounts[i]` of the payload's events each. */
+  private context(subscription: Subscription, entries: RawEntry[], eventCounts: number[]): StreamContext {
     let deliveries = 1;
-    for (const entry of entries) if (entry.deliveries > deliveries) deliveries = entry.deliveries;
+    const entryIds = new Array<string>(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      entryIds[i] = entry.id;
+      if (entry.deliveries > deliveries) deliveries = entry.deliveries;
+    }
     return new StreamContext([
       {
         stream: subscription.stream,
         group: this.opts.group,
         consumer: this.consumer,
-        entryIds: entries.map((entry) => entry.id),
+        entryIds,
+        eventCounts,
         deliveries,
       },
     ]);
@@ -669,7 +734,7 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
   ): Promise<Failure[]> {
     const failures: Failure[] = [];
     for (const { entry, events } of items) {
-      const context = this.context(subscription, [entry]);
+      const context = this.context(subscription, [entry], [1]);
       for (const event of events) {
         const failure = await this.attempt(() => this.invoke(route, event, context), this.opts.maxAttempts);
         if (failure) failures.push({ entry, event, ...failure });
@@ -694,6 +759,7 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
           this.context(
             subscription,
             items.map((item) => item.entry),
+            items.map((item) => item.events.length),
           ),
         ),
       single ? this.opts.maxAttempts : Math.max(1, this.opts.maxAttempts - 1),
@@ -709,13 +775,22 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
       for (const event of entryEvents) tagged.push({ entry, event });
     const failures: Failure[] = [];
     const bisect = async (part: Array<{ entry: RawEntry; event: object }>): Promise<void> => {
-      const entries = [...new Set(part.map((item) => item.entry))];
+      // Events of one entry are adjacent: entries in order, with how many of each this part holds.
+      const entries: RawEntry[] = [];
+      const counts: number[] = [];
+      for (const item of part) {
+        if (entries[entries.length - 1] === item.entry) counts[counts.length - 1]! += 1;
+        else {
+          entries.push(item.entry);
+          counts.push(1);
+        }
+      }
       const again = await this.attempt(
         () =>
           this.invoke(
             route,
             part.map((item) => item.event),
-            this.context(subscription, entries),
+            this.context(subscription, entries, counts),
           ),
         1,
       );

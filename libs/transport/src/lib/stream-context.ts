@@ -6,6 +6,8 @@ export interface StreamContextArgs {
   consumer: string;
   /** Ids of the stream entries the delivered events came from, in order (an entry may carry many events). */
   entryIds: string[];
+  /** How many of the delivered events each entry of `entryIds` carried, in the same order. */
+  eventCounts: number[];
   /** Most times any of those entries was delivered (1 on first delivery; more after a reclaim). */
   deliveries: number;
 }
@@ -26,6 +28,13 @@ export class StreamContext extends BaseRpcContext<[StreamContextArgs]> {
   }
   getEntryIds(): string[] {
     return this.delivery.entryIds;
+  }
+  /**
+   * Events per entry, in the order of getEntryIds(): the first `counts[0]` events of the payload came
+   * from the first entry, and so on (a handler of `ack: 'deferred'` uses it to skip entries).
+   */
+  getEntryEventCounts(): number[] {
+    return this.delivery.eventCounts;
   }
   getDeliveries(): number {
     return this.delivery.deliveries;
