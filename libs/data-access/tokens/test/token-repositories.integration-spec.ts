@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { Pool } from 'pg';
-import { createTestDatabase, createTestRedis, spawnTs, type TestDatabase } from '@mdp/testing';
+import { createTestDatabase, createTestRedis, spawnTs, waitFor, type TestDatabase } from '@mdp/testing';
 import {
   HOUR_MS,
   TokenMetricsCalculator,
@@ -8,7 +8,12 @@ import {
   type ValidatedListing,
 } from '@mdp/domain-velocity';
 import { aValidatedListing } from '@mdp/domain-velocity/testing';
-import { TokenCacheRepository, TokenStoreRepository, type TokenSnapshot } from '../src';
+import {
+  TOKEN_LISTS_INVALIDATED_CHANNEL,
+  TokenCacheRepository,
+  TokenStoreRepository,
+  type TokenSnapshot,
+} from '../src';
 
 const T = Date.UTC(2026, 0, 10, 12, 0, 0);
 const MIN = 60_000;
@@ -96,7 +101,11 @@ describe(TokenCacheRepository.name, () => {
     expect(await redis.ttl('velocity:6:7d')).toBeGreaterThanOrEqual(299);
   });
 
-  it('invalidates exactly the list keys it wrote', async () => {
+  it('invalidates exactly the list keys it wrote, and announces each invalidation', async () => {
+    const subscriber = redis.duplicate();
+    const announced: string[] = [];
+    subscriber.on('message', (_channel: string, message: string) => announced.push(message));
+    await subscriber.subscribe(TOKEN_LISTS_INVALIDATED_CHANNEL);
     const cache = new TokenCacheRepository(redis);
     await cache.setList('market_cap', 2, 0, [snapshot(5, 0.05), snapshot(6, 0.06)]);
     await cache.setList('velocity', 10, 20, []);
@@ -108,6 +117,9 @@ describe(TokenCacheRepository.name, () => {
     expect(await redis.exists('tokens:list:velocity:10:20', 'tokens:lists')).toBe(0);
     expect(await redis.get('tokens:other')).toBe('kept');
     expect(await cache.invalidateLists()).toBe(0);
+    await waitFor('both announcements', () => announced.length === 2);
+    expect(announced).toEqual(['2', '0']);
+    subscriber.disconnect();
   });
 });
 

@@ -24,6 +24,11 @@ export type TokenListSort = (typeof TOKEN_LIST_SORTS)[number];
 
 export const TOKEN_LIST_PREFIX = 'tokens:list:';
 export const TOKEN_LIST_INDEX_KEY = 'tokens:lists';
+/**
+ * Pub/sub channel announcing that the `tokens:list:*` keys were invalidated (message: how many
+ * existed), so readers that keep lists in their own memory (the gateway) drop theirs at once.
+ */
+export const TOKEN_LISTS_INVALIDATED_CHANNEL = 'tokens:lists:invalidated';
 
 export function tokenKey(tokenId: number): string {
   return `token:${tokenId}`;

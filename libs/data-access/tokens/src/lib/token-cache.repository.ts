@@ -1,5 +1,6 @@
 import { isCluster, type RedisClient } from '@mdp/platform';
 import {
+  TOKEN_LISTS_INVALIDATED_CHANNEL,
   TOKEN_LIST_INDEX_KEY,
   TOKEN_LIST_TTL_SECONDS,
   TOKEN_TTL_SECONDS,
@@ -57,15 +58,20 @@ export class TokenCacheRepository {
     return tokenKeys.length + velocityKeys.length;
   }
 
-  /** Deletes every `tokens:list:*` key written through this repository; returns how many existed. */
+  /**
+   * Deletes every `tokens:list:*` key written through this repository and announces it on
+   * TOKEN_LISTS_INVALIDATED_CHANNEL (always: a reader may keep a list in memory); returns how many existed.
+   */
   async invalidateLists(): Promise<number> {
     const keys = await this.redis.smembers(TOKEN_LIST_INDEX_KEY);
-    if (keys.length === 0) return 0;
-    const commands: Command[] = keys.map((key) => ['unlink', key]);
-    commands.push(['srem', TOKEN_LIST_INDEX_KEY, ...keys]);
-    const results = await this.run(commands);
     let removed = 0;
-    for (let i = 0; i < keys.length; i++) removed += Number(results[i] ?? 0);
+    if (keys.length > 0) {
+      const commands: Command[] = keys.map((key) => ['unlink', key]);
+      commands.push(['srem', TOKEN_LIST_INDEX_KEY, ...keys]);
+      const results = await this.run(commands);
+      for (let i = 0; i < keys.length; i++) removed += Number(results[i] ?? 0);
+    }
+    await this.redis.publish(TOKEN_LISTS_INVALIDATED_CHANNEL, String(removed));
     return removed;
   }
 
