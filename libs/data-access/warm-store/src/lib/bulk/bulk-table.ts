@@ -3,9 +3,10 @@ import { Readable } from 'node:stream';
 import type { ClientBase, Pool } from 'pg';
 import { withPooledClient } from '../sql/with-pooled-client';
 import { from as copyFrom } from 'pg-copy-streams';
+import { copyBinaryChunks, type CopyBinaryType } from './copy-binary.util';
 
 /** Column types the bulk writer sends; `timestamptz` values are epoch milliseconds. */
-export type BulkColumnType = 'timestamptz' | 'text' | 'float8' | 'int4' | 'bool' | 'jsonb';
+export type BulkColumnType = CopyBinaryType;
 export type BulkValue = string | number | boolean | null;
 
 export interface BulkColumn<R> {
@@ -73,8 +74,8 @@ export class BulkTable<R> {
       .join(', ');
     this.unnestSql = `INSERT INTO ${quote(table)} AS target (${names}) SELECT ${selected} FROM unnest(${params}) AS u(${aliases}) ${onConflict}`;
     this.stageTable = `warm_stage_${table}`;
-    this.copySql = `COPY ${quote(this.stageTable)} (${names}) FROM STDIN`;
-    this.directCopySql = `COPY ${quote(table)} (${names}) FROM STDIN`;
+    this.copySql = `COPY ${quote(this.stageTable)} (${names}) FROM STDIN (FORMAT binary)`;
+    this.directCopySql = `COPY ${quote(table)} (${names}) FROM STDIN (FORMAT binary)`;
     this.mergeSql = `INSERT INTO ${quote(table)} AS target (${names}) SELECT ${names} FROM ${quote(this.stageTable)} ${onConflict}`;
   }
 
@@ -92,21 +93,32 @@ export class BulkTable<R> {
   }
 
   /**
-   * Writes the rows over up to `parallelism` pooled connections at once (slices of the batch), so
-   * the database spends more than one core on a large batch. Each slice is idempotent on its own.
+   * Writes the rows over up to `parallelism` pooled connections at once (slices of the batch, each
+   * COPY committing on its own), so the database spends more than one core on a large batch. Each
+   * slice is idempotent on its own. The call settles only when every slice has: it resolves when all
+   * committed, else rejects with the first failure (in slice order) after the others have finished,
+   * so a caller that acknowledges on success never acknowledges rows of a failed slice, and a retry
+   * of the whole batch never races a slice still in flight (the committed slices' rows are skipped
+   * as duplicates then).
    */
   async writePooled(pool: Pool, rows: readonly R[], options: BulkWriteOptions): Promise<number> {
     if (rows.length === 0) return 0;
     const slices = Math.max(1, Math.min(options.parallelism ?? 1, Math.ceil(rows.length / MIN_SLICE_ROWS)));
+    if (slices === 1) return withPooledClient(pool, (client) => this.write(client, rows, options.method));
     const size = Math.ceil(rows.length / slices);
-    const counts = await Promise.all(
+    const outcomes = await Promise.allSettled(
       Array.from({ length: slices }, (_, i) =>
         withPooledClient(pool, (client) =>
           this.write(client, rows.slice(i * size, (i + 1) * size), options.method),
         ),
       ),
     );
-    return counts.reduce((sum, n) => sum + n, 0);
+    let written = 0;
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      written += outcome.value;
+    }
+    return written;
   }
 
   /** How many batches met a row already stored and took the staged path (since start). */
@@ -114,7 +126,7 @@ export class BulkTable<R> {
 
   private async writeDirectCopy(client: ClientBase, rows: readonly R[]): Promise<number> {
     try {
-      await pipeline(Readable.from(this.copyText(rows)), client.query(copyFrom(this.directCopySql)));
+      await pipeline(Readable.from(this.copyBinary(rows)), client.query(copyFrom(this.directCopySql)));
       return rows.length;
     } catch (error) {
       if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
@@ -146,7 +158,7 @@ export class BulkTable<R> {
           `CREATE TEMP TABLE IF NOT EXISTS ${quote(this.stageTable)} (LIKE ${quote(this.table)} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`,
         );
       }
-      await pipeline(Readable.from(this.copyText(rows)), client.query(copyFrom(this.copySql)));
+      await pipeline(Readable.from(this.copyBinary(rows)), client.query(copyFrom(this.copySql)));
       const result = await client.query(this.mergeSql);
       await client.query('COMMIT');
       if (created) this.staged.add(client);
@@ -157,8 +169,13 @@ export class BulkTable<R> {
     }
   }
 
-  /** COPY text format, in chunks of about 64 KiB. */
-  private *copyText(rows: readonly R[]): Generator<string> {
+  /** The rows in binary COPY format (what `copy` and `staged-copy` send), in chunks of about 64 KiB. */
+  copyBinary(rows: readonly R[]): Generator<Buffer> {
+    return copyBinaryChunks(this.columns, rows);
+  }
+
+  /** The rows in COPY text format (tab-separated; what psql's `\copy` reads), in chunks of about 64 KiB. */
+  *copyText(rows: readonly R[]): Generator<string> {
     let chunk = '';
     for (const row of rows) {
       let line = '';
