@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { TradeStream } from '@mdp/schemas';
 import { aTrade } from '@mdp/schemas/testing';
@@ -53,5 +54,49 @@ describe('stream codec', () => {
     const names = ['a"];process.exit(1);//', 'b\u2028', 'constructor'];
     const fields = asBuffers(['t', 'x', 'v', '1', 'n', '1', 'p', packr.pack([names, [[1, 2, 3]]])]);
     expect(decodeEntry(fields).events).toEqual([{ [names[0]!]: 1, [names[1]!]: 2, constructor: 3 }]);
+  });
+
+  it('encodes every value as msgpackr does (same bytes), a missing field as nil', () => {
+    const packr = new Packr({
+      useRecords: false,
+      moreTypes: false,
+      mapsAsObjects: true,
+      variableMapSize: true,
+    });
+    const value = fc.oneof(
+      fc.constantFrom(undefined, null, true, false, -0, NaN, Infinity, -Infinity, 2 ** 32, -(2 ** 31) - 1),
+      fc.integer({ min: -(2 ** 31), max: 2 ** 32 - 1 }),
+      fc.constantFrom(127, 128, 255, 256, 65_535, 65_536, -32, -33, -128, -129, -32_768, -32_769),
+      fc.maxSafeInteger(),
+      fc.double(),
+      fc.string({ maxLength: 40 }),
+      fc.string({ unit: 'grapheme', maxLength: 40 }),
+      fc.constantFrom('x'.repeat(31), 'x'.repeat(32), 'x'.repeat(255), 'x'.repeat(256), 'é'.repeat(70_000)),
+      fc.array(fc.integer(), { maxLength: 3 }),
+      fc.dictionary(fc.string({ maxLength: 3 }), fc.integer(), { maxKeys: 2 }),
+    );
+    const event = fc.dictionary(fc.constantFrom('a', 'b', 'c', 'tradeId', 'price'), value, { maxKeys: 5 });
+    fc.assert(
+      fc.property(fc.array(event, { minLength: 1, maxLength: 20 }), (events) => {
+        const payload = encodeEntry(TradeStream, events)[7] as Buffer;
+        const fields: string[] = [];
+        for (const item of events) for (const name in item) if (!fields.includes(name)) fields.push(name);
+        const rows = events.map((item) => fields.map((name) => item[name] ?? null));
+        expect(payload.equals(packr.pack([fields, rows]))).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('writes the field names and rows of a large batch with mixed key orders', () => {
+    const events = Array.from({ length: 70_000 }, (_, i) =>
+      i % 3 === 0 ? { b: i, a: `id-${i}` } : i % 3 === 1 ? { a: `id-${i}`, b: i, c: true } : { a: `id-${i}` },
+    );
+    const decoded = decodeEntry(asBuffers(encodeEntry(TradeStream, events)));
+    expect(decoded.events).toEqual(events);
+    const [names] = new Packr({ useRecords: false }).unpack(
+      encodeEntry(TradeStream, events)[7] as Buffer,
+    ) as [string[]];
+    expect(names).toEqual(['b', 'a', 'c']);
   });
 });

@@ -46,29 +46,219 @@ export function encodeEntry(
     FIELD_COUNT,
     String(events.length),
     FIELD_PAYLOAD,
-    packr.pack(toColumns(events)),
+    packColumns(events),
   ];
 }
 
-function toColumns(events: readonly unknown[]): [string[], unknown[][]] {
+/**
+ * The `[fields, rows]` payload written straight into one reusable buffer, with no row arrays in
+ * between: about 3x faster than building rows for msgpackr (`npm run bench:codec`). Primitives are
+ * encoded exactly as msgpackr encodes them (smallest integer form up to 32 bits, float64 beyond,
+ * str8/16/32 by UTF-8 length); a missing field is nil; an object or array value is packed by
+ * msgpackr (standard MessagePack, no extensions).
+ */
+function packColumns(events: readonly unknown[]): Buffer {
+  const fields = fieldsOf(events);
+  position = 0;
+  reserve(16);
+  out[position++] = 0x92; // [fields, rows]
+  writeArrayHeader(fields.length);
+  for (const field of fields) writeString(field);
+  writeArrayHeader(events.length);
+  rowWriter(fields)(events);
+  return Buffer.from(out.subarray(0, position));
+}
+
+/** Every field name used by any event, in first-seen order; one pass when all share one key order. */
+function fieldsOf(events: readonly unknown[]): string[] {
   const fields: string[] = [];
-  const seen = new Set<string>();
+  let seen: Set<string> | null = null;
   for (const event of events) {
+    let index = 0;
     for (const field in event as Record<string, unknown>) {
+      if (seen === null) {
+        if (fields[index] === field) {
+          index += 1;
+          continue;
+        }
+        if (index === fields.length && (events[0] === event || !fields.includes(field))) {
+          fields.push(field);
+          index += 1;
+          continue;
+        }
+        seen = new Set(fields);
+      }
       if (!seen.has(field)) {
         seen.add(field);
         fields.push(field);
       }
     }
   }
-  const rows = new Array<unknown[]>(events.length);
-  for (let r = 0; r < events.length; r++) {
-    const event = events[r] as Record<string, unknown>;
-    const row = new Array<unknown>(fields.length);
-    for (let c = 0; c < fields.length; c++) row[c] = event[fields[c]!];
-    rows[r] = row;
+  return fields;
+}
+
+let out = Buffer.allocUnsafe(64 * 1024);
+let view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+let position = 0;
+
+function reserve(bytes: number): void {
+  if (position + bytes <= out.length) return;
+  const grown = Buffer.allocUnsafe(Math.max(out.length * 2, position + bytes));
+  out.copy(grown, 0, 0, position);
+  out = grown;
+  view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+}
+
+function writeArrayHeader(length: number): void {
+  reserve(5);
+  if (length < 16) {
+    out[position++] = 0x90 | length;
+  } else if (length < 0x10000) {
+    out[position++] = 0xdc;
+    view.setUint16(position, length);
+    position += 2;
+  } else {
+    out[position++] = 0xdd;
+    view.setUint32(position, length);
+    position += 4;
   }
-  return [fields, rows];
+}
+
+function writeString(value: string): void {
+  const length = value.length;
+  if (length < 32) {
+    // Short ASCII (symbols, ids, venue names): one byte per character, no UTF-8 encoder call.
+    reserve(1 + length);
+    const start = position++;
+    let i = 0;
+    for (; i < length; i++) {
+      const code = value.charCodeAt(i);
+      if (code >= 0x80) break;
+      out[position++] = code;
+    }
+    if (i === length) {
+      out[start] = 0xa0 | length;
+      return;
+    }
+    position = start;
+  }
+  const bytes = Buffer.byteLength(value, 'utf8');
+  reserve(5 + bytes);
+  if (bytes < 32) {
+    out[position++] = 0xa0 | bytes;
+  } else if (bytes < 0x100) {
+    out[position++] = 0xd9;
+    out[position++] = bytes;
+  } else if (bytes < 0x10000) {
+    out[position++] = 0xda;
+    view.setUint16(position, bytes);
+    position += 2;
+  } else {
+    out[position++] = 0xdb;
+    view.setUint32(position, bytes);
+    position += 4;
+  }
+  position += out.write(value, position, 'utf8');
+}
+
+function writeNumber(value: number): void {
+  reserve(9);
+  if (value >>> 0 === value) {
+    if (value < 0x80) {
+      out[position++] = value;
+    } else if (value < 0x100) {
+      out[position++] = 0xcc;
+      out[position++] = value;
+    } else if (value < 0x10000) {
+      out[position++] = 0xcd;
+      view.setUint16(position, value);
+      position += 2;
+    } else {
+      out[position++] = 0xce;
+      view.setUint32(position, value);
+      position += 4;
+    }
+  } else if (value >> 0 === value) {
+    if (value >= -0x20) {
+      out[position++] = 0x100 + value;
+    } else if (value >= -0x80) {
+      out[position++] = 0xd0;
+      out[position++] = value + 0x100;
+    } else if (value >= -0x8000) {
+      out[position++] = 0xd1;
+      view.setInt16(position, value);
+      position += 2;
+    } else {
+      out[position++] = 0xd2;
+      view.setInt32(position, value);
+      position += 4;
+    }
+  } else {
+    out[position++] = 0xcb;
+    view.setFloat64(position, value);
+    position += 8;
+  }
+}
+
+function writeValue(value: unknown): void {
+  switch (typeof value) {
+    case 'string':
+      writeString(value);
+      return;
+    case 'number':
+      writeNumber(value);
+      return;
+    case 'boolean':
+      reserve(1);
+      out[position++] = value ? 0xc3 : 0xc2;
+      return;
+    case 'undefined':
+      reserve(1);
+      out[position++] = 0xc0;
+      return;
+    default: {
+      if (value === null) {
+        reserve(1);
+        out[position++] = 0xc0;
+        return;
+      }
+      const packed = packr.pack(value);
+      reserve(packed.length);
+      out.set(packed, position);
+      position += packed.length;
+    }
+  }
+}
+
+type RowWriter = (events: readonly unknown[]) => void;
+const rowWriters = new Map<string, RowWriter>();
+
+/**
+ * A function that writes every event's row for one field list, generated once per list: constant
+ * property names keep each read monomorphic (the events of a stream share one shape). Field names
+ * enter the code only as JSON string literals.
+ */
+function rowWriter(names: string[]): RowWriter {
+  const key = names.join('\u0000');
+  let write = rowWriters.get(key);
+  if (!write) {
+    const body = names.map((name) => `value(e[${JSON.stringify(name)}]);`).join('\n');
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    write = new Function(
+      'header',
+      'value',
+      `return function writeRows(events) {
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
+    header(${names.length});
+    ${body}
+  }
+};`,
+    )(writeArrayHeader, writeValue) as RowWriter;
+    if (rowWriters.size >= 256) rowWriters.clear();
+    rowWriters.set(key, write);
+  }
+  return write;
 }
 
 type RowBuilder = (row: unknown[]) => Record<string, unknown>;
