@@ -93,6 +93,14 @@ export class FlowAggregatorConfig extends StreamConsumerConfig {
   FLOW_INDEX_PRUNE_INTERVAL_MS: number = 60_000;
 
   @Describe(
+    'How often (ms) the whole aggregation state is checkpointed to flow-aggregator:{flow-aggregator}:checkpoint:<shard>-of-<count>, after which the stream entries it covers are acknowledged (also at shutdown)',
+  )
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
+  FLOW_CHECKPOINT_INTERVAL_MS: number = 1_000;
+
+  @Describe(
     "This replica's shard (0-based): it aggregates the coins and symbols whose hash modulo FLOW_SHARD_COUNT is this",
   )
   @IsInt()

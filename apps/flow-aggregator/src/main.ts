@@ -29,9 +29,19 @@ async function main(): Promise<void> {
     logger: new NestPinoLogger(logger),
   });
   app.enableShutdownHooks();
+  // Each shard's group has exactly one consumer: at start it handles what its dead predecessor left
+  // pending before anything new, and the entries are acknowledged after the checkpoint holding them.
   app.connectMicroservice({
-    strategy: new RedisStreamsServer({ redis, group: settings.group, logger, ...serverOptionsFrom(config) }),
+    strategy: new RedisStreamsServer({
+      redis,
+      group: settings.group,
+      logger,
+      ...serverOptionsFrom(config),
+      singleConsumer: true,
+    }),
   });
+  // The checkpoint is restored (onModuleInit) before the transport reads anything.
+  await app.init();
   await app.startAllMicroservices();
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   logger.info(

@@ -40,10 +40,11 @@ export async function startAggregator(
     group: flowSettingsFrom(config).group,
     logger,
     ...serverOptionsFrom(config),
+    singleConsumer: true,
   });
   app.connectMicroservice({ strategy: server });
+  await app.init(); // restores the checkpoint before the transport reads, as main.ts
   await app.startAllMicroservices();
-  await app.init();
   return {
     app,
     server,

@@ -1,4 +1,11 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
 import type { Logger, RedisClient } from '@mdp/platform';
 import {
   CandleStream,
@@ -9,28 +16,60 @@ import {
   type Timeframe,
   type TradeMessage,
 } from '@mdp/schemas';
-import { StreamPublisher, errorText } from '@mdp/transport';
+import {
+  StreamAcknowledger,
+  StreamPublisher,
+  errorText,
+  isRetryableRedisError,
+  type StreamContext,
+} from '@mdp/transport';
 import {
   CandleBuilder,
   FlowAggregator,
+  FlowWindowAccumulator,
   IndicatorCalculator,
   TIMEFRAME_MS,
   shardOf,
+  type CandleBuilderState,
+  type FlowAggregatorState,
   type FlowWindowRef,
+  type FlowWindowState,
+  type IndicatorCalculatorState,
   type IndicatorValues,
   type LiquidityNode,
 } from '@mdp/domain-flow';
-import { IndicatorRepository, LiquidityFlowRepository, LiveCandleRepository } from '@mdp/data-access-flow';
+import {
+  FlowCheckpointRepository,
+  IndicatorRepository,
+  LiquidityFlowRepository,
+  LiveCandleRepository,
+} from '@mdp/data-access-flow';
 import { FlowAggregatorConfig } from '../flow-aggregator.config';
 import { FLOW_TOKENS } from './flow-aggregator.tokens';
 import { FlowSnapshotBuilder } from './flow-snapshot.builder';
 import { flowSettingsFrom, type FlowSettings } from './flow-settings';
 import { flowMetrics } from './flow.metrics';
-import { RecentEventIds } from './recent-event.ids';
+import { RecentEventIds, type RecentEventIdsState } from './recent-event.ids';
 
 /** A window closed by the watermark or the clock, waiting for its final snapshot to be written. */
 interface PendingFinal {
   ref: FlowWindowRef;
+}
+
+/** Everything the aggregation holds, as plain data: what a checkpoint stores. */
+export interface AggregationState {
+  flow: FlowAggregatorState;
+  candles: CandleBuilderState;
+  watermark: number;
+  /** [symbol, price, ts] */
+  lastPrices: Array<[string, number, number]>;
+  /** [`<timeframe>|<symbol>`, state] */
+  indicators: Array<[string, IndicatorCalculatorState]>;
+  pendingFinal: Array<[string, FlowWindow, FlowWindowState]>;
+  pendingCandles: CandleMessage[];
+  changedSymbols: string[];
+  recentTrades: RecentEventIdsState | null;
+  recentLiquidations: RecentEventIdsState | null;
 }
 
 /**
@@ -41,9 +80,17 @@ interface PendingFinal {
  * closed candles and indicators are written right after the batch that closed them; open windows
  * every FLOW_PUBLISH_INTERVAL_MS and live candles every CANDLE_FLUSH_INTERVAL_MS. A failed write
  * stays queued and is retried on the next tick.
+ *
+ * Nothing is lost or counted twice when the process dies (kill -9): the handlers acknowledge late
+ * (`ack: 'deferred'`). Every FLOW_CHECKPOINT_INTERVAL_MS (and at shutdown) the whole state is
+ * captured synchronously with the ids of the stream entries it covers that are not acknowledged
+ * yet, written to one key per shard, and only then are those entries acknowledged. On start the
+ * checkpoint is restored and the entries it covers are acknowledged (their events are in it); the
+ * transport then hands over, before any new entry, the ones the dead process had read since
+ * (single-consumer group), so each event is counted exactly once. See docs/flow-aggregator.md.
  */
 @Injectable()
-export class FlowAggregationService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class FlowAggregationService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   readonly settings: FlowSettings;
   readonly flow: FlowAggregator;
   readonly candles: CandleBuilder;
@@ -64,6 +111,21 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
   private watermark = 0;
   private timers: NodeJS.Timeout[] = [];
   private flushing: Promise<void> = Promise.resolve();
+  private readonly checkpoints: FlowCheckpointRepository;
+  private readonly acknowledger: StreamAcknowledger;
+  /** Per stream, ids of entries handled (their events are in the state) and not acknowledged yet. */
+  private unacked = new Map<string, string[]>();
+  /** Per stream, ids of entries the restored checkpoint covers: redelivered, their events are skipped. */
+  private restoredCovered = new Map<string, Set<string>>();
+  private restoring: Promise<void> | null = null;
+  /** False until the checkpoint is restored: no checkpoint may overwrite it with a partial state before. */
+  private restored = false;
+  private checkpointing: Promise<void> | null = null;
+  /** Bumped by every change of the state; a checkpoint is skipped when nothing changed and nothing waits for an ack. */
+  private stateVersion = 0;
+  private checkpointedVersion = 0;
+  /** Size and time of the last checkpoint written. */
+  lastCheckpoint: { bytes: number; encodeMs: number; storeMs: number } | null = null;
 
   constructor(
     private readonly config: FlowAggregatorConfig,
@@ -93,6 +155,13 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
       lingerMs: config.STREAM_LINGER_MS,
       logger,
     });
+    this.checkpoints = new FlowCheckpointRepository(redis, config.FLOW_SHARD_INDEX, config.FLOW_SHARD_COUNT);
+    this.acknowledger = new StreamAcknowledger(redis, this.settings.group);
+  }
+
+  /** Restores the checkpoint before the app starts (main.ts initialises the app before the transport reads). */
+  async onModuleInit(): Promise<void> {
+    await this.ensureRestored();
   }
 
   onApplicationBootstrap(): void {
@@ -110,9 +179,13 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
     every(this.config.FLOW_PUBLISH_INTERVAL_MS, () => this.tick());
     every(this.config.CANDLE_FLUSH_INTERVAL_MS, () => this.writeLiveCandles());
     every(this.config.FLOW_INDEX_PRUNE_INTERVAL_MS, () => this.pruneIndexes());
+    every(this.config.FLOW_CHECKPOINT_INTERVAL_MS, () => this.checkpoint());
   }
 
-  /** Stops the timers, writes every open window and live candle as it stands, flushes the publisher. */
+  /**
+   * Runs after the transport stopped: stops the timers, writes every open window and live candle as
+   * it stands, checkpoints the state and acknowledges what it covers, flushes the publisher.
+   */
   async onApplicationShutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
@@ -120,6 +193,7 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
       await this.flushClosed();
       await this.publishOpen();
       await this.writeLiveCandles();
+      await this.checkpoint();
       await this.publisher.close();
     } catch (error) {
       this.logger.warn({ error: errorText(error) }, 'flow state not fully written at shutdown');
@@ -136,7 +210,14 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
     return owned;
   }
 
-  async onTrades(trades: readonly TradeMessage[]): Promise<void> {
+  /**
+   * Trades into the windows, candles and last prices. `context` (from the deferred-ack handler) names
+   * the entries they came from: they are acknowledged after the next checkpoint.
+   */
+  async onTrades(all: readonly TradeMessage[], context?: StreamContext): Promise<void> {
+    if (!this.restored) await this.ensureRestored();
+    // From here to the noteHandled below nothing awaits: the state and the ids it covers move together.
+    const trades = this.notCovered('trade', all, context);
     let aggregated = 0;
     let other = 0;
     let duplicates = 0;
@@ -166,6 +247,7 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
       }
       aggregated += 1;
     }
+    this.noteHandled(context, trades.length);
     flowMetrics.events.inc({ kind: 'trade', outcome: 'aggregated' }, aggregated);
     if (other > 0) flowMetrics.events.inc({ kind: 'trade', outcome: 'other_shard' }, other);
     if (duplicates > 0) flowMetrics.events.inc({ kind: 'trade', outcome: 'duplicate' }, duplicates);
@@ -174,7 +256,9 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
     await this.advanceTo(this.watermark);
   }
 
-  async onLiquidations(liquidations: readonly LiquidationMessage[]): Promise<void> {
+  async onLiquidations(all: readonly LiquidationMessage[], context?: StreamContext): Promise<void> {
+    if (!this.restored) await this.ensureRestored();
+    const liquidations = this.notCovered('liquidation', all, context);
     let aggregated = 0;
     for (const liquidation of liquidations) {
       if (liquidation.ts > this.watermark) this.watermark = liquidation.ts;
@@ -195,6 +279,7 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
       )
         aggregated += 1;
     }
+    this.noteHandled(context, liquidations.length);
     flowMetrics.events.inc({ kind: 'liquidation', outcome: 'aggregated' }, aggregated);
     await this.advanceTo(this.watermark);
   }
@@ -212,6 +297,7 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
       return;
     for (const ref of windows) this.pendingFinal.push({ ref });
     this.pendingCandles.push(...candles);
+    this.stateVersion += 1;
     await this.flushClosed();
   }
 
@@ -307,6 +393,7 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
         return;
       }
       this.pendingFinal.shift();
+      this.stateVersion += 1;
     }
     if (this.pendingCandles.length === 0) return;
     const candles = this.pendingCandles;
@@ -322,6 +409,7 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
       return;
     }
     this.pendingCandles = this.pendingCandles.slice(candles.length);
+    this.stateVersion += 1;
     const now = Date.now();
     const indicatorWrites: Array<Promise<void>> = [];
     for (const candle of candles) {
@@ -379,8 +467,214 @@ export class FlowAggregationService implements OnApplicationBootstrap, OnApplica
     );
   }
 
+  /**
+   * Writes the state and the ids of the entries it covers, then acknowledges those entries. Takes
+   * the state synchronously (nothing is handled meanwhile); when the write fails nothing is
+   * acknowledged and the ids wait for the next checkpoint, as do ids whose acknowledgement failed.
+   * One at a time; skipped before the restore and when nothing changed.
+   */
+  checkpoint(): Promise<void> {
+    this.checkpointing ??= this.writeCheckpoint().finally(() => (this.checkpointing = null));
+    return this.checkpointing;
+  }
+
+  /** The whole aggregation state as plain data (copies: later events do not change it). */
+  captureState(): AggregationState {
+    const lastPrices: AggregationState['lastPrices'] = [];
+    for (const [symbol, last] of this.lastPrices) lastPrices.push([symbol, last.price, last.ts]);
+    const indicators: AggregationState['indicators'] = [];
+    for (const [key, calculator] of this.indicators) indicators.push([key, calculator.toState()]);
+    return {
+      flow: this.flow.toState(),
+      candles: this.candles.toState(),
+      watermark: this.watermark,
+      lastPrices,
+      indicators,
+      pendingFinal: this.pendingFinal.map(({ ref }) => [ref.coin, ref.window, ref.accumulator.toState()]),
+      pendingCandles: this.pendingCandles.slice(),
+      changedSymbols: [...this.changedSymbols],
+      recentTrades: this.recentTrades?.toState() ?? null,
+      recentLiquidations: this.recentLiquidations?.toState() ?? null,
+    };
+  }
+
+  /** Reads the checkpoint (retrying while Redis is unreachable) once; handlers wait for it. */
+  ensureRestored(): Promise<void> {
+    this.restoring ??= this.restore();
+    return this.restoring;
+  }
+
+  private async restore(): Promise<void> {
+    let delay = 100;
+    for (;;) {
+      try {
+        const checkpoint = await this.checkpoints.read<AggregationState>();
+        if (checkpoint) {
+          this.applyState(checkpoint.state);
+          // The state holds their events: acknowledge them now, and skip them if they come again.
+          let covered = 0;
+          for (const [stream, ids] of Object.entries(checkpoint.covered)) {
+            if (ids.length === 0) continue;
+            await this.acknowledger.ack(stream, ids);
+            this.restoredCovered.set(stream, new Set(ids));
+            covered += ids.length;
+          }
+          this.logger.info(
+            {
+              key: this.checkpoints.key,
+              writtenAt: checkpoint.writtenAt,
+              watermark: this.watermark,
+              openWindows: this.flow.openWindows().length,
+              coveredEntries: covered,
+            },
+            'aggregation state restored from the checkpoint',
+          );
+        } else {
+          this.logger.info({ key: this.checkpoints.key }, 'no checkpoint: the aggregation starts empty');
+        }
+        this.restored = true;
+        this.checkpointedVersion = this.stateVersion;
+        if (this.pendingFinal.length > 0 || this.pendingCandles.length > 0) void this.flushClosed();
+        return;
+      } catch (error) {
+        if (!isRetryableRedisError(error)) throw error; // a refused checkpoint stops the start
+        this.logger.warn(
+          { error: errorText(error), delayMs: delay },
+          'checkpoint not readable yet (Redis unreachable); retrying',
+        );
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, 5_000);
+      }
+    }
+  }
+
+  private applyState(state: AggregationState): void {
+    const ignored = this.flow.restoreState(state.flow);
+    if (ignored.length > 0)
+      this.logger.warn({ ignored }, 'checkpoint windows of coins or windows no longer configured left out');
+    this.candles.restoreState(state.candles);
+    this.watermark = state.watermark;
+    this.lastPrices.clear();
+    for (const [symbol, price, ts] of state.lastPrices) this.lastPrices.set(symbol, { price, ts });
+    this.indicators.clear();
+    for (const [key, calculator] of state.indicators)
+      this.indicators.set(key, IndicatorCalculator.fromState(calculator));
+    this.pendingFinal = state.pendingFinal.map(([coin, window, accumulator]) => ({
+      ref: { coin, window, accumulator: FlowWindowAccumulator.fromState(accumulator) },
+    }));
+    this.pendingCandles = state.pendingCandles.slice();
+    this.changedSymbols = new Set(state.changedSymbols);
+    if (this.recentTrades && state.recentTrades) this.recentTrades.restoreState(state.recentTrades);
+    if (this.recentLiquidations && state.recentLiquidations)
+      this.recentLiquidations.restoreState(state.recentLiquidations);
+  }
+
+  private async writeCheckpoint(): Promise<void> {
+    if (!this.restored) return;
+    if (this.stateVersion === this.checkpointedVersion && this.unacked.size === 0) return;
+    const covered = this.unacked;
+    this.unacked = new Map();
+    const version = this.stateVersion;
+    const started = performance.now();
+    let bytes: Buffer;
+    try {
+      bytes = this.checkpoints.encode(this.captureState(), Object.fromEntries(covered), Date.now());
+    } catch (error) {
+      this.keepUnacked(covered);
+      throw error;
+    }
+    const encoded = performance.now();
+    try {
+      await this.checkpoints.store(bytes);
+    } catch (error) {
+      // Not durable: acknowledge nothing; the ids go into the next checkpoint.
+      this.keepUnacked(covered);
+      flowMetrics.checkpoints.inc({ outcome: 'failed' });
+      this.logger.warn(
+        { error: errorText(error), entries: countIds(covered) },
+        'checkpoint not written; its entries stay unacknowledged until the next one',
+      );
+      return;
+    }
+    const stored = performance.now();
+    this.checkpointedVersion = version;
+    this.lastCheckpoint = { bytes: bytes.length, encodeMs: encoded - started, storeMs: stored - encoded };
+    flowMetrics.checkpoints.inc({ outcome: 'written' });
+    flowMetrics.checkpointBytes.set(bytes.length);
+    flowMetrics.checkpointMs.set({ step: 'encode' }, encoded - started);
+    flowMetrics.checkpointMs.set({ step: 'store' }, stored - encoded);
+    for (const [stream, ids] of covered) {
+      try {
+        await this.acknowledger.ack(stream, ids);
+      } catch (error) {
+        // Still covered by the state: they go into the next checkpoint and are acknowledged after it.
+        this.keepUnacked(new Map([[stream, ids]]));
+        this.logger.warn(
+          { error: errorText(error), stream, entries: ids.length },
+          'entries not acknowledged after the checkpoint; retrying after the next one',
+        );
+      }
+    }
+  }
+
+  /** Puts ids back in front of those handled since (they are in the state and not acknowledged). */
+  private keepUnacked(ids: Map<string, string[]>): void {
+    for (const [stream, list] of ids) {
+      const later = this.unacked.get(stream);
+      this.unacked.set(stream, later ? list.concat(later) : list);
+    }
+  }
+
+  /** Records the entries of a delivery as handled (their events are in the state now). */
+  private noteHandled(context: StreamContext | undefined, events: number): void {
+    if (events > 0) this.stateVersion += 1;
+    if (!context) return;
+    const stream = context.getStream();
+    const ids = context.getEntryIds();
+    const list = this.unacked.get(stream);
+    if (list) for (const id of ids) list.push(id);
+    else this.unacked.set(stream, ids.slice());
+  }
+
+  /** The events of entries the restored checkpoint does not already hold. */
+  private notCovered<T>(
+    kind: 'trade' | 'liquidation',
+    events: readonly T[],
+    context: StreamContext | undefined,
+  ): readonly T[] {
+    if (!context || this.restoredCovered.size === 0) return events;
+    const covered = this.restoredCovered.get(context.getStream());
+    if (!covered) return events;
+    const ids = context.getEntryIds();
+    const counts = context.getEntryEventCounts();
+    const kept: T[] = [];
+    let offset = 0;
+    let skipped = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const count = counts[i]!;
+      if (covered.delete(ids[i]!)) skipped += count;
+      else for (let j = offset; j < offset + count; j++) kept.push(events[j]!);
+      offset += count;
+    }
+    if (covered.size === 0) this.restoredCovered.delete(context.getStream());
+    if (skipped > 0) {
+      this.logger.info(
+        { stream: context.getStream(), events: skipped },
+        'events already in the checkpoint skipped',
+      );
+      flowMetrics.events.inc({ kind, outcome: 'in_checkpoint' }, skipped);
+    }
+    return kept;
+  }
+
   /** A live candle hash lives two periods past its end + grace (then the next candle has replaced it or the symbol went quiet). */
   private candleTtlMs(timeframe: Timeframe): number {
     return 2 * TIMEFRAME_MS[timeframe] + this.config.FLOW_GRACE_MS;
   }
+}
+
+function countIds(ids: Map<string, string[]>): number {
+  let count = 0;
+  for (const list of ids.values()) count += list.length;
+  return count;
 }

@@ -45,6 +45,15 @@ export const flowMetrics = {
     'Redis writes that failed and were retried later, by what',
     ['what'],
   ),
+  checkpointBytes: gauge('flow_checkpoint_bytes', 'Bytes of the last state checkpoint written', []),
+  checkpointMs: gauge(
+    'flow_checkpoint_ms',
+    'Time (ms) of the last state checkpoint, by step (encode: synchronous capture and MessagePack; store: the SET)',
+    ['step'],
+  ),
+  checkpoints: counter('flow_checkpoints_total', 'State checkpoints, by outcome (written, failed)', [
+    'outcome',
+  ]),
   positionsUpdated: counter(
     'flow_positions_updated_total',
     'positions:active updates, by outcome (updated, changed_meanwhile, invalid)',

@@ -3,6 +3,9 @@ interface Generations {
   previous: Set<string>;
 }
 
+/** RecentEventIds as plain data: per venue, per instrument, the current and previous generation. */
+export type RecentEventIdsState = Array<[string, Array<[string, string[], string[]]>]>;
+
 /**
  * Recent event ids per venue and instrument, to count a redelivered or twice-written event once.
  * Two generations of `capacity / 2` ids each (as RecentIdCache in @mdp/domain-ingestion), looked up
@@ -14,6 +17,29 @@ export class RecentEventIds {
 
   constructor(capacity: number) {
     this.generation = Math.max(1, Math.floor(capacity / 2));
+  }
+
+  /** A copy of every remembered id, for a checkpoint. */
+  toState(): RecentEventIdsState {
+    const state: RecentEventIdsState = [];
+    for (const [venue, instruments] of this.byVenue) {
+      const rows: Array<[string, string[], string[]]> = [];
+      for (const [instrument, entry] of instruments)
+        rows.push([instrument, [...entry.current], [...entry.previous]]);
+      state.push([venue, rows]);
+    }
+    return state;
+  }
+
+  /** Replaces what this remembers with `state` (from toState). */
+  restoreState(state: RecentEventIdsState): void {
+    this.byVenue.clear();
+    for (const [venue, rows] of state) {
+      const instruments = new Map<string, Generations>();
+      for (const [instrument, current, previous] of rows)
+        instruments.set(instrument, { current: new Set(current), previous: new Set(previous) });
+      this.byVenue.set(venue, instruments);
+    }
   }
 
   /** True when `id` is new for the venue and instrument (and records it); false for a repeat. */

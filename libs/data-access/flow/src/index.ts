@@ -10,3 +10,4 @@ export * from './lib/live-candle.repository';
 export * from './lib/indicator.repository';
 export * from './lib/position.repository';
 export * from './lib/trading-state.repository';
+export * from './lib/flow-checkpoint.repository';

@@ -91,3 +91,12 @@ export function metricsPerformanceKey(): string {
 export function contextMarketKey(): string {
   return 'context:market';
 }
+
+/**
+ * `flow-aggregator:{flow-aggregator}:checkpoint:<index>-of-<count>` (string, MessagePack): the
+ * aggregation state of one flow-aggregator shard. No TTL: it is the state itself, rewritten every
+ * FLOW_CHECKPOINT_INTERVAL_MS. The hash tag keeps every shard's checkpoint in one Cluster slot.
+ */
+export function flowCheckpointKey(shardIndex: number, shardCount: number): string {
+  return `flow-aggregator:{flow-aggregator}:checkpoint:${shardIndex}-of-${shardCount}`;
+}
