@@ -2,11 +2,14 @@
  * Warm writer throughput: rows per second of closed 1m candles into PostgreSQL, beside a raw `COPY`
  * of the same rows with psql in the same run, and the ratio.
  *
- *   node -r @swc-node/register -r reflect-metadata tools/bench/warm-writer.bench.ts [rows]
+ *   node -r @swc-node/register -r reflect-metadata tools/bench/warm-writer.bench.ts [rows] [repeats]
  *
  * Runs, each into the same empty, migrated candles_1m (partitioned, with its key and time index):
- *   1. psql \copy of the rows from a TSV file (the baseline; psql start-up included)
- *   2. the writer's write path alone: CandleRepository batches of 16,384 rows, method copy and unnest
+ *   1. psql \copy of the rows from files (the baselines; psql start-up included): the text format from
+ *      one TSV file (the issue's baseline), the binary format the writer sends from one file, and the
+ *      binary format split into N files loaded by N psql processes at once, N = the most COPY streams
+ *      the writer runs at once below (so the writer's concurrency is matched by the baseline's)
+ *   2. the writer's write path alone: CandleRepository batches of 16,384 rows, each bulk method
  *   3. end to end through the writer service: the rows are first published to the candle stream,
  *      then the real AppModule with RedisStreamsServer consumes them (decode, validate, write, ack)
  *      and the clock stops when the last row is in and every entry is acknowledged
@@ -14,7 +17,7 @@
  * redis://127.0.0.1:6379/13, flushed).
  */
 import 'reflect-metadata';
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,6 +29,7 @@ import { CandleStream, type CandleMessage } from '@mdp/schemas';
 import { createLogger } from '@mdp/platform';
 import { RedisStreamsServer, StreamPublisher } from '@mdp/transport';
 import {
+  BulkTable,
   CandleRepository,
   MigrationRunner,
   PgClientSession,
@@ -38,6 +42,8 @@ const env = process.env;
 const ADMIN_URL = env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379/13';
 const ROWS = Number(process.argv[2] ?? 500_000);
+/** Runs of each measurement; the median is reported, with the range. */
+const REPEATS = Number(process.argv[3] ?? 1);
 const BATCH = 16_384;
 const T0 = Date.UTC(2026, 0, 1);
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -91,64 +97,99 @@ async function main(): Promise<void> {
       `warm writer benchmark: ${ROWS.toLocaleString('en')} closed 1m candles (500 symbols), PostgreSQL ${(await db.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version}, ${name}`,
     );
 
-    // 1. Raw COPY with psql.
-    const tsv = path.join(dir, 'candles.tsv');
-    writeFileSync(
-      tsv,
-      rows
-        .map((c) =>
-          [
-            new Date(c.openTime).toISOString(),
-            c.symbol,
-            c.exchange,
-            c.open,
-            c.high,
-            c.low,
-            c.close,
-            c.volume,
-            c.notionalUsd,
-            c.trades,
-          ].join('\t'),
-        )
-        .join('\n') + '\n',
+    // 1. Raw COPY with psql, from files written before the clock starts.
+    const columns = '(time, symbol, exchange, open, high, low, close, volume, notional_usd, trades)';
+    const file = (name: string, chunks: Iterable<string | Buffer>) => {
+      const target = path.join(dir, name);
+      writeFileSync(target, Buffer.concat([...chunks].map((chunk) => Buffer.from(chunk))));
+      return target;
+    };
+    const table: BulkTable<CandleMessage> = CandleRepository.table;
+    /** Runs `run` (which returns its seconds) REPEATS times, each into the empty table; prints and returns the median rate. */
+    const measure = async (label: string, run: () => Promise<number>, suffix: (rate: number) => string) => {
+      const rates: number[] = [];
+      for (let i = 0; i < REPEATS; i++) {
+        await reset();
+        rates.push(ROWS / (await run()));
+        if ((await count()) !== ROWS) throw new Error(`${label} wrote ${await count()} of ${ROWS} rows`);
+      }
+      rates.sort((a, b) => a - b);
+      const middle = Math.floor(rates.length / 2);
+      const median = rates.length % 2 === 1 ? rates[middle]! : (rates[middle - 1]! + rates[middle]!) / 2;
+      const range = REPEATS > 1 ? `  (${fmt(rates[0]!).trim()}-${fmt(rates[rates.length - 1]!).trim()})` : '';
+      out(`${label.padEnd(44)} ${fmt(median)} rows/s${suffix(median)}${range}`);
+      return median;
+    };
+    const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
+    const psqlCopy = (label: string, files: string[], format: 'text' | 'binary') =>
+      measure(
+        label,
+        async () => {
+          const began = process.hrtime.bigint();
+          await Promise.all(
+            files.map((source) =>
+              psql(url.toString(), `\\copy candles_1m ${columns} FROM '${source}' (FORMAT ${format})`),
+            ),
+          );
+          return seconds(began);
+        },
+        () => '',
+      );
+    const slices = (n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        rows.slice(Math.floor((i * ROWS) / n), Math.floor(((i + 1) * ROWS) / n)),
+      );
+    const copyRate = await psqlCopy(
+      'psql \\copy text x1 (the baseline)',
+      [file('candles.tsv', table.copyText(rows))],
+      'text',
     );
-    await reset();
-    let started = process.hrtime.bigint();
-    execFileSync('psql', [
-      '-q',
-      '-v',
-      'ON_ERROR_STOP=1',
-      url.toString(),
-      '-c',
-      `\\copy candles_1m (time, symbol, exchange, open, high, low, close, volume, notional_usd, trades) FROM '${tsv}'`,
-    ]);
-    const copySeconds = Number(process.hrtime.bigint() - started) / 1e9;
-    if ((await count()) !== ROWS) throw new Error('psql COPY did not load every row');
-    const copyRate = ROWS / copySeconds;
-    out(`psql \\copy (baseline)                 ${fmt(copyRate)} rows/s  (${copySeconds.toFixed(2)} s)`);
+    const binaryRate = await psqlCopy(
+      'psql \\copy binary x1',
+      [file('candles.bin', table.copyBinary(rows))],
+      'binary',
+    );
+    const STREAMS = [2, 4];
+    const parallelRates = new Map<number, number>([[1, binaryRate]]);
+    for (const n of STREAMS) {
+      const files = slices(n).map((slice, i) => file(`candles-${n}-${i}.bin`, table.copyBinary(slice)));
+      parallelRates.set(
+        n,
+        await psqlCopy(`psql \\copy binary x${n} (${n} processes at once)`, files, 'binary'),
+      );
+    }
+    /** The psql binary run with the most streams not above `streams`: the baseline of the same concurrency. */
+    const matchedRate = (streams: number): [number, number] =>
+      [...parallelRates].filter(([n]) => n <= streams).sort((a, b) => b[0] - a[0])[0]!;
+    /** "ratio to psql text x1 / to psql binary with the same number of COPY streams". */
+    const ratios = (rate: number, streams: number) => {
+      const [n, matched] = matchedRate(streams);
+      return `${(rate / copyRate).toFixed(2)} (text x1), ${(rate / matched).toFixed(2)} (binary x${n})`;
+    };
 
     // 2. The writer's write path alone.
-    const pool = new Pool({ connectionString: url.toString(), max: 2 });
-    const results: Array<[string, number]> = [];
+    const pool = new Pool({ connectionString: url.toString(), max: 4 });
     const paths: Array<[BulkMethod, number]> = [
       ['copy', 1],
       ['copy', 2],
-      ['staged-copy', 1],
-      ['unnest', 1],
+      ['copy', 4],
+      ['staged-copy', 2],
+      ['unnest', 2],
     ];
     for (const [method, parallelism] of paths) {
-      await reset();
       const repository = new CandleRepository(pool, { method, parallelism });
-      started = process.hrtime.bigint();
-      for (let i = 0; i < rows.length; i += BATCH) await repository.insert(rows.slice(i, i + BATCH));
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if ((await count()) !== ROWS) throw new Error(`${method} did not write every row`);
-      // Idempotency costs nothing extra to check here: the same rows again insert nothing.
-      const again = await repository.insert(rows.slice(0, BATCH));
-      if (again !== 0) throw new Error(`${method} inserted ${again} duplicates`);
-      results.push([`repository, ${method} x${parallelism}`, ROWS / seconds]);
-      out(
-        `writer write path (${method.padEnd(11)} x${parallelism}, ${BATCH}/batch) ${fmt(ROWS / seconds)} rows/s  (${seconds.toFixed(2)} s)  ratio ${(ROWS / seconds / copyRate).toFixed(2)}`,
+      await measure(
+        `writer write path (${method} x${parallelism})`,
+        async () => {
+          const began = process.hrtime.bigint();
+          for (let i = 0; i < rows.length; i += BATCH) await repository.insert(rows.slice(i, i + BATCH));
+          const took = seconds(began);
+          // Idempotency costs nothing extra to check here: the same rows again insert nothing.
+          const again = await repository.insert(rows.slice(0, BATCH));
+          if (again !== 0) throw new Error(`${method} inserted ${again} duplicates`);
+          return took;
+        },
+        (rate) => `  ratio ${ratios(rate, parallelism)}`,
       );
     }
     await pool.end();
@@ -161,69 +202,87 @@ async function main(): Promise<void> {
       validate: false,
       maxBufferedEvents: ROWS + 1,
     });
-    const services: Array<[BulkMethod, number]> = [
-      ['copy', 1],
-      ['copy', 2],
-      ['staged-copy', 2],
+    // [method, WARM_WRITE_PARALLELISM, WARM_CONSUMERS]
+    const services: Array<[BulkMethod, number, number]> = [
+      ['copy', 2, 1],
+      ['copy', 2, 2],
+      ['copy', 1, 4],
+      ['staged-copy', 2, 2],
     ];
-    for (const [method, consumers] of services) {
-      await reset();
-      await redis.del(CandleStream.stream);
-      for (let i = 0; i < rows.length; i += 50_000)
-        await publisher.publish(CandleStream, rows.slice(i, i + 50_000));
-      await publisher.flush();
-      const config = Object.assign(new WarmWriterConfig(), {
-        DATABASE_URL: url.toString(),
-        REDIS_URL,
-        WARM_BULK_METHOD: method,
-        WARM_CONSUMERS: consumers,
-        WARM_MAINTENANCE_INTERVAL_MS: 0,
-      });
-      const writerPool = new Pool({ connectionString: url.toString(), max: config.DATABASE_POOL_SIZE });
-      const writerRedis = new Redis(REDIS_URL);
-      const app = await NestFactory.create(
-        AppModule.register({ config, pool: writerPool, redis: writerRedis, logger }),
-        { logger: false },
+    const defaults = new WarmWriterConfig();
+    let shipped: { label: string; rate: number; streams: number } | null = null;
+    let round = 0;
+    for (const [method, parallelism, consumers] of services) {
+      // At most this many COPY streams run at once: each consumer's batch over up to `parallelism` connections.
+      const streams = Math.min(parallelism * consumers, defaults.DATABASE_POOL_SIZE);
+      const label = `writer service (${method} x${parallelism}, ${consumers} consumers)`;
+      const rate = await measure(
+        label,
+        async () => {
+          await redis.del(CandleStream.stream);
+          for (let i = 0; i < rows.length; i += 50_000)
+            await publisher.publish(CandleStream, rows.slice(i, i + 50_000));
+          await publisher.flush();
+          const config = Object.assign(new WarmWriterConfig(), {
+            DATABASE_URL: url.toString(),
+            REDIS_URL,
+            WARM_BULK_METHOD: method,
+            WARM_WRITE_PARALLELISM: parallelism,
+            WARM_CONSUMERS: consumers,
+            WARM_MAINTENANCE_INTERVAL_MS: 0,
+          });
+          const writerPool = new Pool({ connectionString: url.toString(), max: config.DATABASE_POOL_SIZE });
+          const writerRedis = new Redis(REDIS_URL);
+          const app = await NestFactory.create(
+            AppModule.register({ config, pool: writerPool, redis: writerRedis, logger }),
+            { logger: false },
+          );
+          const group = `warm-writer-${(round += 1)}`;
+          for (let consumer = 0; consumer < config.WARM_CONSUMERS; consumer++) {
+            const server = new RedisStreamsServer({
+              redis: writerRedis,
+              group,
+              readCount: 64,
+              blockMs: 100,
+              maxLen: 0,
+              logger,
+            });
+            app.connectMicroservice({ strategy: server });
+          }
+          await app.init();
+          const began = process.hrtime.bigint();
+          await app.startAllMicroservices();
+          for (;;) {
+            const groups = (await redis.xinfo('GROUPS', CandleStream.stream)) as unknown[][];
+            const info = Object.fromEntries(
+              (groups.find((g) => g[1] === group) ?? []).reduce<Array<[unknown, unknown]>>(
+                (pairs, value, i, all) => (i % 2 === 0 ? [...pairs, [value, all[i + 1]]] : pairs),
+                [],
+              ),
+            ) as { lag?: number; pending?: number };
+            if (info.lag === 0 && info.pending === 0) break;
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+          const took = seconds(began);
+          await app.close();
+          return took;
+        },
+        (median) => `  ratio ${ratios(median, streams)}`,
       );
-      for (let consumer = 0; consumer < config.WARM_CONSUMERS; consumer++) {
-        const server = new RedisStreamsServer({
-          redis: writerRedis,
-          group: `warm-writer-${method}-${consumers}`,
-          readCount: 64,
-          blockMs: 100,
-          maxLen: 0,
-          logger,
-        });
-        app.connectMicroservice({ strategy: server });
-      }
-      await app.init();
-      started = process.hrtime.bigint();
-      await app.startAllMicroservices();
-      for (;;) {
-        const groups = (await redis.xinfo('GROUPS', CandleStream.stream)) as unknown[][];
-        const info = Object.fromEntries(
-          (groups.find((g) => g[1] === `warm-writer-${method}-${consumers}`) ?? []).reduce<
-            Array<[unknown, unknown]>
-          >((pairs, value, i, all) => (i % 2 === 0 ? [...pairs, [value, all[i + 1]]] : pairs), []),
-        ) as { lag?: number; pending?: number };
-        if (info.lag === 0 && info.pending === 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      await app.close();
-      if ((await count()) !== ROWS)
-        throw new Error(`the writer (${method}, ${consumers}) wrote ${await count()} of ${ROWS} rows`);
-      results.push([`service, ${method}, ${consumers} consumer(s)`, ROWS / seconds]);
-      out(
-        `writer service end to end (${method.padEnd(11)} x${config.WARM_WRITE_PARALLELISM}, ${config.WARM_CONSUMERS} consumers) ${fmt(ROWS / seconds)} rows/s  (${seconds.toFixed(2)} s)  ratio ${(ROWS / seconds / copyRate).toFixed(2)}`,
-      );
+      if (
+        method === defaults.WARM_BULK_METHOD &&
+        parallelism === defaults.WARM_WRITE_PARALLELISM &&
+        consumers === defaults.WARM_CONSUMERS
+      )
+        shipped = { label, rate, streams };
     }
     await publisher.close();
     await redis.flushdb();
     redis.disconnect();
-    const best = results.filter(([label]) => label.startsWith('service')).sort((a, b) => b[1] - a[1])[0]!;
+    if (!shipped) throw new Error('the shipped defaults were not measured');
+    const matched = matchedRate(shipped.streams);
     out(
-      `result: writer service ${fmt(best[1])} rows/s (${best[0]}), psql COPY ${fmt(copyRate)} rows/s, ratio ${(best[1] / copyRate).toFixed(2)} (targets: >= 100,000 rows/s, ratio >= 0.5)`,
+      `result (shipped defaults): ${shipped.label} ${fmt(shipped.rate).trim()} rows/s; psql \\copy text x1 ${fmt(copyRate).trim()} rows/s, ratio ${(shipped.rate / copyRate).toFixed(2)}; psql \\copy binary x${matched[0]} (same number of COPY streams) ${fmt(matched[1]).trim()} rows/s, ratio ${(shipped.rate / matched[1]).toFixed(2)} (targets: >= 100,000 rows/s, ratio >= 0.5)`,
     );
   } finally {
     await db.end();
@@ -231,6 +290,21 @@ async function main(): Promise<void> {
     await admin.end();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Runs one psql command against the database; rejects naming psql's error output when it fails. */
+function psql(databaseUrl: string, command: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('psql', ['-q', '-v', 'ON_ERROR_STOP=1', databaseUrl, '-c', command], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`psql exited ${code}: ${stderr}`)),
+    );
+  });
 }
 
 function fmt(rate: number): string {
