@@ -1,6 +1,13 @@
 import type Redis from 'ioredis';
 import { LiquidationStoreRepository, type LiquidationStats } from '@mdp/data-access-liquidation';
 import { decodeFlowSnapshot, flowSnapshotKey } from '@mdp/data-access-flow';
+import {
+  FLOW_TIME_SERIES_STEP_MS,
+  FLOW_WINDOW_MS,
+  FlowWindowAccumulator,
+  type FlowMetrics,
+} from '@mdp/domain-flow';
+import type { LiquidationMessage, TradeMessage } from '@mdp/schemas';
 import type { PipelineEnv } from './pipeline-env';
 
 /** The detector's statistics of `symbol` over the hour from `base` (its minute buckets). */
@@ -29,11 +36,37 @@ export async function warmStats(
   };
 }
 
-export interface SnapshotMetrics {
-  totalTrades: number;
-  buyTradeCount: number;
-  sellTradeCount: number;
-  totalLiquidations: number;
+export type SnapshotMetrics = FlowMetrics;
+
+/**
+ * The 1h window of `coin` starting at `base` recomputed from the events fed, in the order they were
+ * published (stream order, as the aggregator adds them), with the aggregator's default bucket and
+ * whale threshold of the coin: every metric, to the last bit of each float.
+ */
+export function recomputeFlowMetrics(
+  coin: 'BTC' | 'ETH',
+  base: number,
+  trades: Iterable<TradeMessage>,
+  liquidations: Iterable<LiquidationMessage>,
+): FlowMetrics {
+  const bucket = coin === 'BTC' ? 10 : 1; // FLOW_BUCKET_SIZES default
+  const whale = coin === 'BTC' ? 100_000 : 50_000; // FLOW_WHALE_THRESHOLDS_USD default
+  const window = new FlowWindowAccumulator(
+    base,
+    FLOW_WINDOW_MS['1h'],
+    FLOW_TIME_SERIES_STEP_MS['1h'],
+    bucket,
+    whale,
+  );
+  for (const trade of trades) {
+    if (trade.base === coin && trade.ts >= base && trade.ts < window.end)
+      window.addTrade(trade.price, trade.size, trade.notionalUsd, trade.side, trade.ts);
+  }
+  for (const event of liquidations) {
+    if (event.base === coin && event.ts >= base && event.ts < window.end)
+      window.addLiquidation(event.price, event.size, event.positionSide, event.ts);
+  }
+  return window.toFlowData().metrics;
 }
 
 /** The flow aggregator's 1h snapshot of `coin` for the window starting at `base`, or null. */

@@ -396,7 +396,9 @@ export class FlowAggregationService implements OnModuleInit, OnApplicationBootst
       this.stateVersion += 1;
     }
     if (this.pendingCandles.length === 0) return;
-    const candles = this.pendingCandles;
+    // A copy: candles closed while this one is written are appended to pendingCandles and must stay
+    // queued (sharing the array dropped them unwritten when they arrived during the publish).
+    const candles = this.pendingCandles.slice();
     try {
       await this.liveCandles.write(candles, (timeframe) => this.candleTtlMs(timeframe));
       await this.publisher.publish(CandleStream, candles);
