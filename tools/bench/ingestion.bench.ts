@@ -3,15 +3,16 @@
  * check -> batched XADD to the trade/liquidation/tick streams + tick:latest + pub/sub, i.e. the
  * ingestion service's own FrameIntake and IngestionPublisher over a real Redis.
  *
- *   node -r @swc-node/register tools/bench/ingestion.bench.ts [-- --trades 400000]
+ *   npm run bench:ingestion [-- --trades 400000] [--skip-parse-only] [--profile /tmp/ingestion.cpuprofile]
  *
  * Frames: the sample recording (Binance aggTrade/forceOrder, Hyperliquid, Bybit and OKX frames),
  * repeated with ids and times shifted per pass so nothing is deduplicated away. Prints trades/s, the
- * same run's raw `redis-benchmark -P 100 -n 200000 -q XADD` rate and the ratio. Uses REDIS_URL
- * (default redis://127.0.0.1:6379/14, a database it flushes).
+ * same run's raw `redis-benchmark -P 100 -n 200000 XADD` rate and the ratio. Uses REDIS_URL
+ * (default redis://127.0.0.1:6379/14, a database it flushes). `--profile <file>` takes a V8 CPU
+ * profile of the full-path phase only, writes it to <file> and prints self time per part of the
+ * pipeline and the top functions.
  */
 import 'reflect-metadata';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -23,23 +24,27 @@ import {
   type VenueAdapter,
   type VenueAdapterSettings,
 } from '@mdp/domain-ingestion';
-import { TradeStream } from '@mdp/schemas';
+import { TickStream, TradeStream } from '@mdp/schemas';
 import { createLogger, createRedisConnection } from '@mdp/platform';
-import { StreamPublisher } from '@mdp/transport';
+import { StreamPublisher, publisherOptionsFrom } from '@mdp/transport';
 // The bench measures the service's own pipeline classes, so it imports them from the app (the one
 // place outside the app that does; they need Redis and prom-client, so they cannot live in the domain lib).
-// eslint-disable-next-line @nx/enforce-module-boundaries -- benchmark of the app's own pipeline
+// The tools project may import apps (benchmarks of their own pipelines).
+import { IngestionConfig } from '../../apps/ingestion/src/ingestion.config';
 import { IngestionMetrics } from '../../apps/ingestion/src/metrics/ingestion.metrics';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- benchmark of the app's own pipeline
 import { IngestionPublisher } from '../../apps/ingestion/src/publishing/ingestion.publisher';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- benchmark of the app's own pipeline
 import { FrameIntake } from '../../apps/ingestion/src/sources/frame-intake.service';
+import { CpuProfile, type ProfileBucket } from './cpu-profile';
+import { measureRawXaddRate } from './redis-baseline';
 
 const arg = (name: string, fallback: number) => {
   const index = process.argv.indexOf(`--${name}`);
   return index >= 0 ? Number(process.argv[index + 1]) : fallback;
 };
 const TRADES = arg('trades', 400_000);
+const PROFILE_FILE = process.argv.includes('--profile')
+  ? process.argv[process.argv.indexOf('--profile') + 1]
+  : undefined;
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379/14';
 const SAMPLE = join(__dirname, '../fixtures/sample-session.jsonl.gz');
 const SETTINGS: VenueAdapterSettings = {
@@ -49,22 +54,31 @@ const SETTINGS: VenueAdapterSettings = {
   alpaca: { keyId: '', secretKey: '' },
 };
 
-/** The raw XADD rate of this Redis: `redis-benchmark -P 100 -n 200000 -q XADD <key> * f v`. */
-function rawXaddRate(url: URL): { rate: number; output: string } {
-  const key = `bench:ingestion-raw-xadd:${process.pid}`;
-  const auth = url.password ? ['-a', decodeURIComponent(url.password)] : [];
-  const host = ['-h', url.hostname, '-p', url.port || '6379'];
-  const output = execFileSync(
-    'redis-benchmark',
-    [...host, ...auth, '-P', '100', '-n', '200000', '-q', 'XADD', key, '*', 'f', 'v'],
-    { encoding: 'utf8' },
-  );
-  execFileSync('redis-cli', [...host, ...auth, 'DEL', key], { stdio: 'ignore' });
-  const matches = [...output.matchAll(/([\d.]+) requests per second/g)];
-  const rate = Number(matches[matches.length - 1]?.[1]);
-  if (!Number.isFinite(rate)) throw new Error(`cannot read redis-benchmark output: ${output}`);
-  return { rate, output: output.trim().split('\r').pop()!.trim() };
-}
+/** The parts of the pipeline a profile's self time is attributed to (first match wins). */
+const PROFILE_BUCKETS: ProfileBucket[] = [
+  { name: 'garbage collection', pattern: /^\(garbage collector\)/ },
+  { name: 'idle (waiting for Redis)', pattern: /^\(idle\)/ },
+  { name: 'parse (JSON.parse)', pattern: /^parseJson |JSON\.parse/ },
+  {
+    name: 'normalize (venue adapters)',
+    pattern: /libs\/domain\/ingestion\/src\/lib\/(adapters|frame-fields|instrument)/,
+  },
+  {
+    name: 'validate (schema rules)',
+    pattern: /message-validator|class-validator|node_modules\/validator|^RegExp:/,
+  },
+  { name: 'dedup + trade-id gap check', pattern: /recent-id\.cache|trade-id-gap/ },
+  { name: 'metrics (prom-client)', pattern: /prom-client|ingestion\.metrics/ },
+  { name: 'ingestion publisher + intake (buffers, ticks)', pattern: /apps\/ingestion/ },
+  { name: 'pack (column-major MessagePack)', pattern: /stream-codec|msgpackr/ },
+  {
+    name: 'XADD (stream publisher, ioredis, socket)',
+    pattern:
+      /stream-publisher|ioredis|redis-parser|denque|cluster-key-slot|standard-as-callback|node:net|node:internal\/(stream|net)|^(writev|writeBuffer|writeUtf8String|writeLatin1String) /,
+  },
+  { name: 'bench driver', pattern: /tools\/bench/ },
+  { name: 'profiler itself', pattern: /^dispatch $|node:inspector/ },
+];
 
 type Json = Record<string, unknown>;
 const list = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[]) : []);
@@ -119,10 +133,9 @@ function shifted(
 }
 
 async function main(): Promise<void> {
-  const url = new URL(REDIS_URL);
   const redis = createRedisConnection(REDIS_URL);
   await redis.flushdb();
-  const baseline = rawXaddRate(url);
+  const baseline = measureRawXaddRate(REDIS_URL, 200_000);
 
   const sample = gunzipSync(readFileSync(SAMPLE))
     .toString('utf8')
@@ -165,55 +178,57 @@ async function main(): Promise<void> {
   const parseSeconds = (performance.now() - parseStarted) / 1000;
   adapters.clear();
 
-  // 2. The full path into Redis.
-  const streams = new StreamPublisher(redis, {
-    maxEventsPerEntry: 256,
-    lingerMs: 1,
-    validate: false,
-    logger,
-  }); // as in the service: validated once, by IngestionPublisher
+  // 2. The full path into Redis, with the service's default settings (as IngestionService builds it:
+  // the events are validated once, by IngestionPublisher, so the stream publisher does not repeat it).
+  const config = new IngestionConfig();
+  const streams = new StreamPublisher(redis, { ...publisherOptionsFrom(config), validate: false, logger });
   const publisher = new IngestionPublisher(redis, streams, metrics, logger, {
-    dedupCapacity: 10_000,
-    flushMs: 5,
-    batchSize: 5_000,
-    tickTtlSeconds: 300,
-    tickIntervalMs: 100,
+    dedupCapacity: config.INGESTION_DEDUP_CAPACITY,
+    flushMs: config.INGESTION_FLUSH_MS,
+    batchSize: config.INGESTION_BATCH_SIZE,
+    tickTtlSeconds: config.INGESTION_TICK_TTL_SECONDS,
+    tickIntervalMs: config.INGESTION_TICK_INTERVAL_MS,
   });
   const intake = new FrameIntake(publisher, metrics, logger);
+  const profile = PROFILE_FILE ? new CpuProfile() : null;
+  await profile?.start();
   const started = performance.now();
   let handled = 0;
-  let syncMs = 0;
   for (const frame of frames) {
     if (frame.venue === 'synthetic') continue;
-    const before = performance.now();
     intake.handle(adapterFor(frame.venue), frame.frame, frame.recvTs);
-    syncMs += performance.now() - before;
     if (++handled % 256 === 0) await publisher.whenWritable();
   }
   await publisher.flush();
   const seconds = (performance.now() - started) / 1000;
+  const profileSummary = profile ? await profile.stop(PROFILE_FILE!, PROFILE_BUCKETS) : [];
   await streams.close();
 
-  let published = 0;
-  for (const [, fields] of await redis.xrangeBuffer(TradeStream.stream, '-', '+')) {
-    for (let i = 0; i < fields.length; i += 2)
-      if (fields[i]!.toString() === 'n') published += Number(fields[i + 1]!.toString());
-  }
+  const eventsIn = async (stream: string) => {
+    let count = 0;
+    for (const [, fields] of await redis.xrangeBuffer(stream, '-', '+')) {
+      for (let i = 0; i < fields.length; i += 2)
+        if (fields[i]!.toString() === 'n') count += Number(fields[i + 1]!.toString());
+    }
+    return count;
+  };
+  const published = await eventsIn(TradeStream.stream);
+  const ticks = await eventsIn(TickStream.stream);
   const rate = published / seconds;
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  out(`frames: ${frames.length} (${passes} passes of the sample), trades published: ${published}`);
+  out(
+    `frames: ${frames.length} (${passes} passes of the sample), trades published: ${published}, ticks published: ${ticks}`,
+  );
   out(`parse + normalize only: ${Math.round(parsedTrades / parseSeconds).toLocaleString('en-US')} trades/s`);
   out(
     `parse + normalize + validate + dedup + publish: ${Math.round(rate).toLocaleString('en-US')} trades/s (${seconds.toFixed(2)} s)`,
   );
   out(
-    `  of which parse + normalize + validate + dedup (synchronous, per frame): ${(syncMs / 1000).toFixed(2)} s`,
+    `raw XADD baseline (redis-benchmark -P 100 -n 200000): ${Math.round(baseline).toLocaleString('en-US')} XADD/s`,
   );
-  out(
-    `raw XADD baseline (redis-benchmark -P 100 -n 200000 -q): ${Math.round(baseline.rate).toLocaleString('en-US')} XADD/s  [${baseline.output}]`,
-  );
-  out(`ratio to raw XADD: ${(rate / baseline.rate).toFixed(2)}x`);
+  out(`ratio to raw XADD: ${(rate / baseline).toFixed(2)}x`);
   out(`target 200,000 trades/s: ${rate >= 200_000 ? 'met' : 'NOT met'}`);
+  if (profile) out([...profileSummary, `profile written to ${PROFILE_FILE}`].join('\n'));
   await redis.flushdb();
   redis.disconnect();
 }

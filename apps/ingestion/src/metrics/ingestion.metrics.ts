@@ -5,6 +5,17 @@ function getOrCreate<T>(name: string, create: () => T): T {
 }
 
 /**
+ * Frames received per venue, kept as plain numbers on the hot path (one per frame) and added to
+ * mdp_ingestion_frames_in_total whenever it is read (a scrape); shared like the metric itself.
+ */
+const framesPending = new Map<string, number>();
+
+function foldFrames(counter: Counter): void {
+  for (const [venue, count] of framesPending) if (count > 0) counter.inc({ venue }, count);
+  framesPending.clear();
+}
+
+/**
  * The ingestion service's Prometheus metrics (default registry, served on /metrics by HealthModule).
  * Created once per process: several app instances in one test process share them.
  */
@@ -16,6 +27,9 @@ export class IngestionMetrics {
         name: 'mdp_ingestion_frames_in_total',
         help: 'Raw frames received per venue',
         labelNames: ['venue'],
+        collect() {
+          foldFrames(this);
+        },
       }),
   );
   readonly eventsOut = getOrCreate(
@@ -91,6 +105,11 @@ export class IngestionMetrics {
         buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       }),
   );
+  /** Counts one received frame (cheap: folded into `framesIn` when the metric is read). */
+  countFrame(venue: string): void {
+    framesPending.set(venue, (framesPending.get(venue) ?? 0) + 1);
+  }
+
   readonly connectorState = getOrCreate(
     'mdp_ingestion_connector_state',
     () =>

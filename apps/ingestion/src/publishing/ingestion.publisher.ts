@@ -10,7 +10,13 @@ import {
   type TradeMessage,
   type Venue,
 } from '@mdp/schemas';
-import { RecentIdCache, TradeIdGapDetector, type ParsedFrame, type TradeIdGap } from '@mdp/domain-ingestion';
+import {
+  RecentIdCache,
+  TradeIdGapDetector,
+  type ParsedFrame,
+  type RecentIds,
+  type TradeIdGap,
+} from '@mdp/domain-ingestion';
 import { isCluster, type Logger, type RedisClient } from '@mdp/platform';
 import { PublisherOverloadedError, errorText, type StreamPublisher } from '@mdp/transport';
 import type { IngestionMetrics } from '../metrics/ingestion.metrics';
@@ -61,6 +67,63 @@ function tickOf({ event, quote }: LatestTick): TickMessage {
 
 type Events = Pick<ParsedFrame, 'trades' | 'liquidations' | 'ticks'>;
 
+/** What the publisher keeps per venue instrument, found with one lookup per event. */
+interface InstrumentState {
+  /** `<venue>:<venueSymbol>`, built once. */
+  readonly key: string;
+  readonly tradeIds: RecentIds;
+  readonly liquidationIds: RecentIds;
+  latest: LatestTick | null;
+  /** The tick interval (venue time) whose first event went to the tick stream. */
+  streamedInterval: number;
+  /** Waiting in `dirty` for its tick:latest refresh. */
+  dirty: boolean;
+}
+
+/** Events of one venue in a batch, counted once per accepted frame rather than per event. */
+interface VenueCounts {
+  trade: number;
+  gap: number;
+  tick: number;
+  /** Venue time of the newest trade, for the lag histogram (one observation per venue per write). */
+  newestTradeTs: number;
+}
+
+/** The events buffered for one write, with their per-venue counts for the metrics. */
+class PendingBatch {
+  trades: TradeMessage[] = [];
+  liquidations: LiquidationMessage[] = [];
+  gaps: GapMessage[] = [];
+  ticks: TickMessage[] = [];
+  readonly perVenue = new Map<Venue, VenueCounts>();
+
+  get size(): number {
+    return this.trades.length + this.liquidations.length + this.gaps.length + this.ticks.length;
+  }
+
+  countsOf(venue: Venue): VenueCounts {
+    let counts = this.perVenue.get(venue);
+    if (!counts) this.perVenue.set(venue, (counts = { trade: 0, gap: 0, tick: 0, newestTradeTs: 0 }));
+    return counts;
+  }
+
+  /** This batch's events first, then `later`'s (a refused write goes back in front of what came since). */
+  followedBy(later: PendingBatch): PendingBatch {
+    this.trades = this.trades.concat(later.trades);
+    this.liquidations = this.liquidations.concat(later.liquidations);
+    this.gaps = this.gaps.concat(later.gaps);
+    this.ticks = this.ticks.concat(later.ticks);
+    for (const [venue, counts] of later.perVenue) {
+      const into = this.countsOf(venue);
+      into.trade += counts.trade;
+      into.gap += counts.gap;
+      into.tick += counts.tick;
+      into.newestTradeTs = Math.max(into.newestTradeTs, counts.newestTradeTs);
+    }
+    return this;
+  }
+}
+
 /**
  * The one way events leave the ingestion service. Every event is validated against the schema
  * library (an invalid one is counted and skipped, never sinks its batch), deduplicated by its id per
@@ -78,14 +141,11 @@ export class IngestionPublisher {
     liquidation: new MessageValidator(LiquidationStream.messageClass, LiquidationStream.type),
     tick: new MessageValidator(TickStream.messageClass, TickStream.type),
   };
-  private trades: TradeMessage[] = [];
-  private liquidations: LiquidationMessage[] = [];
-  private gaps: GapMessage[] = [];
-  private readonly latestTicks = new Map<string, LatestTick>();
+  /** Venue -> venue symbol -> state: the venue symbols are the adapters' catalog strings, so lookups are cheap. */
+  private readonly instruments = new Map<Venue, Map<string, InstrumentState>>();
+  private pending = new PendingBatch();
+  private dirty: InstrumentState[] = [];
   private readonly latestWrittenTs = new Map<string, number>();
-  private dirtyTicks = new Set<string>();
-  private streamTicks: TickMessage[] = [];
-  private readonly streamedInterval = new Map<string, number>();
   private buffered = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly inFlight = new Set<Promise<void>>();
@@ -109,47 +169,72 @@ export class IngestionPublisher {
 
   /** Takes the events of one frame (or one generator step). Returns how many were buffered. */
   accept(venue: Venue, events: Events, options: { sequentialTradeIds?: boolean } = {}): number {
-    let accepted = 0;
+    // Nothing in here writes: a trade-id gap is buffered, and the write is scheduled at the end,
+    // so every event of the call lands in the same batch as its counts.
+    const batch = this.pending;
+    const instruments = this.instrumentsOf(venue);
+    const sequential = options.sequentialTradeIds === true;
+    let trades = 0;
+    let newestTradeTs = 0;
+    let liquidations = 0;
+    let duplicates = 0;
     let ticks = 0;
-    for (const trade of events.trades) {
+    for (let i = 0; i < events.trades.length; i++) {
+      const trade = events.trades[i]!;
       if (!this.valid('trade', venue, trade)) continue;
-      const key = `${venue}:${trade.venueSymbol}`;
-      if (!this.dedup.add(`t:${key}`, trade.tradeId)) {
-        this.metrics.duplicates.inc({ venue });
+      const state = instruments.get(trade.venueSymbol) ?? this.addInstrument(venue, trade.venueSymbol);
+      if (!state.tradeIds.add(trade.tradeId)) {
+        duplicates += 1;
         continue;
       }
-      if (options.sequentialTradeIds && !trade.backfill) {
-        const gap = this.gapDetector.observe(key, Number(trade.tradeId), trade.ts);
+      if (sequential && !trade.backfill) {
+        const gap = this.gapDetector.observe(state.key, Number(trade.tradeId), trade.ts);
         if (gap) this.onTradeIdGap(venue, trade.venueSymbol, gap);
       }
-      this.trades.push(trade);
-      this.touchTick(trade.exchange, trade.venueSymbol, trade);
-      accepted += 1;
+      batch.trades.push(trade);
+      if (trade.exchange === venue) {
+        this.touchTick(state, trade);
+        trades += 1;
+        if (trade.ts > newestTradeTs) newestTradeTs = trade.ts;
+      } else {
+        this.touchTick(this.stateOf(trade.exchange, trade.venueSymbol), trade);
+        const counts = batch.countsOf(trade.exchange);
+        counts.trade += 1;
+        if (trade.ts > counts.newestTradeTs) counts.newestTradeTs = trade.ts;
+      }
     }
-    for (const liquidation of events.liquidations) {
+    for (let i = 0; i < events.liquidations.length; i++) {
+      const liquidation = events.liquidations[i]!;
       if (!this.valid('liquidation', venue, liquidation)) continue;
-      if (!this.dedup.add(`l:${venue}:${liquidation.venueSymbol}`, liquidation.eventId)) {
-        this.metrics.duplicates.inc({ venue });
+      const state =
+        instruments.get(liquidation.venueSymbol) ?? this.addInstrument(venue, liquidation.venueSymbol);
+      if (!state.liquidationIds.add(liquidation.eventId)) {
+        duplicates += 1;
         continue;
       }
-      this.liquidations.push(liquidation);
-      accepted += 1;
+      batch.liquidations.push(liquidation);
+      liquidations += 1;
     }
-    for (const tick of events.ticks) {
+    for (let i = 0; i < events.ticks.length; i++) {
+      const tick = events.ticks[i]!;
       if (!this.valid('tick', venue, tick)) continue;
-      this.touchTick(tick.exchange, tick.venueSymbol, tick);
+      this.touchTick(this.stateOf(tick.exchange, tick.venueSymbol), tick);
       ticks += 1;
     }
-    this.buffered += accepted;
+    if (trades > 0) {
+      const counts = batch.countsOf(venue);
+      counts.trade += trades;
+      if (newestTradeTs > counts.newestTradeTs) counts.newestTradeTs = newestTradeTs;
+    }
+    if (duplicates > 0) this.metrics.duplicates.inc({ venue }, duplicates);
+    this.buffered += trades + liquidations;
     this.schedule();
-    return accepted + ticks;
+    return trades + liquidations + ticks;
   }
 
   /** Publishes a gap event (a disconnect interval, or a trade-id range). */
   publishGap(gap: GapMessage): void {
-    this.gaps.push(gap);
-    this.metrics.gaps.inc({ venue: gap.exchange, kind: gap.kind });
-    this.buffered += 1;
+    this.bufferGap(gap);
     this.schedule();
   }
 
@@ -192,14 +277,38 @@ export class IngestionPublisher {
   }
 
   private valid(kind: 'trade' | 'liquidation' | 'tick', venue: Venue, event: object): boolean {
-    const result = this.validators[kind].validate(event);
-    if (result.ok) return true;
+    const reason = this.validators[kind].check(event);
+    if (reason === null) return true;
     this.metrics.parseErrors.inc({ venue });
     this.logger.warn(
-      { venue, kind, reason: result.reason, sample: JSON.stringify(event).slice(0, 300) },
+      { venue, kind, reason, sample: JSON.stringify(event).slice(0, 300) },
       'invalid normalized event skipped',
     );
     return false;
+  }
+
+  private instrumentsOf(venue: Venue): Map<string, InstrumentState> {
+    let instruments = this.instruments.get(venue);
+    if (!instruments) this.instruments.set(venue, (instruments = new Map<string, InstrumentState>()));
+    return instruments;
+  }
+
+  private stateOf(venue: Venue, venueSymbol: string): InstrumentState {
+    return this.instrumentsOf(venue).get(venueSymbol) ?? this.addInstrument(venue, venueSymbol);
+  }
+
+  private addInstrument(venue: Venue, venueSymbol: string): InstrumentState {
+    const key = `${venue}:${venueSymbol}`;
+    const state: InstrumentState = {
+      key,
+      tradeIds: this.dedup.idsOf(`t:${key}`),
+      liquidationIds: this.dedup.idsOf(`l:${key}`),
+      latest: null,
+      streamedInterval: Number.NaN,
+      dirty: false,
+    };
+    this.instrumentsOf(venue).set(venueSymbol, state);
+    return state;
   }
 
   /**
@@ -207,21 +316,32 @@ export class IngestionPublisher {
    * quote. The TickMessage itself is only built when it is written (first event of a tick interval,
    * or the latest at a write), not once per trade.
    */
-  private touchTick(exchange: Venue, venueSymbol: string, event: TickMessage | TradeMessage): void {
-    const key = `${exchange}:${venueSymbol}`;
-    let state = this.latestTicks.get(key);
-    if (state && state.event.ts > event.ts) return; // an older event (a backfill) does not move the latest tick
-    if (state) state.event = event;
-    else this.latestTicks.set(key, (state = { event, quote: null }));
-    if ('last' in event) state.quote = event;
-    this.dirtyTicks.add(key);
+  private touchTick(state: InstrumentState, event: TickMessage | TradeMessage): void {
+    let latest = state.latest;
+    if (latest && latest.event.ts > event.ts) return; // an older event (a backfill) does not move the latest tick
+    if (latest) latest.event = event;
+    else state.latest = latest = { event, quote: null };
+    if ('last' in event) latest.quote = event;
+    if (!state.dirty) {
+      state.dirty = true;
+      this.dirty.push(state);
+    }
     // Sampled by venue time, not by write timing, so a replay gives the same tick stream.
     const interval = Math.floor(event.ts / this.options.tickIntervalMs);
-    if (this.streamedInterval.get(key) !== interval) {
-      this.streamedInterval.set(key, interval);
-      this.streamTicks.push(tickOf(state));
+    if (state.streamedInterval !== interval) {
+      state.streamedInterval = interval;
+      this.pending.ticks.push(tickOf(latest));
+      this.pending.countsOf(event.exchange).tick += 1;
       this.buffered += 1;
     }
+  }
+
+  /** Buffers a gap event without scheduling a write (the caller does). */
+  private bufferGap(gap: GapMessage): void {
+    this.pending.gaps.push(gap);
+    this.pending.countsOf(gap.exchange).gap += 1;
+    this.metrics.gaps.inc({ venue: gap.exchange, kind: gap.kind });
+    this.buffered += 1;
   }
 
   private onTradeIdGap(venue: Venue, venueSymbol: string, gap: TradeIdGap): void {
@@ -239,7 +359,7 @@ export class IngestionPublisher {
       { venue, venueSymbol, fromId: gap.fromId, toId: gap.toId, missing: gap.toId - gap.fromId + 1 },
       'trade id gap',
     );
-    this.publishGap(message);
+    this.bufferGap(message);
     const backfiller = this.backfillers.get(venue);
     if (!backfiller || this.closed) return;
     const run = this.backfill(venue, backfiller, message, gap).finally(() => this.backfills.delete(run));
@@ -295,14 +415,7 @@ export class IngestionPublisher {
   }
 
   private hasBuffered(): boolean {
-    return (
-      this.trades.length +
-        this.liquidations.length +
-        this.gaps.length +
-        this.streamTicks.length +
-        this.dirtyTicks.size >
-      0
-    );
+    return this.pending.size + this.dirty.length > 0;
   }
 
   private schedule(): void {
@@ -327,32 +440,31 @@ export class IngestionPublisher {
    */
   private flushNow(): Promise<void> {
     if (!this.hasBuffered()) return Promise.resolve();
-    const trades = this.trades;
-    const liquidations = this.liquidations;
-    const gaps = this.gaps;
-    const latest = [...this.dirtyTicks].map((key) => tickOf(this.latestTicks.get(key)!));
-    const ticks = this.streamTicks;
-    this.streamTicks = [];
-    this.trades = [];
-    this.liquidations = [];
-    this.gaps = [];
-    this.dirtyTicks = new Set();
-    const count = trades.length + liquidations.length + gaps.length + ticks.length;
-    const run: Promise<void> = this.write(trades, liquidations, gaps, ticks, latest)
+    const batch = this.pending;
+    const dirty = this.dirty;
+    this.pending = new PendingBatch();
+    this.dirty = [];
+    const latest = dirty.map((state) => {
+      state.dirty = false;
+      return tickOf(state.latest!);
+    });
+    const count = batch.size;
+    const run: Promise<void> = this.write(batch, latest)
       .catch((error: unknown) => {
         if (error instanceof PublisherOverloadedError) {
           // Redis is not keeping up: keep the events and try again on the next flush.
-          this.trades = trades.concat(this.trades);
-          this.liquidations = liquidations.concat(this.liquidations);
-          this.gaps = gaps.concat(this.gaps);
-          this.streamTicks = ticks.concat(this.streamTicks);
-          for (const tick of latest) this.dirtyTicks.add(`${tick.exchange}:${tick.venueSymbol}`);
+          this.pending = batch.followedBy(this.pending);
+          for (const state of dirty) {
+            if (state.dirty) continue;
+            state.dirty = true;
+            this.dirty.push(state);
+          }
           return;
         }
         this.metrics.publishFailures.inc({ stream: 'all' });
         this.buffered -= count;
         this.logger.error(
-          { error: errorText(error), trades: trades.length, liquidations: liquidations.length },
+          { error: errorText(error), trades: batch.trades.length, liquidations: batch.liquidations.length },
           'events could not be written',
         );
       })
@@ -364,46 +476,31 @@ export class IngestionPublisher {
     return run;
   }
 
-  private async write(
-    trades: TradeMessage[],
-    liquidations: LiquidationMessage[],
-    gaps: GapMessage[],
-    ticks: TickMessage[],
-    latest: TickMessage[],
-  ): Promise<void> {
+  private async write(batch: PendingBatch, latest: TickMessage[]): Promise<void> {
     const writes: Array<Promise<unknown>> = [];
-    if (trades.length > 0) writes.push(this.streams.publish(TradeStream, trades));
-    if (liquidations.length > 0) writes.push(this.streams.publish(LiquidationStream, liquidations));
-    if (gaps.length > 0) writes.push(this.streams.publish(GapStream, gaps));
-    if (ticks.length > 0) writes.push(this.streams.publish(TickStream, ticks));
+    if (batch.trades.length > 0) writes.push(this.streams.publish(TradeStream, batch.trades));
+    if (batch.liquidations.length > 0)
+      writes.push(this.streams.publish(LiquidationStream, batch.liquidations));
+    if (batch.gaps.length > 0) writes.push(this.streams.publish(GapStream, batch.gaps));
+    if (batch.ticks.length > 0) writes.push(this.streams.publish(TickStream, batch.ticks));
     if (latest.length > 0) writes.push(this.writeLatest(latest));
     await Promise.all(writes);
-    this.buffered -= trades.length + liquidations.length + gaps.length + ticks.length;
+    this.buffered -= batch.size;
+    // Counted per venue and type once per write (the counts were kept per accepted frame).
     const now = Date.now();
-    const perVenue = new Map<Venue, { trade: number; liquidation: number }>();
-    for (const trade of trades) {
-      const counts = perVenue.get(trade.exchange) ?? { trade: 0, liquidation: 0 };
-      counts.trade += 1;
-      perVenue.set(trade.exchange, counts);
-    }
-    for (const liquidation of liquidations) {
-      const counts = perVenue.get(liquidation.exchange) ?? { trade: 0, liquidation: 0 };
-      counts.liquidation += 1;
-      perVenue.set(liquidation.exchange, counts);
+    for (const liquidation of batch.liquidations) {
+      this.metrics.eventsOut.inc({ venue: liquidation.exchange, type: 'liquidation' });
       this.metrics.lag.observe({ venue: liquidation.exchange }, Math.max(0, now - liquidation.ts) / 1000);
     }
-    for (const [venue, counts] of perVenue) {
-      if (counts.trade > 0) this.metrics.eventsOut.inc({ venue, type: 'trade' }, counts.trade);
-      if (counts.liquidation > 0)
-        this.metrics.eventsOut.inc({ venue, type: 'liquidation' }, counts.liquidation);
+    for (const [venue, counts] of batch.perVenue) {
+      if (counts.trade > 0) {
+        this.metrics.eventsOut.inc({ venue, type: 'trade' }, counts.trade);
+        // Lag of the newest trade of each venue in the batch: one observation per venue per write.
+        this.metrics.lag.observe({ venue }, Math.max(0, now - counts.newestTradeTs) / 1000);
+      }
+      if (counts.gap > 0) this.metrics.eventsOut.inc({ venue, type: 'gap' }, counts.gap);
+      if (counts.tick > 0) this.metrics.eventsOut.inc({ venue, type: 'tick' }, counts.tick);
     }
-    // Lag of the newest trade of each venue in the batch: one observation per venue per write.
-    const newest = new Map<Venue, number>();
-    for (const trade of trades)
-      if ((newest.get(trade.exchange) ?? 0) < trade.ts) newest.set(trade.exchange, trade.ts);
-    for (const [venue, ts] of newest) this.metrics.lag.observe({ venue }, Math.max(0, now - ts) / 1000);
-    for (const gap of gaps) this.metrics.eventsOut.inc({ venue: gap.exchange, type: 'gap' });
-    for (const tick of ticks) this.metrics.eventsOut.inc({ venue: tick.exchange, type: 'tick' });
   }
 
   /**

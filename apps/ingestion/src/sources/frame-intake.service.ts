@@ -26,7 +26,7 @@ export class FrameIntake {
   /** Returns the frames the adapter wants sent back (auth, subscribe, pong). */
   handle(adapter: VenueAdapter, frame: string, recvTs: number): string[] {
     const venue = adapter.venue;
-    this.metrics.framesIn.inc({ venue });
+    this.metrics.countFrame(venue);
     this.recorder?.write(venue, recvTs, frame);
     try {
       const parsed = adapter.parse(frame, recvTs);

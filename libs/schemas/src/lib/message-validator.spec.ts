@@ -152,7 +152,7 @@ describe(MessageValidator.name, () => {
           const candidate: Record<string, unknown> = Object.assign({}, base, overrides);
           const reference =
             validateSync(
-              Object.setPrototypeOf(Object.assign({}, candidate), messageClass.prototype) as object,
+              Object.setPrototypeOf(Object.assign({}, candidate), messageClass.prototype as object) as object,
             ).length === 0;
           expect(validator.check(candidate) === null).toBe(reference);
         }),

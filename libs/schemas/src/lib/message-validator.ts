@@ -206,7 +206,7 @@ function shortcut(
   constant: (value: unknown) => string,
 ): string | null {
   const [first, second] = constraints ?? [];
-  switch (name) {
+  switch (name ?? '') {
     case 'isString':
       return `typeof v === "string"`;
     case 'isBoolean':

@@ -99,4 +99,14 @@ describe('stream codec', () => {
     ) as [string[]];
     expect(names).toEqual(['b', 'a', 'c']);
   });
+
+  it('hands out payloads that later encodes never overwrite', () => {
+    const first = encodeEntry(TradeStream, [aTrade({ tradeId: 'first' })]);
+    const copy = Buffer.from(first[7] as Buffer);
+    // Enough entries to fill the chunk the first payload lives in several times over.
+    const many = Array.from({ length: 200 }, (_, i) => aTrade({ tradeId: `t${i}` }));
+    for (let i = 0; i < 200; i++) encodeEntry(TradeStream, many);
+    expect((first[7] as Buffer).equals(copy)).toBe(true);
+    expect(decodeEntry(asBuffers(first)).events).toEqual([aTrade({ tradeId: 'first' })]);
+  });
 });

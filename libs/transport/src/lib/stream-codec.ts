@@ -59,14 +59,17 @@ export function encodeEntry(
  */
 function packColumns(events: readonly unknown[]): Buffer {
   const fields = fieldsOf(events);
-  position = 0;
+  if (out.length - position < CHUNK_BYTES / 8) startChunk(0, 0);
+  entryStart = position;
   reserve(16);
   out[position++] = 0x92; // [fields, rows]
   writeArrayHeader(fields.length);
   for (const field of fields) writeString(field);
   writeArrayHeader(events.length);
   rowWriter(fields)(events);
-  return Buffer.from(out.subarray(0, position));
+  // A view, not a copy: the chunk is never written below `position` again, and a new chunk is
+  // started when this one runs low, so the views stay valid (the old chunk lives as long as they do).
+  return out.subarray(entryStart, position);
 }
 
 /** Every field name used by any event, in first-seen order; one pass when all share one key order. */
@@ -97,16 +100,25 @@ function fieldsOf(events: readonly unknown[]): string[] {
   return fields;
 }
 
-let out = Buffer.allocUnsafe(64 * 1024);
+/** Entries are written one after another into a chunk and handed out as views of it. */
+const CHUNK_BYTES = 1024 * 1024;
+let out = Buffer.allocUnsafeSlow(CHUNK_BYTES);
 let view = new DataView(out.buffer, out.byteOffset, out.byteLength);
 let position = 0;
+let entryStart = 0;
+
+/** Moves to a new chunk of at least `bytes` beyond the current entry's `written` bytes, which it keeps. */
+function startChunk(written: number, bytes: number): void {
+  const next = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, 2 * (written + bytes)));
+  out.copy(next, 0, entryStart, entryStart + written);
+  out = next;
+  view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  entryStart = 0;
+  position = written;
+}
 
 function reserve(bytes: number): void {
-  if (position + bytes <= out.length) return;
-  const grown = Buffer.allocUnsafe(Math.max(out.length * 2, position + bytes));
-  out.copy(grown, 0, 0, position);
-  out = grown;
-  view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  if (position + bytes > out.length) startChunk(position - entryStart, bytes);
 }
 
 function writeArrayHeader(length: number): void {
@@ -216,7 +228,10 @@ function writeValue(value: unknown): void {
       reserve(1);
       out[position++] = 0xc0;
       return;
-    default: {
+    case 'object':
+    case 'bigint':
+    case 'function':
+    case 'symbol': {
       if (value === null) {
         reserve(1);
         out[position++] = 0xc0;
@@ -244,7 +259,7 @@ function rowWriter(names: string[]): RowWriter {
   if (!write) {
     const body = names.map((name) => `value(e[${JSON.stringify(name)}]);`).join('\n');
     // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    write = new Function(
+    const make = new Function(
       'header',
       'value',
       `return function writeRows(events) {
@@ -254,7 +269,8 @@ function rowWriter(names: string[]): RowWriter {
     ${body}
   }
 };`,
-    )(writeArrayHeader, writeValue) as RowWriter;
+    ) as (header: typeof writeArrayHeader, value: typeof writeValue) => RowWriter;
+    write = make(writeArrayHeader, writeValue);
     if (rowWriters.size >= 256) rowWriters.clear();
     rowWriters.set(key, write);
   }

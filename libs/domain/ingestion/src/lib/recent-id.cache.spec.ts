@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { RecentIdCache } from './recent-id.cache';
 
 describe(RecentIdCache.name, () => {
@@ -17,5 +18,36 @@ describe(RecentIdCache.name, () => {
     expect(cache.add('k', '1')).toBe(true); // forgotten, so new again
     for (let i = 10; i < 100; i++) cache.add('k', String(i));
     expect(cache.size('k')).toBeLessThanOrEqual(4);
+  });
+
+  it('answers as two generations of Sets would, for any ids, repeats and colliding hashes', () => {
+    // A reference model of the contract: generation = capacity/2, rotated when full.
+    const model = (capacity: number) => {
+      let current = new Set<string>();
+      let previous = new Set<string>();
+      return (id: string) => {
+        if (current.has(id) || previous.has(id)) return false;
+        if (current.size >= Math.floor(capacity / 2)) {
+          previous = current;
+          current = new Set();
+        }
+        current.add(id);
+        return true;
+      };
+    };
+    const id = fc.oneof(
+      fc.integer({ min: 0, max: 40 }).map(String), // many repeats
+      fc.string({ maxLength: 6 }),
+      fc.string({ unit: 'grapheme', maxLength: 3 }),
+      fc.constantFrom('', 'a', 'ab', 'ba', '\u0000', '00000000-0000-4000-8000-000000000001'),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 20 }), fc.array(id, { maxLength: 300 }), (capacity, ids) => {
+        const cache = new RecentIdCache(capacity);
+        const reference = model(capacity);
+        for (const next of ids) expect(cache.add('k', next)).toBe(reference(next));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -18,10 +18,18 @@ export class TradeIdGapDetector {
 
   observe(key: string, id: number, ts: number): TradeIdGap | null {
     const previous = this.last.get(key);
-    if (previous && id <= previous.id) return null;
-    this.last.set(key, { id, ts });
-    if (!previous || id === previous.id + 1) return null;
-    return { key, fromId: previous.id + 1, toId: id - 1, fromTs: previous.ts, toTs: ts };
+    if (!previous) {
+      this.last.set(key, { id, ts });
+      return null;
+    }
+    if (id <= previous.id) return null;
+    const gap =
+      id === previous.id + 1
+        ? null
+        : { key, fromId: previous.id + 1, toId: id - 1, fromTs: previous.ts, toTs: ts };
+    previous.id = id; // updated in place: no allocation per trade
+    previous.ts = ts;
+    return gap;
   }
 
   lastId(key: string): number | undefined {
