@@ -80,7 +80,7 @@ describe('flow aggregator checkpoint', () => {
     let publisher = new StreamPublisher(redis, { maxEventsPerEntry: 20 });
     let aggregator = await startAggregator(overrides);
     try {
-      const closer = await feed(redis, publisher, async () => undefined);
+      const closer = await feed(redis, publisher, () => Promise.resolve());
       await publisher.publish(TradeStream, [closer]);
       await consumed(redis, TradeStream.stream);
       await aggregator.aggregation.tick();
