@@ -15,8 +15,8 @@ import {
 } from '@mdp/schemas';
 import { aCandle, aFlowSnapshotNotice, aLiquidation, aSignal } from '@mdp/schemas/testing';
 import { createLogger, createRedisConnection } from '@mdp/platform';
-import { StreamPublisher } from '@mdp/transport';
-import { MigrationRunner, PgClientSession } from '@mdp/data-access-warm-store';
+import { StreamPublisher, decodeEntry } from '@mdp/transport';
+import { CandleRepository, MigrationRunner, PgClientSession } from '@mdp/data-access-warm-store';
 import {
   TcpProxy,
   WORKSPACE_ROOT,
@@ -390,6 +390,85 @@ describe('warm writer (seed 004: hot data persists to the warm store)', () => {
       `SELECT count(DISTINCT (symbol, exchange, time))::text AS n FROM candles_1m`,
     );
     expect(keys.rows[0]!.n).toBe('2000');
+    expect(writer.stats().deadLettered).toBe(0);
+  }, 60_000);
+
+  it("when one of a batch's parallel COPYs fails, acknowledges only entries whose rows are committed, and stores every row exactly once after the fault", async () => {
+    // Rows of symbol FAIL fail on the server with a disk-full error (transient: the writer holds the stream).
+    await pg.query(`CREATE FUNCTION fail_marked() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.symbol = 'FAIL' THEN RAISE EXCEPTION 'no space' USING ERRCODE = '53100'; END IF; RETURN NEW; END $$`);
+    await pg.query(
+      `CREATE TRIGGER fail_marked BEFORE INSERT ON candles_1m FOR EACH ROW EXECUTE FUNCTION fail_marked()`,
+    );
+    // 6,400 candles (row i at T0 + i minutes), published before the writer starts: each consumer's
+    // first batch is 64 entries, thousands of rows, written as two COPYs at once. Row 4,000 fails.
+    await publisher.publish(CandleStream, [
+      ...candles(4_000, 0),
+      ...candles(1, 4_000, 'FAIL'),
+      ...candles(2_399, 4_001),
+    ]);
+    await publisher.flush();
+    // The rows each entry carries, decoded as the writer decodes them.
+    const entries = (await redis.xrangeBuffer(CandleStream.stream, '-', '+')).map(([id, fields]) => ({
+      id: id.toString(),
+      rows: (decodeEntry(fields).events as CandleMessage[]).map((candle) => (candle.openTime - T0) / MINUTE),
+    }));
+    expect(entries.flatMap((entry) => entry.rows)).toEqual(Array.from({ length: 6_400 }, (_, i) => i));
+    const failing = entries.find((entry) => entry.rows.includes(4_000))!;
+    const fallbacks = CandleRepository.table.fallbacks;
+    writer = await startWriter(
+      { REDIS_URL: testRedisUrl(), DATABASE_URL: database.url },
+      { WARM_WRITE_PARALLELISM: 2, WARM_CONSUMERS: 2, STREAM_READ_COUNT: 64 },
+    );
+    await waitFor('the writer to hold the failing entry', () => writer!.stats().transientWaits > 3, {
+      timeoutMs: 15_000,
+    });
+    // Acknowledged means committed: every acknowledged entry's 50 rows are stored; the failing
+    // entry is pending, nothing was dead-lettered.
+    const groupInfo = (await redis.xinfo('GROUPS', CandleStream.stream)) as unknown[][];
+    const fields = groupInfo.find((group) => group[1] === 'warm-writer')!;
+    const lastDelivered = fields[fields.indexOf('last-delivered-id') + 1] as string;
+    const pendingIds = new Set(
+      ((await redis.xpending(CandleStream.stream, 'warm-writer', '-', '+', 1_000)) as Array<[string]>).map(
+        ([id]) => id,
+      ),
+    );
+    const stored = new Set(
+      (
+        await pg.query<{ i: number }>(
+          `SELECT ((EXTRACT(EPOCH FROM time) * 1000 - $1) / 60000)::int AS i FROM candles_1m`,
+          [T0],
+        )
+      ).rows.map((row) => row.i),
+    );
+    const delivered = (id: string) => {
+      const [ms, seq] = id.split('-').map(Number) as [number, number];
+      const [lastMs, lastSeq] = lastDelivered.split('-').map(Number) as [number, number];
+      return ms < lastMs || (ms === lastMs && seq <= lastSeq);
+    };
+    const acked = entries.filter((entry) => delivered(entry.id) && !pendingIds.has(entry.id));
+    expect(pendingIds.has(failing.id)).toBe(true);
+    expect(acked.length).toBeGreaterThan(0);
+    for (const entry of acked) {
+      expect({ entry: entry.id, missing: entry.rows.filter((row) => !stored.has(row)) }).toEqual({
+        entry: entry.id,
+        missing: [],
+      });
+    }
+    expect(stored.has(4_000)).toBe(false);
+    expect(stored.size).toBeLessThan(6_400);
+    expect(writer.stats().deadLettered).toBe(0);
+
+    await pg.query('DROP TRIGGER fail_marked ON candles_1m');
+    await waitFor('every entry acknowledged', allAcked, { timeoutMs: 20_000 });
+    const final = await pg.query<{ rows: string; keys: string; fail: string }>(
+      `SELECT count(*)::text AS rows, count(DISTINCT (symbol, exchange, time))::text AS keys,
+              count(*) FILTER (WHERE symbol = 'FAIL')::text AS fail FROM candles_1m`,
+    );
+    expect(final.rows[0]).toEqual({ rows: '6400', keys: '6400', fail: '1' });
+    // The redelivered batch met the rows of its committed COPY and skipped them.
+    expect(CandleRepository.table.fallbacks).toBeGreaterThan(fallbacks);
+    expect(await redis.xlen(CandleStream.deadLetterStream)).toBe(0);
     expect(writer.stats().deadLettered).toBe(0);
   }, 60_000);
 
