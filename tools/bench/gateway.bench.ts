@@ -11,7 +11,7 @@
  *   GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/gateway-prof" npm run bench:gateway   (profile the gateway)
  *
  * The gateway is the real one (apps/gateway/src/main.ts) in a child process, over Redis
- * (BENCH_REDIS_URL, default redis://127.0.0.1:6379/12, flushed) and a scratch database created,
+ * (BENCH_REDIS_URL, flushed; by default a database of the local server leased as the tests lease theirs) and a scratch database created,
  * migrated and dropped on BENCH_DATABASE_URL (admin URL, default the local server). Every request
  * carries an API key (enterprise tier, limits raised so the bench is never refused), so each one pays
  * the key lookup, the rate-limit script in Redis and the usage count. autocannon runs in this process;
@@ -31,12 +31,14 @@ import { TokenMetricsCalculator, type ValidatedListing } from '@mdp/domain-veloc
 import { LiquidityFlowRepository, flowSnapshotKey } from '@mdp/data-access-flow';
 import { TokenStoreRepository } from '@mdp/data-access-tokens';
 import { MigrationRunner, PgClientSession, createWarmStoreDataSource } from '@mdp/data-access-warm-store';
-import { freePort, spawnTs } from '@mdp/testing';
+import { freePort, leaseRedisDbs, releaseRedisDbs, spawnTs } from '@mdp/testing';
 import { ApiKeyStore } from '../../apps/gateway/src/auth/api-key.store';
 
 const env = process.env;
 const ADMIN_URL = env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_URL = env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379/12';
+/** BENCH_REDIS_URL (flushed), else a database of the local server leased like the tests' (never one a test run holds). */
+const LOCAL_REDIS = 'redis://127.0.0.1:6379';
+let REDIS_URL = env['BENCH_REDIS_URL'] ?? '';
 const SECONDS = Number(process.argv[2] ?? 10);
 const CONNECTIONS = Number(process.argv[3] ?? 50);
 /** Fixed request rates of the latency runs (BENCH_FIXED_RATES, comma-separated); the target is at 5000. */
@@ -186,6 +188,17 @@ function row(name: string, run: Run): string {
 }
 
 async function main(): Promise<void> {
+  const leaseOwner = `gateway-bench-${process.pid}`;
+  const leased = REDIS_URL === '' ? await leaseRedisDbs(LOCAL_REDIS, 1, leaseOwner) : [];
+  if (leased.length > 0) REDIS_URL = `${LOCAL_REDIS}/${leased[0]}`;
+  try {
+    await bench();
+  } finally {
+    if (leased.length > 0) await releaseRedisDbs(LOCAL_REDIS, leased, leaseOwner);
+  }
+}
+
+async function bench(): Promise<void> {
   const name = `mdp_gateway_bench_${randomBytes(4).toString('hex')}`;
   await admin(`CREATE DATABASE "${name}" TEMPLATE template0`);
   const dbUrl = new URL(ADMIN_URL);
@@ -340,6 +353,18 @@ async function main(): Promise<void> {
             : ''),
       );
     }
+    // Answers kept in the gateway's process (ANSWER_CACHE_TTL_MS=0 runs without them).
+    const metricsText = await (await fetch(`${gatewayUrl}/metrics`)).text();
+    out(
+      `gateway answer cache (ANSWER_CACHE_TTL_MS=${env['ANSWER_CACHE_TTL_MS'] ?? 'default'}): ${metricsText
+        .split('\n')
+        .filter((line) => line.startsWith('gateway_answer_cache_requests_total{'))
+        .map((line) => line.replace('gateway_answer_cache_requests_total', ''))
+        .join(', ')}; load average at the end ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
     // Every request counted against the key: rate limits and usage really ran.
     const counters = await redis.keys('rate_limit:*:M:*');
     out(

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import { HealthModule, HealthRegistry } from '@mdp/platform';
+import { AnswersModule } from './answers/answers.module';
 import { AuthModule } from './auth/auth.module';
 import { CandlesModule } from './candles/candles.module';
 import { LiquidityFlowModule } from './flow/liquidity-flow.module';
@@ -32,6 +33,7 @@ class GatewayLifecycle implements OnApplicationBootstrap {
  * shared connections from GatewayCoreModule.
  */
 const FEATURE_MODULES = [
+  AnswersModule,
   AuthModule,
   LiquidityFlowModule,
   LiquidationsModule,

@@ -49,6 +49,24 @@ export class GatewayConfig extends ServiceConfig {
   API_KEY_CACHE_TTL_MS: number = 10_000;
 
   @Describe(
+    'Longest (ms) a hot stored answer (a flow snapshot, a token list) is kept in the process: the bound on its staleness when a write announcement is missed (announced writes drop it at once); 0 = keep nothing',
+  )
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  ANSWER_CACHE_TTL_MS: number = 1_000;
+
+  @Describe('Most answers kept in the process (the oldest go first)')
+  @IsInt()
+  @Min(1)
+  ANSWER_CACHE_MAX_ENTRIES: number = 1_000;
+
+  @Describe('Most bytes of answers kept in the process (the oldest go first; a larger answer is not kept)')
+  @IsInt()
+  @Min(1_024)
+  ANSWER_CACHE_MAX_BYTES: number = 32 * 1024 * 1024;
+
+  @Describe(
     'How often (ms) usage counts, last_used_at and the rate_limiting rows are written to the database',
   )
   @IsInt()

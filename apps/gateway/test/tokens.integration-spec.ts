@@ -27,7 +27,9 @@ describe('gateway tokens and velocity (seed 003)', () => {
   let key: string;
 
   beforeAll(async () => {
-    gateway = await startGateway();
+    // The Redis caches of seed 003 are under test (keys written and deleted behind the gateway's
+    // back): nothing kept in the process (answer-cache.integration-spec.ts tests that layer).
+    gateway = await startGateway({ env: { ANSWER_CACHE_TTL_MS: '0' } });
     key = await gateway.createKey();
     // Token 1: 8 hourly quotes, velocity rising 0.1 .. 0.8; token 2 large and flat; token 3 busy and flat.
     const calculator = new TokenMetricsCalculator({ staleAfterMs: 5 * MIN });

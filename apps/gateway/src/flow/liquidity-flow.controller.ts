@@ -23,6 +23,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import {
   FLOW_COINS,
+  FLOW_KEY_PREFIX,
   FlowDataValidationError,
   LiquidityFlowRepository,
   isFlowCoin,
@@ -38,6 +39,8 @@ import {
 } from './flow-requests.dto';
 import { STORED_FLOW_DATA_SCHEMA } from './stored-flow-data.schema';
 import { JSON_TYPE } from '../http/json-type';
+import { AnswerCache } from '../answers/answer.cache';
+import { AnswerInvalidationService } from '../answers/answer-invalidation.service';
 
 /**
  * The most snapshots one historical answer holds (oldest first); `X-Truncated: true` says the range
@@ -53,7 +56,11 @@ export const MAX_HISTORICAL_SNAPSHOTS = 1_000;
 @ApiTags('liquidity-flow')
 @Controller('api/liquidity-flow')
 export class LiquidityFlowController {
-  constructor(private readonly flows: LiquidityFlowRepository) {}
+  constructor(
+    private readonly flows: LiquidityFlowRepository,
+    private readonly answers: AnswerCache,
+    private readonly invalidation: AnswerInvalidationService,
+  ) {}
 
   @Post('store')
   @HttpCode(200)
@@ -82,6 +89,7 @@ export class LiquidityFlowController {
       problems.push(`coin: must be one of ${FLOW_COINS.join(', ')}`);
     if (valid === null || problems.length > 0) throw new BadRequestException(problems);
     await this.flows.store(valid, Date.now(), { trusted: true });
+    await this.invalidation.written(valid.key);
     return { success: true };
   }
 
@@ -91,7 +99,9 @@ export class LiquidityFlowController {
   @ApiBadRequestResponse({ description: 'key is not a liquidity-flow snapshot key' })
   @ApiNotFoundResponse({ description: 'No snapshot under this key (never stored, expired or deleted)' })
   async retrieve(@Query() query: RetrieveFlowQuery, @Res() reply: FastifyReply): Promise<void> {
-    const json = await this.flows.retrieveBytes(query.key);
+    const key = query.key;
+    const json =
+      this.answers.lookup(key, 'flow') ?? (await this.answers.load(key, () => this.flows.retrieveBytes(key)));
     if (json === null) throw new NotFoundException(`no flow data under ${query.key}`);
     await reply.type(JSON_TYPE).send(json);
   }
@@ -125,6 +135,7 @@ export class LiquidityFlowController {
   @ApiNotFoundResponse({ description: 'No snapshot under this key' })
   async delete(@Body() body: DeleteFlowBody): Promise<FlowSuccess> {
     if (!(await this.flows.delete(body.key))) throw new NotFoundException(`no flow data under ${body.key}`);
+    await this.invalidation.written(body.key);
     return { success: true };
   }
 
@@ -137,6 +148,7 @@ export class LiquidityFlowController {
     if (!isFlowCoin(params.coin))
       throw new NotFoundException(`unknown coin ${params.coin}: the coins are ${FLOW_COINS.join(', ')}`);
     await this.flows.clear(params.coin);
+    await this.invalidation.writtenUnder(`${FLOW_KEY_PREFIX}:${params.coin}:`);
     return { success: true };
   }
 }

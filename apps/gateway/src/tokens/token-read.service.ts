@@ -1,11 +1,13 @@
 import {
   TokenCacheRepository,
+  tokenListKey,
   type TokenListSort,
   type TokenSnapshot,
   type TokenStoreRepository,
   type VelocityHistoryRow,
   type VelocityTimeframe,
 } from '@mdp/data-access-tokens';
+import type { AnswerCache } from '../answers/answer.cache';
 
 /** A quote older than this when read back from the warm store is marked stale (the poller's default). */
 export const TOKEN_STALE_AFTER_MS = 300_000;
@@ -26,7 +28,8 @@ export interface VelocityPoint {
 /**
  * Token reads through the seed 003 caches: a hit answers the cached JSON bytes unchanged (one Redis GET);
  * a miss reads the warm store, fills the cache and answers the same JSON. Concurrent misses of one
- * key share a single warm-store read.
+ * key share a single warm-store read. Lists read from Redis are also kept in the process (AnswerCache,
+ * dropped when the lists are invalidated).
  */
 export class TokenReadService {
   private readonly inFlight = new Map<string, Promise<unknown>>();
@@ -34,12 +37,16 @@ export class TokenReadService {
   constructor(
     private readonly cache: TokenCacheRepository,
     private readonly store: TokenStoreRepository,
+    private readonly answers: AnswerCache,
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** `tokens:list:{sort}:{limit}:{offset}` (300 s). */
+  /** `tokens:list:{sort}:{limit}:{offset}` (300 s), kept in the process for ANSWER_CACHE_TTL_MS. */
   async list(sort: TokenListSort, limit: number, offset: number): Promise<Buffer | string> {
-    const cached = await this.cache.getListBytes(sort, limit, offset);
+    const key = tokenListKey(sort, limit, offset);
+    const kept = this.answers.lookup(key, 'token-list');
+    if (kept !== undefined) return kept;
+    const cached = await this.answers.load(key, () => this.cache.getListBytes(sort, limit, offset));
     if (cached !== null) return cached;
     return this.once(`list:${sort}:${limit}:${offset}`, async () => {
       const page = await this.store.latestTokenPage(sort, limit, offset, this.clock(), TOKEN_STALE_AFTER_MS);

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { RedisClient } from '@mdp/platform';
 import { TokenCacheRepository, TokenStoreRepository } from '@mdp/data-access-tokens';
 import { PG_READ_POOL, REDIS } from '../gateway.dependencies';
+import { AnswerCache } from '../answers/answer.cache';
 import { TokenReadService } from './token-read.service';
 import { TokensController } from './tokens.controller';
 
@@ -12,9 +13,9 @@ import { TokensController } from './tokens.controller';
   providers: [
     {
       provide: TokenReadService,
-      useFactory: (redis: RedisClient, pool: Pool) =>
-        new TokenReadService(new TokenCacheRepository(redis), new TokenStoreRepository(pool)),
-      inject: [REDIS, PG_READ_POOL],
+      useFactory: (redis: RedisClient, pool: Pool, answers: AnswerCache) =>
+        new TokenReadService(new TokenCacheRepository(redis), new TokenStoreRepository(pool), answers),
+      inject: [REDIS, PG_READ_POOL, AnswerCache],
     },
   ],
 })
