@@ -193,6 +193,7 @@ async function main(): Promise<void> {
   const profile = PROFILE_FILE ? new CpuProfile() : null;
   await profile?.start();
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   let handled = 0;
   for (const frame of frames) {
     if (frame.venue === 'synthetic') continue;
@@ -201,6 +202,7 @@ async function main(): Promise<void> {
   }
   await publisher.flush();
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   const profileSummary = profile ? await profile.stop(PROFILE_FILE!, PROFILE_BUCKETS) : [];
   await streams.close();
 
@@ -222,6 +224,12 @@ async function main(): Promise<void> {
   out(`parse + normalize only: ${Math.round(parsedTrades / parseSeconds).toLocaleString('en-US')} trades/s`);
   out(
     `parse + normalize + validate + dedup + publish: ${Math.round(rate).toLocaleString('en-US')} trades/s (${seconds.toFixed(2)} s)`,
+  );
+  // CPU time of this process (all its threads), which other load on the machine disturbs far less
+  // than wall time: the figure to compare between runs on a busy machine.
+  const cpuPerTrade = (cpu.user + cpu.system) / published;
+  out(
+    `  CPU of this process: ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s = ${cpuPerTrade.toFixed(2)} us per trade (${Math.round(1e6 / cpuPerTrade).toLocaleString('en-US')} trades per CPU-second)`,
   );
   out(
     `raw XADD baseline (redis-benchmark -P 100 -n 200000): ${Math.round(baseline).toLocaleString('en-US')} XADD/s`,
