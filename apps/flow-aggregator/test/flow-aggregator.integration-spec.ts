@@ -365,6 +365,36 @@ describe('flow aggregator (real Redis)', () => {
     expect(await redis.ttl('stocks:indicators:BTC')).toBeGreaterThan(86_400 - 120);
   }, 90_000);
 
+  it('publishes a candle that closes while the previous closed candles are being published', async () => {
+    aggregator = await startAggregator({ CANDLE_TIMEFRAMES: '1m', FLOW_GRACE_MS: 0 });
+    const service = aggregator.aggregation;
+    const trade = (minute: number) =>
+      aTrade({
+        base: 'BTC',
+        tradeId: `m${minute}`,
+        ts: T + minute * 60_000 + 1,
+        recvTs: T + minute * 60_000 + 1,
+      });
+    await service.onTrades([trade(0)]);
+    // Minute 1 closes right after the candle stream's XADD of minute 0 is acknowledged and before
+    // the aggregator takes minute 0 off its queue (the publish wrapped only to time the event; the
+    // write itself is the real one).
+    const publish = service.publisher.publish.bind(service.publisher);
+    let during: Promise<void> | null = null;
+    service.publisher.publish = ((definition, events) => {
+      const sent = publish(definition, events);
+      // Runs once Redis took minute 0, just before the aggregator goes on after its publish.
+      if (definition === CandleStream && !during) during = sent.then(() => service.onTrades([trade(2)]));
+      return sent;
+    }) as typeof service.publisher.publish;
+    await service.onTrades([trade(1)]);
+    await during;
+    await service.flushClosed();
+    await service.publisher.flush();
+    const closed = (await readAll<CandleMessage>(redis, CandleStream)).map((candle) => candle.openTime);
+    expect(closed).toEqual([T, T + 60_000]);
+  });
+
   it('marks positions:active to the last trade (TTL kept) and writes positions:monitoring', async () => {
     aggregator = await startAggregator({ FLOW_COINS: 'BTC', FLOW_WINDOWS: '1h' });
     const position = {
