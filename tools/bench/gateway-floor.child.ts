@@ -14,7 +14,8 @@ import Redis from 'ioredis';
 import { RateLimiter } from '../../apps/gateway/src/auth/rate-limiter';
 
 const redis = new Redis(process.env['FLOOR_REDIS_URL'] ?? 'redis://127.0.0.1:6379/12', {
-  enableAutoPipelining: true,
+  // FLOOR_AUTOPIPELINING=false: every command written at once instead of batched per event-loop turn.
+  enableAutoPipelining: process.env['FLOOR_AUTOPIPELINING'] !== 'false',
   enableOfflineQueue: false,
   maxRetriesPerRequest: 1,
 });

@@ -1,4 +1,3 @@
-import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { NestPinoLogger } from '@mdp/platform';
@@ -6,11 +5,13 @@ import { AppModule } from './app.module';
 import type { GatewayDependencies } from './gateway.dependencies';
 import { GatewayExceptionFilter } from './http/gateway-exception.filter';
 import { registerHttpMetrics } from './http/http-metrics';
+import { MemoValidationPipe } from './http/memo-validation.pipe';
 import { buildOpenApiDocument } from './http/openapi';
 
 /**
  * Builds the gateway application on Fastify (main.ts and the tests use this one function): the
- * modules, the error filter, validation of every DTO (unknown fields refused), request metrics and
+ * modules, the error filter, validation of every DTO (unknown fields refused; valid query strings
+ * and path parameters remembered, MemoValidationPipe), request metrics and
  * the OpenAPI document at OPENAPI_PATH. The caller listens and closes.
  */
 export async function createGatewayApp(deps: GatewayDependencies): Promise<NestFastifyApplication> {
@@ -23,7 +24,7 @@ export async function createGatewayApp(deps: GatewayDependencies): Promise<NestF
   });
   app.useGlobalFilters(new GatewayExceptionFilter(deps.logger));
   app.useGlobalPipes(
-    new ValidationPipe({
+    new MemoValidationPipe({
       transform: true,
       whitelist: true,
       forbidNonWhitelisted: true,
