@@ -11,7 +11,8 @@
  *      one TSV file (the issue's baseline), the binary format the writer sends from one file, and the
  *      binary format split into 2 and 4 files loaded by as many psql processes at once; each writer
  *      case is also compared with the psql run of as many COPY streams as it runs at once
- *   2. the writer's write path alone: CandleRepository batches of 16,384 rows, each bulk method
+ *   2. the writer's write path alone: CandleRepository batches of 16,384 rows, each bulk method; and,
+ *      for comparison, the same batches sent as COPY text (the format the writer used before binary)
  *   3. end to end through the writer service: the rows are first published to the candle stream,
  *      then the real AppModule with RedisStreamsServer consumes them (decode, validate, write, ack)
  *      and the clock stops when the last row is in and every entry is acknowledged
@@ -20,6 +21,8 @@
  */
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -27,6 +30,7 @@ import { randomBytes } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import Redis from 'ioredis';
 import { Client, Pool } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { CandleStream, type CandleMessage } from '@mdp/schemas';
 import { createLogger } from '@mdp/platform';
 import { RedisStreamsServer, StreamPublisher } from '@mdp/transport';
@@ -35,6 +39,7 @@ import {
   CandleRepository,
   MigrationRunner,
   PgClientSession,
+  withPooledClient,
   type BulkMethod,
 } from '@mdp/data-access-warm-store';
 import { AppModule } from '../../apps/warm-writer/src/app.module';
@@ -176,6 +181,24 @@ async function main(): Promise<void> {
         },
       });
     }
+
+    // The text format over the same client, batches and connection (what `copy` x1 sent before binary).
+    cases.push({
+      label: 'text-format COPY x1 (the former encoding)',
+      streams: 1,
+      rates: [],
+      run: async () => {
+        const began = process.hrtime.bigint();
+        await withPooledClient(pool, async (client) => {
+          for (let i = 0; i < rows.length; i += BATCH)
+            await pipeline(
+              Readable.from(table.copyText(rows.slice(i, i + BATCH))),
+              client.query(copyFrom(`COPY candles_1m ${columns} FROM STDIN`)),
+            );
+        });
+        return seconds(began);
+      },
+    });
 
     // 3. End to end through the writer service. [method, WARM_WRITE_PARALLELISM, WARM_CONSUMERS]
     const defaults = new WarmWriterConfig();
