@@ -380,15 +380,16 @@ describe('flow aggregator (real Redis)', () => {
     // the aggregator takes minute 0 off its queue (the publish wrapped only to time the event; the
     // write itself is the real one).
     const publish = service.publisher.publish.bind(service.publisher);
-    let during: Promise<void> | null = null;
-    service.publisher.publish = ((definition, events) => {
+    const injected: { during: Promise<void> | null } = { during: null };
+    service.publisher.publish = (definition, events) => {
       const sent = publish(definition, events);
       // Runs once Redis took minute 0, just before the aggregator goes on after its publish.
-      if (definition === CandleStream && !during) during = sent.then(() => service.onTrades([trade(2)]));
+      if (definition === CandleStream && !injected.during)
+        injected.during = sent.then(() => service.onTrades([trade(2)]));
       return sent;
-    }) as typeof service.publisher.publish;
+    };
     await service.onTrades([trade(1)]);
-    await during;
+    await injected.during;
     await service.flushClosed();
     await service.publisher.flush();
     const closed = (await readAll<CandleMessage>(redis, CandleStream)).map((candle) => candle.openTime);

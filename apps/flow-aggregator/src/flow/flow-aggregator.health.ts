@@ -4,7 +4,7 @@ import { LiquidationStream, TradeStream } from '@mdp/schemas';
 import { FlowAggregationService } from './flow-aggregation.service';
 import { FLOW_TOKENS } from './flow-aggregator.tokens';
 
-/** Readiness: Redis answers PING; the group's lag per stream, the open windows and the late events are reported. */
+/** Readiness: Redis answers PING; the group's lag per stream, the open windows, the late events and the last checkpoint are reported. */
 @Injectable()
 export class FlowAggregatorHealth implements OnModuleInit {
   constructor(
@@ -35,6 +35,8 @@ export class FlowAggregatorHealth implements OnModuleInit {
         openWindows: this.aggregation.flow.openWindows().length,
         lateDropped: this.aggregation.flow.lateDropped,
         lateCandleTrades: this.aggregation.candles.lateDropped,
+        /** The last state checkpoint written: bytes, encode and SET time (ms); null before the first. */
+        checkpoint: this.aggregation.lastCheckpoint,
       };
     });
   }
