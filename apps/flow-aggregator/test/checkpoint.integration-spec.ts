@@ -3,7 +3,7 @@ import { createTestRedis, freePort, PrivateRedis, spawnTs, testRedisUrl, waitFor
 import { StreamPublisher } from '@mdp/transport';
 import { LiquidationStream, TradeStream, type TradeMessage } from '@mdp/schemas';
 import { aTrade } from '@mdp/schemas/testing';
-import { flowCheckpointKey } from '@mdp/data-access-flow';
+import { FlowCheckpointRepository, flowCheckpointKey } from '@mdp/data-access-flow';
 import { startAggregator, type RunningAggregator } from './flow-aggregator.harness';
 import { collect, events } from './flow-scenario';
 
@@ -151,6 +151,19 @@ describe('flow aggregator checkpoint', () => {
     expect(summary.candles).toHaveLength(3 * 3); // three closed 1m candles per coin
     expect(afterKill).toEqual(uninterrupted);
   }, 180_000);
+
+  it('refuses to start on a checkpoint of another shard layout, naming it, and reads nothing', async () => {
+    await new FlowCheckpointRepository(redis, 0, 1).store(
+      new FlowCheckpointRepository(redis, 1, 2).encode({}, {}, 0),
+    );
+    const publisher = new StreamPublisher(redis);
+    await publisher.publish(TradeStream, [aTrade()]);
+    await publisher.close();
+    await expect(startAggregator()).rejects.toThrow(
+      /holds shard 1 of 2, this process is shard 0 of 1; refusing another shard layout's state/,
+    );
+    expect(await groupState(redis, TradeStream.stream)).toBeNull(); // the transport never started
+  });
 
   it('acknowledges nothing when the checkpoint cannot be written, everything once it can; a restart restores the state exactly', async () => {
     // A Redis of its own, made to refuse writes (maxmemory 1, noeviction: SET fails with OOM; XACK

@@ -43,8 +43,13 @@ export async function startAggregator(
     singleConsumer: true,
   });
   app.connectMicroservice({ strategy: server });
-  await app.init(); // restores the checkpoint before the transport reads, as main.ts
-  await app.startAllMicroservices();
+  try {
+    await app.init(); // restores the checkpoint before the transport reads, as main.ts
+    await app.startAllMicroservices();
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
   return {
     app,
     server,
