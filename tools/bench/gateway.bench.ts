@@ -2,13 +2,14 @@
  * Gateway: requests per second and latency of `GET /api/liquidity-flow/retrieve` (a realistic 5m BTC
  * flow snapshot) and `GET /api/tokens` (100 tokens from the tokens:list cache) under concurrent load,
  * beside a bare node:http server answering the same bytes in the same run, and the ratio (and, as a
- * middle line, Fastify without Nest doing the same key check, rate-limit script and Redis read:
- * tools/bench/gateway-floor.child.ts); then a
+ * middle line, Fastify without Nest doing the same key check and rate-limit script and answering
+ * bytes held in memory, as the gateway's answer cache does: tools/bench/gateway-floor.child.ts); then a
  * fixed rate of 2000 and 5000 requests/s against the gateway (autocannon overallRate) with its p99.
  *
  *   npm run bench:gateway
  *   node -r @swc-node/register -r reflect-metadata tools/bench/gateway.bench.ts [seconds] [connections]
  *   GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/gateway-prof" npm run bench:gateway   (profile the gateway)
+ *   ANSWER_CACHE_TTL_MS=0 BENCH_FLOOR_SKIP= npm run bench:gateway   (no answers kept: a Redis read per request)
  *
  * The gateway is the real one (apps/gateway/src/main.ts) in a child process, over Redis
  * (BENCH_REDIS_URL, flushed; by default a database of the local server leased as the tests lease theirs) and a scratch database created,
@@ -293,6 +294,9 @@ async function bench(): Promise<void> {
       env: {
         FLOOR_REDIS_URL: REDIS_URL,
         FLOOR_API_KEY_HASH: createHash('sha256').update(apiKey).digest('hex'),
+        // The gateway answers from the answers it keeps in memory, so the floor holds its bytes too
+        // (BENCH_FLOOR_SKIP='' reads Redis on every request, as the gateway did before).
+        FLOOR_SKIP: env['BENCH_FLOOR_SKIP'] ?? 'read',
       },
     });
     children.push(floor);
