@@ -7,6 +7,7 @@ import { StreamPublisher } from '@mdp/transport';
 import { waitFor } from '@mdp/testing';
 import { AnswerCache } from '../src/answers/answer.cache';
 import { startGateway, type GatewayHarness } from './gateway.harness';
+import { WsTestClient } from './ws-test.client';
 
 const T = 1_697_558_400_000; // a 4h boundary
 /** Long enough that only an announcement can explain a fresh answer within a test. */
@@ -132,6 +133,33 @@ describe('answers kept in the process (AnswerCache), two replicas', () => {
       await waitFor('the new snapshot', async () => (await retrieveText(gateway, newer.key)) === expected, {
         timeoutMs: 3_000,
       });
+  });
+
+  it('a WebSocket client told of a new snapshot reads the new one, never the kept one', async () => {
+    const client = await WsTestClient.open(second.wsUrl, { key });
+    try {
+      await client.request({ op: 'subscribe', channel: 'flow', coin: 'ETH', timeWindow: '5m' });
+      const publisher = new StreamPublisher(first.redis);
+      for (let round = 0; round < 5; round++) {
+        const timestamp = T + 300_000 * (10 + round);
+        const older = snapshot('ETH', timestamp, 2);
+        await flows.store(older);
+        await retrieve(second, older.key);
+        await retrieve(second, older.key); // kept
+        const write = await flows.store(snapshot('ETH', timestamp, 3 + round), Date.now(), { trusted: true });
+        await publisher.publish(
+          FlowSnapshotStream,
+          aFlowSnapshotNotice({ key: write.key, coin: 'ETH', timeWindow: '5m', timestamp }),
+        );
+        await client.next(
+          (message) => message.channel === 'flow' && (message['data'] as { key: string }).key === write.key,
+        );
+        // At once, on the update: no wait for the answer cache's own reading of the stream.
+        expect(await retrieveText(second, write.key)).toBe(`200 ${await first.redis.get(write.key)}`);
+      }
+    } finally {
+      await client.close();
+    }
   });
 
   it('POST store, DELETE and clear through one replica drop the answers the other keeps', async () => {

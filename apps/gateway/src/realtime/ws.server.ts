@@ -16,11 +16,13 @@ import {
   LiquidationStream,
   MessageValidator,
   TokenUpdateStream,
+  type FlowSnapshotNoticeMessage,
   type StreamDefinition,
 } from '@mdp/schemas';
-import { WsSubscriptionRepository } from '@mdp/data-access-tokens';
+import { TOKEN_LIST_PREFIX, WsSubscriptionRepository } from '@mdp/data-access-tokens';
 import { signalUpdateChannel } from '@mdp/data-access-liquidation';
 import { createRedisConnection, type Logger, type RedisClient } from '@mdp/platform';
+import { AnswerCache } from '../answers/answer.cache';
 import { API_KEY_REVOKED_CHANNEL } from '../auth/api-key';
 import { ApiKeyAuthenticator, RateLimitedException } from '../auth/api-key.authenticator';
 import { apiKeyOf } from '../auth/api-key.guard';
@@ -101,6 +103,7 @@ export class WsServer implements OnApplicationBootstrap, BeforeApplicationShutdo
     @Inject(REDIS) redis: RedisClient,
     private readonly hub: PubSubHub,
     private readonly authenticator: ApiKeyAuthenticator,
+    answers: AnswerCache,
   ) {
     this.replicaId = config.WS_REPLICA_ID || defaultReplicaId();
     this.subscriptions = new WsSubscriptionRepository(redis);
@@ -129,8 +132,16 @@ export class WsServer implements OnApplicationBootstrap, BeforeApplicationShutdo
           }),
       });
     this.tails = {
-      tokens: tail(TokenUpdateStream, 'tokens', (events) => this.router.deliverTokens(events)),
-      flow: tail(FlowSnapshotStream, 'flow', (events) => this.router.deliverFlow(events)),
+      // Kept answers go before the update is delivered: a client that reads the snapshot (or a list)
+      // on an update gets the new one (the answer cache follows the flow stream on its own too).
+      tokens: tail(TokenUpdateStream, 'tokens', (events) => {
+        answers.invalidatePrefix(TOKEN_LIST_PREFIX);
+        this.router.deliverTokens(events);
+      }),
+      flow: tail(FlowSnapshotStream, 'flow', (events) => {
+        for (const event of events) answers.invalidate((event as FlowSnapshotNoticeMessage).key);
+        this.router.deliverFlow(events);
+      }),
       liquidations: tail(LiquidationStream, 'liquidations', (events) =>
         this.router.deliverLiquidations(events),
       ),
