@@ -420,7 +420,7 @@ describe('warm writer (seed 004: hot data persists to the warm store)', () => {
       { REDIS_URL: testRedisUrl(), DATABASE_URL: database.url },
       { WARM_WRITE_PARALLELISM: 2, WARM_CONSUMERS: 2, STREAM_READ_COUNT: 64 },
     );
-    await waitFor('the writer to hold the failing entry', () => writer!.stats().transientWaits > 3, {
+    await waitFor('the writer to hold the failing entry', () => writer!.stats().transientWaits > 4, {
       timeoutMs: 15_000,
     });
     // Acknowledged means committed: every acknowledged entry's 50 rows are stored; the failing
