@@ -148,6 +148,8 @@ export class IngestionPublisher {
   private readonly latestWrittenTs = new Map<string, number>();
   private buffered = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** Set while writes pause because the stream publisher is full. */
+  private backOff: Promise<void> | null = null;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly backfills = new Set<Promise<void>>();
   private closed = false;
@@ -250,7 +252,7 @@ export class IngestionPublisher {
   async whenWritable(): Promise<void> {
     while (this.buffered >= this.options.batchSize * 4) {
       if (this.inFlight.size > 0) await Promise.race(this.inFlight);
-      else await this.flushNow();
+      else await this.flushNow(); // or the back-off, while the stream publisher is full
     }
   }
 
@@ -259,8 +261,9 @@ export class IngestionPublisher {
     while (this.backfills.size > 0) await Promise.all([...this.backfills]);
     for (;;) {
       if (this.hasBuffered()) {
-        void this.flushNow();
-        if (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight);
+        const run = this.flushNow();
+        if (this.backOff) await run;
+        else if (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight);
       } else if (this.inFlight.size > 0) {
         await Promise.all([...this.inFlight]);
       } else {
@@ -274,6 +277,24 @@ export class IngestionPublisher {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+  }
+
+  /**
+   * Waits `flushMs` before the next write, keeping the buffer: the stream publisher is full (Redis
+   * slow or away). Resolves when the wait is over; writes are not retried in a tight loop.
+   */
+  private waitForRoom(): Promise<void> {
+    if (this.backOff) return this.backOff;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.backOff = new Promise<void>((resolve) => {
+      setTimeout(() => {
+        this.backOff = null;
+        resolve();
+        if (!this.closed) this.schedule();
+      }, this.options.flushMs);
+    });
+    return this.backOff;
   }
 
   private valid(kind: 'trade' | 'liquidation' | 'tick', venue: Venue, event: object): boolean {
@@ -420,6 +441,7 @@ export class IngestionPublisher {
 
   private schedule(): void {
     if (this.inFlight.size >= MAX_IN_FLIGHT) return; // a finishing write schedules again
+    if (this.backOff) return; // the end of the back-off schedules again
     if (this.buffered >= this.options.batchSize) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
@@ -440,6 +462,11 @@ export class IngestionPublisher {
    */
   private flushNow(): Promise<void> {
     if (!this.hasBuffered()) return Promise.resolve();
+    if (this.backOff) return this.backOff;
+    // All of the batch or nothing: were the stream publisher to refuse one of its streams after
+    // taking another, the retry would write the taken one twice.
+    if (this.pending.size > this.streams.headroom && this.streams.bufferedEvents > 0)
+      return this.waitForRoom();
     const batch = this.pending;
     const dirty = this.dirty;
     this.pending = new PendingBatch();
@@ -452,13 +479,14 @@ export class IngestionPublisher {
     const run: Promise<void> = this.write(batch, latest)
       .catch((error: unknown) => {
         if (error instanceof PublisherOverloadedError) {
-          // Redis is not keeping up: keep the events and try again on the next flush.
+          // Redis is not keeping up: keep the events and try again after a pause.
           this.pending = batch.followedBy(this.pending);
           for (const state of dirty) {
             if (state.dirty) continue;
             state.dirty = true;
             this.dirty.push(state);
           }
+          void this.waitForRoom();
           return;
         }
         this.metrics.publishFailures.inc({ stream: 'all' });

@@ -115,6 +115,11 @@ export class StreamPublisher {
     return this.buffered;
   }
 
+  /** How many more events publish() takes now before it refuses with PublisherOverloadedError. */
+  get headroom(): number {
+    return Math.max(0, this.maxBufferedEvents - this.buffered);
+  }
+
   private validatorFor(definition: StreamDefinition): MessageValidator<object> {
     let validator = this.validators.get(definition);
     if (!validator) {
