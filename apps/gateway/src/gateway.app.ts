@@ -18,6 +18,8 @@ export async function createGatewayApp(deps: GatewayDependencies): Promise<NestF
   const adapter = new FastifyAdapter({
     trustProxy: deps.config.TRUST_PROXY,
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
+    // No Nest middleware in the gateway: without @fastify/middie no request walks an empty middleware list.
+    skipMiddie: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(deps), adapter, {
     logger: new NestPinoLogger(deps.logger),

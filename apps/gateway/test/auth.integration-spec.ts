@@ -128,8 +128,21 @@ describe('gateway API keys and rate limits', () => {
       status: 'up',
       checks: { redis: { status: 'up' }, database: { status: 'up' } },
     });
+    expect((await gateway.request('/no-such-route')).status).toBe(404);
+    expect((await gateway.request('/api/account')).status).toBe(401);
+    expect((await gateway.request('/health/live', { method: 'HEAD' })).status).toBe(200);
     const metrics = await (await gateway.request('/metrics')).text();
     expect(metrics).toContain('gateway_http_request_duration_seconds_bucket');
+    // Timed by route pattern, method and status; a request no route matched as `unmatched`.
+    for (const labels of [
+      'method="GET",route="/health/live",status_code="200"',
+      'method="HEAD",route="/health/live",status_code="200"',
+      'method="GET",route="unmatched",status_code="404"',
+      'method="GET",route="/api/account",status_code="401"',
+    ])
+      expect(metrics).toMatch(
+        new RegExp(`^gateway_http_request_duration_seconds_count\\{${labels}\\} [1-9]`, 'm'),
+      );
     const openapi = (await (await gateway.request('/openapi.json')).json()) as {
       openapi: string;
       paths: Record<string, unknown>;

@@ -29,26 +29,35 @@ export function apiKeyOf(headers: FastifyRequest['headers']): string | undefined
 export class ApiKeyGuard implements CanActivate {
   constructor(private readonly authenticator: ApiKeyAuthenticator) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Not async: the authenticator's one promise is handed to Nest as it is (this runs on every request). */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     if (!request.url.startsWith('/api/')) return true;
     const reply = http.getResponse<FastifyReply>();
-    try {
-      const { caller, verdict, limitPerMinute } = await this.authenticator.authenticate({
+    const method = request.method;
+    return this.authenticator
+      .authenticate({
         key: apiKeyOf(request.headers),
         ip: request.ip,
-        readOnly: request.method === 'GET' || request.method === 'HEAD',
-      });
-      request.caller = caller;
-      request.rateLimit = verdict;
-      void reply.header('x-ratelimit-limit', limitPerMinute);
-      void reply.header('x-ratelimit-remaining', Math.max(0, limitPerMinute - verdict.minuteCount));
-      void reply.header('x-ratelimit-reset', verdict.resetSeconds);
-      return true;
-    } catch (error) {
-      if (error instanceof RateLimitedException) void reply.header('retry-after', error.retryAfterSeconds);
-      throw error;
-    }
+        readOnly: method === 'GET' || method === 'HEAD',
+      })
+      .then(
+        (authenticated) => {
+          const verdict = authenticated.verdict;
+          const limitPerMinute = authenticated.limitPerMinute;
+          request.caller = authenticated.caller;
+          request.rateLimit = verdict;
+          void reply.header('x-ratelimit-limit', limitPerMinute);
+          void reply.header('x-ratelimit-remaining', Math.max(0, limitPerMinute - verdict.minuteCount));
+          void reply.header('x-ratelimit-reset', verdict.resetSeconds);
+          return true;
+        },
+        (error: unknown) => {
+          if (error instanceof RateLimitedException)
+            void reply.header('retry-after', error.retryAfterSeconds);
+          throw error;
+        },
+      );
   }
 }

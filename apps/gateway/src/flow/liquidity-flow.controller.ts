@@ -98,12 +98,21 @@ export class LiquidityFlowController {
   @ApiOkResponse({ schema: STORED_FLOW_DATA_SCHEMA })
   @ApiBadRequestResponse({ description: 'key is not a liquidity-flow snapshot key' })
   @ApiNotFoundResponse({ description: 'No snapshot under this key (never stored, expired or deleted)' })
-  async retrieve(@Query() query: RetrieveFlowQuery, @Res() reply: FastifyReply): Promise<void> {
+  retrieve(@Query() query: RetrieveFlowQuery, @Res() reply: FastifyReply): Promise<void> | undefined {
     const key = query.key;
-    const json =
-      this.answers.lookup(key, 'flow') ?? (await this.answers.load(key, () => this.flows.retrieveBytes(key)));
-    if (json === null) throw new NotFoundException(`no flow data under ${query.key}`);
-    await reply.type(JSON_TYPE).send(json);
+    // A kept answer is sent at once, without an async function or awaiting the reply (this is the
+    // hottest route); a miss reads Redis first.
+    const kept = this.answers.lookup(key, 'flow');
+    if (kept !== undefined) {
+      void reply.type(JSON_TYPE).send(kept);
+      return undefined;
+    }
+    return this.answers
+      .load(key, () => this.flows.retrieveBytes(key))
+      .then((json) => {
+        if (json === null) throw new NotFoundException(`no flow data under ${key}`);
+        void reply.type(JSON_TYPE).send(json);
+      });
   }
 
   @Get('historical')

@@ -16,17 +16,27 @@ const MAX_MEMO_ENTRIES = 1_000;
 export class MemoValidationPipe extends ValidationPipe {
   private readonly memos = new WeakMap<Type<unknown>, Map<string, unknown>>();
 
-  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+  /** A remembered DTO costs no async function (this runs on every request of the hot routes). */
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const { metatype, type } = metadata;
     if ((type !== 'query' && type !== 'param') || !metatype || !this.toValidate(metadata))
       return super.transform(value, metadata);
     const key = JSON.stringify(value);
     if (key === undefined || key.length > MAX_MEMO_KEY_LENGTH) return super.transform(value, metadata);
-    let memo = this.memos.get(metatype);
-    const known = memo?.get(key);
-    if (known !== undefined) return known;
+    const known = this.memos.get(metatype)?.get(key);
+    if (known !== undefined) return Promise.resolve(known);
+    return this.validateAndRemember(value, metadata, metatype, key);
+  }
+
+  private async validateAndRemember(
+    value: unknown,
+    metadata: ArgumentMetadata,
+    metatype: Type<unknown>,
+    key: string,
+  ): Promise<unknown> {
     const validated: unknown = await super.transform(value, metadata);
     if (validated === null || typeof validated !== 'object') return validated;
+    let memo = this.memos.get(metatype);
     if (!memo) {
       memo = new Map();
       this.memos.set(metatype, memo);

@@ -41,11 +41,17 @@ export class TokenReadService {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** `tokens:list:{sort}:{limit}:{offset}` (300 s), kept in the process for ANSWER_CACHE_TTL_MS. */
-  async list(sort: TokenListSort, limit: number, offset: number): Promise<Buffer | string> {
+  /** The page kept in the process, or undefined (then `loadList` reads it). */
+  keptList(sort: TokenListSort, limit: number, offset: number): Buffer | undefined {
+    return this.answers.lookup(tokenListKey(sort, limit, offset), 'token-list');
+  }
+
+  /**
+   * `tokens:list:{sort}:{limit}:{offset}` (300 s) read from Redis, or from the warm store and cached,
+   * after `keptList` found none kept in the process (kept for ANSWER_CACHE_TTL_MS).
+   */
+  async loadList(sort: TokenListSort, limit: number, offset: number): Promise<Buffer | string> {
     const key = tokenListKey(sort, limit, offset);
-    const kept = this.answers.lookup(key, 'token-list');
-    if (kept !== undefined) return kept;
     const cached = await this.answers.load(key, () => this.cache.getListBytes(sort, limit, offset));
     if (cached !== null) return cached;
     return this.once(`list:${sort}:${limit}:${offset}`, async () => {
