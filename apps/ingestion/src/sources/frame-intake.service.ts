@@ -24,7 +24,7 @@ export class FrameIntake {
   ) {}
 
   /** Returns the frames the adapter wants sent back (auth, subscribe, pong). */
-  handle(adapter: VenueAdapter, frame: string, recvTs: number): string[] {
+  handle(adapter: VenueAdapter, frame: string, recvTs: number): readonly string[] {
     const venue = adapter.venue;
     this.metrics.countFrame(venue);
     this.recorder?.write(venue, recvTs, frame);

@@ -138,21 +138,31 @@ function writeArrayHeader(length: number): void {
 
 function writeString(value: string): void {
   const length = value.length;
-  if (length < 32) {
-    // Short ASCII (symbols, ids, venue names): one byte per character, no UTF-8 encoder call.
-    reserve(1 + length);
-    const start = position++;
+  if (length < 0x100) {
+    // ASCII up to str8 (symbols, ids, UUIDs, venue names): one byte per character, no UTF-8 encoder
+    // call; the header is fixstr below 32 bytes, str8 up to 255, as for any UTF-8 text of that length.
+    reserve(2 + length);
+    // Locals rather than the module's `out` / `position` inside the loop: the module variables are
+    // context slots, loaded and stored on every character otherwise.
+    const buffer = out;
+    const start = position;
+    let at = length < 32 ? start + 1 : start + 2;
     let i = 0;
     for (; i < length; i++) {
       const code = value.charCodeAt(i);
       if (code >= 0x80) break;
-      out[position++] = code;
+      buffer[at++] = code;
     }
     if (i === length) {
-      out[start] = 0xa0 | length;
+      if (length < 32) {
+        buffer[start] = 0xa0 | length;
+      } else {
+        buffer[start] = 0xd9;
+        buffer[start + 1] = length;
+      }
+      position = at;
       return;
     }
-    position = start;
   }
   const bytes = Buffer.byteLength(value, 'utf8');
   reserve(5 + bytes);

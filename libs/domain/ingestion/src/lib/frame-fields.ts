@@ -36,10 +36,38 @@ export function positive(record: Record<string, unknown>, field: string): number
 
 export function num(record: Record<string, unknown>, field: string): number {
   const raw = record[field];
-  const value =
-    typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+  let value: number;
+  if (typeof raw === 'number') value = raw;
+  else if (typeof raw !== 'string') value = NaN;
+  else {
+    value = plainDecimal(raw);
+    if (value < 0) value = raw.trim() !== '' ? Number(raw) : NaN;
+  }
   if (!Number.isFinite(value)) throw new FrameParseError(`field ${field} missing or not a number`);
   return value;
+}
+
+const POWERS_OF_TEN = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * The value of a plain decimal text (digits, at most one inner point, at most 15 digits), or -1 for
+ * any other text (the caller then uses Number). The digits as an integer below 2^53 and a power of
+ * ten up to 1e15 are both exact, so their quotient is the correctly rounded value, the same number
+ * Number(text) gives, without Number's call into the runtime (prices and sizes are such texts).
+ */
+export function plainDecimal(text: string): number {
+  const length = text.length;
+  if (length === 0 || length > 16) return -1;
+  let digits = 0;
+  let point = -1;
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 48 && code <= 57) digits = digits * 10 + (code - 48);
+    else if (code === 46 && point < 0 && i > 0 && i < length - 1) point = i;
+    else return -1;
+  }
+  if (point < 0) return length <= 15 ? digits : -1;
+  return digits / POWERS_OF_TEN[length - 1 - point]!;
 }
 
 /** Epoch milliseconds as a non-negative integer (numbers or numeric strings). */

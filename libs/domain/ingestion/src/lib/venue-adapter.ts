@@ -2,11 +2,19 @@ import type { LiquidationMessage, TickMessage, TradeMessage, Venue } from '@mdp/
 
 /** What one raw venue frame turned into. Control frames (acks, pongs) carry no events. */
 export interface ParsedFrame {
-  trades: TradeMessage[];
-  liquidations: LiquidationMessage[];
-  ticks: TickMessage[];
+  readonly trades: readonly TradeMessage[];
+  readonly liquidations: readonly LiquidationMessage[];
+  readonly ticks: readonly TickMessage[];
   /** Frames to send back on the same connection (an auth step, a subscribe after auth, a pong). */
-  replies: string[];
+  readonly replies: readonly string[];
+}
+
+/** A frame whose lists the adapter fills (Alpaca: ticks and replies beside trades). */
+export interface ParsedFrameBuilder extends ParsedFrame {
+  readonly trades: TradeMessage[];
+  readonly liquidations: LiquidationMessage[];
+  readonly ticks: TickMessage[];
+  readonly replies: string[];
 }
 
 /**
@@ -26,6 +34,27 @@ export interface VenueAdapter {
   parse(frame: string, recvTs: number): ParsedFrame;
 }
 
-export function emptyFrame(replies: string[] = []): ParsedFrame {
+export function emptyFrame(replies: string[] = []): ParsedFrameBuilder {
   return { trades: [], liquidations: [], ticks: [], replies };
+}
+
+/** One shared empty list for the lists a frame does not carry (frozen: nothing can be added to it). */
+const NONE: readonly never[] = Object.freeze([]);
+
+/** What a control frame (an ack, a pong) parses to: no events, no replies; shared, frozen. */
+export const CONTROL_FRAME: ParsedFrame = Object.freeze({
+  trades: NONE,
+  liquidations: NONE,
+  ticks: NONE,
+  replies: NONE,
+});
+
+/** A frame of trades only (two objects per frame instead of five). */
+export function tradeFrame(trades: readonly TradeMessage[]): ParsedFrame {
+  return { trades, liquidations: NONE, ticks: NONE, replies: NONE };
+}
+
+/** A frame of liquidations only. */
+export function liquidationFrame(liquidations: readonly LiquidationMessage[]): ParsedFrame {
+  return { trades: NONE, liquidations, ticks: NONE, replies: NONE };
 }

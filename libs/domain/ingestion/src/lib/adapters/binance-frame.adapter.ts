@@ -2,7 +2,13 @@ import type { LiquidationMessage, TradeMessage } from '@mdp/schemas';
 import { FrameParseError } from '../frame-parse.error';
 import { asRecord, millis, num, parseJson, positive, str } from '../frame-fields';
 import type { Instrument, InstrumentCatalog } from '../instrument-catalog';
-import { emptyFrame, type ParsedFrame, type VenueAdapter } from '../venue-adapter';
+import {
+  CONTROL_FRAME,
+  liquidationFrame,
+  tradeFrame,
+  type ParsedFrame,
+  type VenueAdapter,
+} from '../venue-adapter';
 
 /**
  * Binance USD-M futures market streams (`wss://fstream.binance.com/ws`):
@@ -38,17 +44,10 @@ export class BinanceFrameAdapter implements VenueAdapter {
     if (typeof message['stream'] === 'string' && message['data'] !== undefined)
       message = asRecord(message['data'], 'data');
     const event = message['e'];
-    if (event === 'aggTrade') {
-      const parsed = emptyFrame();
-      parsed.trades.push(this.aggTrade(message, recvTs));
-      return parsed;
-    }
-    if (event === 'forceOrder') {
-      const parsed = emptyFrame();
-      parsed.liquidations.push(this.forceOrder(asRecord(message['o'], 'o'), recvTs));
-      return parsed;
-    }
-    if ('id' in message && 'result' in message) return emptyFrame();
+    if (event === 'aggTrade') return tradeFrame([this.aggTrade(message, recvTs)]);
+    if (event === 'forceOrder')
+      return liquidationFrame([this.forceOrder(asRecord(message['o'], 'o'), recvTs)]);
+    if ('id' in message && 'result' in message) return CONTROL_FRAME;
     if ('error' in message) {
       const error = asRecord(message['error'], 'error');
       throw new FrameParseError(`venue error ${String(error['code'])}: ${String(error['msg'])}`);

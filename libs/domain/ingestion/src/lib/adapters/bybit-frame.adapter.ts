@@ -2,7 +2,13 @@ import type { LiquidationMessage, TradeMessage } from '@mdp/schemas';
 import { FrameParseError } from '../frame-parse.error';
 import { asArray, asRecord, millis, parseJson, positive, str } from '../frame-fields';
 import type { Instrument, InstrumentCatalog } from '../instrument-catalog';
-import { emptyFrame, type ParsedFrame, type VenueAdapter } from '../venue-adapter';
+import {
+  CONTROL_FRAME,
+  liquidationFrame,
+  tradeFrame,
+  type ParsedFrame,
+  type VenueAdapter,
+} from '../venue-adapter';
 
 /**
  * Bybit v5 public linear stream (`wss://stream.bybit.com/v5/public/linear`):
@@ -38,23 +44,24 @@ export class BybitFrameAdapter implements VenueAdapter {
     const message = asRecord(parseJson(frame), 'frame');
     const topic = message['topic'];
     if (typeof topic === 'string') {
-      const parsed = emptyFrame();
       const items = asArray(message['data'], 'data');
       if (topic.startsWith('publicTrade.')) {
-        for (const item of items) parsed.trades.push(this.trade(asRecord(item, 'trade'), recvTs));
-        return parsed;
+        const trades: TradeMessage[] = [];
+        for (let i = 0; i < items.length; i++) trades.push(this.trade(asRecord(items[i], 'trade'), recvTs));
+        return tradeFrame(trades);
       }
       if (topic.startsWith('allLiquidation.')) {
-        for (const item of items)
-          parsed.liquidations.push(this.liquidation(asRecord(item, 'liquidation'), recvTs));
-        return parsed;
+        const liquidations: LiquidationMessage[] = [];
+        for (let i = 0; i < items.length; i++)
+          liquidations.push(this.liquidation(asRecord(items[i], 'liquidation'), recvTs));
+        return liquidationFrame(liquidations);
       }
       throw new FrameParseError(`unknown topic ${topic}`);
     }
     if (typeof message['op'] === 'string') {
       if (message['success'] === false)
         throw new FrameParseError(`venue error on ${message['op']}: ${String(message['ret_msg'])}`);
-      return emptyFrame();
+      return CONTROL_FRAME;
     }
     throw new FrameParseError('neither a topic push nor an op answer');
   }

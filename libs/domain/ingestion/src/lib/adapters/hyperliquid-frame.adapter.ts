@@ -2,7 +2,7 @@ import type { TradeMessage } from '@mdp/schemas';
 import { FrameParseError } from '../frame-parse.error';
 import { asArray, asRecord, millis, num, parseJson, positive, str } from '../frame-fields';
 import type { InstrumentCatalog } from '../instrument-catalog';
-import { emptyFrame, type ParsedFrame, type VenueAdapter } from '../venue-adapter';
+import { CONTROL_FRAME, tradeFrame, type ParsedFrame, type VenueAdapter } from '../venue-adapter';
 
 /**
  * Hyperliquid (`wss://api.hyperliquid.xyz/ws`):
@@ -36,12 +36,12 @@ export class HyperliquidFrameAdapter implements VenueAdapter {
     const message = asRecord(parseJson(frame), 'frame');
     const channel = message['channel'];
     if (channel === 'trades') {
-      const parsed = emptyFrame();
-      for (const item of asArray(message['data'], 'data'))
-        parsed.trades.push(this.trade(asRecord(item, 'trade'), recvTs));
-      return parsed;
+      const items = asArray(message['data'], 'data');
+      const trades: TradeMessage[] = [];
+      for (let i = 0; i < items.length; i++) trades.push(this.trade(asRecord(items[i], 'trade'), recvTs));
+      return tradeFrame(trades);
     }
-    if (channel === 'pong' || channel === 'subscriptionResponse') return emptyFrame();
+    if (channel === 'pong' || channel === 'subscriptionResponse') return CONTROL_FRAME;
     if (channel === 'error')
       throw new FrameParseError(`venue error: ${JSON.stringify(message['data'] ?? null)}`);
     throw new FrameParseError(`unknown channel ${JSON.stringify(channel ?? null)}`);

@@ -2,7 +2,13 @@ import type { LiquidationMessage, TradeMessage } from '@mdp/schemas';
 import { FrameParseError } from '../frame-parse.error';
 import { asArray, asRecord, millis, multiply, parseJson, positive, str } from '../frame-fields';
 import type { Instrument, InstrumentCatalog } from '../instrument-catalog';
-import { emptyFrame, type ParsedFrame, type VenueAdapter } from '../venue-adapter';
+import {
+  CONTROL_FRAME,
+  liquidationFrame,
+  tradeFrame,
+  type ParsedFrame,
+  type VenueAdapter,
+} from '../venue-adapter';
 
 /**
  * OKX v5 public channels (`wss://ws.okx.com:8443/ws/v5/public`):
@@ -40,30 +46,31 @@ export class OkxFrameAdapter implements VenueAdapter {
   }
 
   parse(frame: string, recvTs: number): ParsedFrame {
-    if (frame === 'pong') return emptyFrame();
+    if (frame === 'pong') return CONTROL_FRAME;
     const message = asRecord(parseJson(frame), 'frame');
     if (typeof message['event'] === 'string') {
       if (message['event'] === 'error')
         throw new FrameParseError(`venue error ${String(message['code'])}: ${String(message['msg'])}`);
-      return emptyFrame();
+      return CONTROL_FRAME;
     }
     const channel = asRecord(message['arg'], 'arg')['channel'];
     const items = asArray(message['data'], 'data');
-    const parsed = emptyFrame();
     if (channel === 'trades') {
-      for (const item of items) parsed.trades.push(this.trade(asRecord(item, 'trade'), recvTs));
-      return parsed;
+      const trades: TradeMessage[] = [];
+      for (let i = 0; i < items.length; i++) trades.push(this.trade(asRecord(items[i], 'trade'), recvTs));
+      return tradeFrame(trades);
     }
     if (channel === 'liquidation-orders') {
+      const liquidations: LiquidationMessage[] = [];
       for (const item of items) {
         const record = asRecord(item, 'liquidation');
         const instrument = this.catalog.get(str(record, 'instId'));
         if (!instrument) continue;
         for (const detail of asArray(record['details'], 'details')) {
-          parsed.liquidations.push(this.liquidation(instrument, asRecord(detail, 'detail'), recvTs));
+          liquidations.push(this.liquidation(instrument, asRecord(detail, 'detail'), recvTs));
         }
       }
-      return parsed;
+      return liquidationFrame(liquidations);
     }
     throw new FrameParseError(`unknown channel ${JSON.stringify(channel ?? null)}`);
   }
