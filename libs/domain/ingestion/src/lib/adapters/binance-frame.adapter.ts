@@ -79,41 +79,41 @@ export class BinanceFrameAdapter implements VenueAdapter {
    * takes the general path, so results and errors are those of JSON.parse.
    */
   private plainAggTrade(frame: string, recvTs: number): TradeMessage | null {
-    if (!frame.startsWith('{"e":"aggTrade","E":')) return null;
+    if (!textAt(frame, 0, '{"e":"aggTrade","E":')) return null;
     let at = skipJsonDigits(frame, 20);
-    if (at < 0 || !frame.startsWith(',"s":"', at)) return null;
+    if (at < 0 || !textAt(frame, at, ',"s":"')) return null;
     const symbolStart = at + 6;
     at = symbolStart;
     for (let code = frame.charCodeAt(at); isUpperOrDigit(code); code = frame.charCodeAt(++at));
-    if (at === symbolStart || !frame.startsWith('","a":', at)) return null;
+    if (at === symbolStart || !textAt(frame, at, '","a":')) return null;
     const instrument = this.catalog.get(frame.slice(symbolStart, at));
     if (!instrument) return null;
     const idStart = at + 6;
     at = skipJsonDigits(frame, idStart);
-    if (at < 0 || at - idStart > 15 || !frame.startsWith(',"p":"', at)) return null;
+    if (at < 0 || at - idStart > 15 || !textAt(frame, at, ',"p":"')) return null;
     const id = Number(frame.slice(idStart, at));
     const priceStart = at + 6;
     at = frame.indexOf('"', priceStart);
     if (at < 0) return null;
     const price = plainDecimal(frame.slice(priceStart, at));
-    if (!(price > 0) || !frame.startsWith('","q":"', at)) return null;
+    if (!(price > 0) || !textAt(frame, at, '","q":"')) return null;
     const sizeStart = at + 7;
     at = frame.indexOf('"', sizeStart);
     if (at < 0) return null;
     const size = plainDecimal(frame.slice(sizeStart, at));
-    if (!(size > 0) || !frame.startsWith('","f":', at)) return null;
+    if (!(size > 0) || !textAt(frame, at, '","f":')) return null;
     at = skipJsonDigits(frame, at + 6);
-    if (at < 0 || !frame.startsWith(',"l":', at)) return null;
+    if (at < 0 || !textAt(frame, at, ',"l":')) return null;
     at = skipJsonDigits(frame, at + 5);
-    if (at < 0 || !frame.startsWith(',"T":', at)) return null;
+    if (at < 0 || !textAt(frame, at, ',"T":')) return null;
     const tsStart = at + 5;
     at = skipJsonDigits(frame, tsStart);
-    if (at < 0 || at - tsStart > 15 || !frame.startsWith(',"m":', at)) return null;
+    if (at < 0 || at - tsStart > 15 || !textAt(frame, at, ',"m":')) return null;
     const ts = Number(frame.slice(tsStart, at));
     at += 5;
     let maker: boolean;
-    if (frame.startsWith('true}', at) && at + 5 === frame.length) maker = true;
-    else if (frame.startsWith('false}', at) && at + 6 === frame.length) maker = false;
+    if (textAt(frame, at, 'true}') && at + 5 === frame.length) maker = true;
+    else if (textAt(frame, at, 'false}') && at + 6 === frame.length) maker = false;
     else return null;
     return tradeOf(instrument, id, price, size, maker, ts, recvTs);
   }
@@ -195,4 +195,12 @@ function skipJsonDigits(text: string, from: number): number {
 
 function isUpperOrDigit(code: number): boolean {
   return (code >= 65 && code <= 90) || (code >= 48 && code <= 57);
+}
+
+/** True when `text` holds `literal` at `at` (a loop of char codes: cheaper here than startsWith with a position). */
+function textAt(text: string, at: number, literal: string): boolean {
+  if (at + literal.length > text.length) return false;
+  for (let i = 0; i < literal.length; i++)
+    if (text.charCodeAt(at + i) !== literal.charCodeAt(i)) return false;
+  return true;
 }
