@@ -189,10 +189,10 @@ function pairs(reply: unknown[]): Record<string, unknown> {
 }
 
 /** Mean events per generator step at this rate, measured on the generator itself (bursts, cascades). */
-function eventsPerCalmTrade(rate: number): number {
+function eventsPerCalmTrade(rate: number, seed: number): number {
   const startTs = 1_700_000_000_000;
   const generator = new SyntheticMarketGenerator({
-    seed: 42,
+    seed,
     startTs,
     bases: ['BTC', 'ETH', 'HYPE'],
     tradesPerSecond: rate,
@@ -244,11 +244,20 @@ async function main(): Promise<void> {
   const rawXadd = measureRawXaddRate(REDIS_URL);
   log(`raw baseline: redis-benchmark -P 100 XADD = ${fmt(rawXadd)} XADD/s (load average ${loads()})`);
 
-  const factor = eventsPerCalmTrade(RATE);
+  const factor = eventsPerCalmTrade(RATE, 42);
   const generatorRate = RATE / factor;
   log(
     `generator: ${fmt(factor, 3)} events per calm trade at this rate -> INGESTION_GENERATOR_RATE=${fmt(generatorRate, 1)} for ${fmt(RATE)} events/s`,
   );
+  // The burst generator (its own seed, at (factor - 1) x the rate) is calibrated on its own: the
+  // generator's cascades and bursts do not scale with the rate, so its events per calm trade differ.
+  const burstRate = RATE * (BURST_FACTOR - 1);
+  const burstFactor = BURST_S > 0 && BURST_FACTOR > 1 ? eventsPerCalmTrade(burstRate, 4242) : 1;
+  const burstGeneratorRate = burstRate / burstFactor;
+  if (BURST_S > 0 && BURST_FACTOR > 1)
+    log(
+      `burst generator: ${fmt(burstFactor, 3)} events per calm trade -> INGESTION_GENERATOR_RATE=${fmt(burstGeneratorRate, 1)} for ${fmt(burstRate)} events/s more`,
+    );
 
   // Phase boundaries (wall clock, epoch ms). The burst ingestion starts now but its generator's
   // clock starts at the burst, so it only publishes from then on.
@@ -330,7 +339,7 @@ async function main(): Promise<void> {
   if (BURST_S > 0 && BURST_FACTOR > 1) {
     await start('ingestion-burst', {
       INGESTION_SOURCE: 'generator',
-      INGESTION_GENERATOR_RATE: String(generatorRate * (BURST_FACTOR - 1)),
+      INGESTION_GENERATOR_RATE: String(burstGeneratorRate),
       INGESTION_GENERATOR_SEED: '4242',
       INGESTION_GENERATOR_START_TS: String(b0),
     });
