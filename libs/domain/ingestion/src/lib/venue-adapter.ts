@@ -1,4 +1,5 @@
 import type { LiquidationMessage, TickMessage, TradeMessage, Venue } from '@mdp/schemas';
+import type { Instrument } from './instrument-catalog';
 
 /** What one raw venue frame turned into. Control frames (acks, pongs) carry no events. */
 export interface ParsedFrame {
@@ -57,4 +58,34 @@ export function tradeFrame(trades: readonly TradeMessage[]): ParsedFrame {
 /** A frame of liquidations only. */
 export function liquidationFrame(liquidations: readonly LiquidationMessage[]): ParsedFrame {
   return { trades: NONE, liquidations, ticks: NONE, replies: NONE };
+}
+
+/**
+ * The normalized trade of `instrument` (every adapter builds it here, so every trade has one shape):
+ * notional in USD = price x size, the instrument's markets being quoted in USD or a USD stablecoin.
+ */
+export function tradeMessage(
+  instrument: Instrument,
+  tradeId: string,
+  price: number,
+  size: number,
+  side: TradeMessage['side'],
+  ts: number,
+  recvTs: number,
+): TradeMessage {
+  return {
+    exchange: instrument.venue,
+    market: instrument.market,
+    symbol: instrument.symbol,
+    base: instrument.base,
+    quote: instrument.quote,
+    venueSymbol: instrument.venueSymbol,
+    tradeId,
+    price,
+    size,
+    notionalUsd: price * size,
+    side,
+    ts,
+    recvTs,
+  };
 }

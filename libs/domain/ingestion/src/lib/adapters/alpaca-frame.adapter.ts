@@ -2,7 +2,7 @@ import type { Side, TickMessage, TradeMessage } from '@mdp/schemas';
 import { FrameParseError } from '../frame-parse.error';
 import { asArray, asRecord, parseJson, positive, str } from '../frame-fields';
 import type { Instrument, InstrumentCatalog } from '../instrument-catalog';
-import { emptyFrame, type ParsedFrame, type VenueAdapter } from '../venue-adapter';
+import { emptyFrame, type ParsedFrame, type VenueAdapter, tradeMessage } from '../venue-adapter';
 
 /**
  * Alpaca market data v2 (`wss://stream.data.alpaca.markets/v2/iex`, or `/v2/sip`). Every server
@@ -87,21 +87,15 @@ export class AlpacaFrameAdapter implements VenueAdapter {
     const size = positive(record, 's');
     const side = this.inferSide(instrument.venueSymbol, price);
     this.lastTrade.set(instrument.venueSymbol, { price, side });
-    return {
-      exchange: instrument.venue,
-      market: instrument.market,
-      symbol: instrument.symbol,
-      base: instrument.base,
-      quote: instrument.quote,
-      venueSymbol: instrument.venueSymbol,
-      tradeId: `${str(record, 'x')}:${str(record, 'i')}`,
+    return tradeMessage(
+      instrument,
+      `${str(record, 'x')}:${str(record, 'i')}`,
       price,
       size,
-      notionalUsd: price * size,
       side,
-      ts: rfc3339Millis(str(record, 't')),
+      rfc3339Millis(str(record, 't')),
       recvTs,
-    };
+    );
   }
 
   private quote(record: Record<string, unknown>, recvTs: number): TickMessage | null {

@@ -8,6 +8,7 @@ import {
   tradeFrame,
   type ParsedFrame,
   type VenueAdapter,
+  tradeMessage,
 } from '../venue-adapter';
 
 /**
@@ -65,7 +66,15 @@ export class BinanceFrameAdapter implements VenueAdapter {
     if (typeof record['m'] !== 'boolean') throw new FrameParseError('field m missing or not a boolean');
     const id = num(record, 'a');
     if (!Number.isInteger(id) || id < 0) throw new FrameParseError('field a is not an aggregate trade id');
-    return tradeOf(instrument, id, price, size, record['m'], millis(record, 'T'), recvTs);
+    return tradeMessage(
+      instrument,
+      String(id),
+      price,
+      size,
+      record['m'] ? 'sell' : 'buy',
+      millis(record, 'T'),
+      recvTs,
+    );
   }
 
   /**
@@ -115,7 +124,7 @@ export class BinanceFrameAdapter implements VenueAdapter {
     if (textAt(frame, at, 'true}') && at + 5 === frame.length) maker = true;
     else if (textAt(frame, at, 'false}') && at + 6 === frame.length) maker = false;
     else return null;
-    return tradeOf(instrument, id, price, size, maker, ts, recvTs);
+    return tradeMessage(instrument, String(id), price, size, maker ? 'sell' : 'buy', ts, recvTs);
   }
 
   private forceOrder(order: Record<string, unknown>, recvTs: number): LiquidationMessage {
@@ -155,32 +164,6 @@ export class BinanceFrameAdapter implements VenueAdapter {
     if (!instrument) throw new FrameParseError(`symbol ${venueSymbol} is not subscribed`);
     return instrument;
   }
-}
-
-function tradeOf(
-  instrument: Instrument,
-  id: number,
-  price: number,
-  size: number,
-  buyerIsMaker: unknown,
-  ts: number,
-  recvTs: number,
-): TradeMessage {
-  return {
-    exchange: instrument.venue,
-    market: instrument.market,
-    symbol: instrument.symbol,
-    base: instrument.base,
-    quote: instrument.quote,
-    venueSymbol: instrument.venueSymbol,
-    tradeId: String(id),
-    price,
-    size,
-    notionalUsd: price * size,
-    side: buyerIsMaker ? 'sell' : 'buy',
-    ts,
-    recvTs,
-  };
 }
 
 /** The end of a JSON unsigned integer starting at `from` (one digit, or digits not led by 0), or -1. */

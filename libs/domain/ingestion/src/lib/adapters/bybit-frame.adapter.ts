@@ -8,6 +8,7 @@ import {
   tradeFrame,
   type ParsedFrame,
   type VenueAdapter,
+  tradeMessage,
 } from '../venue-adapter';
 
 /**
@@ -70,21 +71,15 @@ export class BybitFrameAdapter implements VenueAdapter {
     const instrument = this.instrument(str(record, 's'));
     const price = positive(record, 'p');
     const size = positive(record, 'v');
-    return {
-      exchange: instrument.venue,
-      market: instrument.market,
-      symbol: instrument.symbol,
-      base: instrument.base,
-      quote: instrument.quote,
-      venueSymbol: instrument.venueSymbol,
-      tradeId: str(record, 'i'),
+    return tradeMessage(
+      instrument,
+      str(record, 'i'),
       price,
       size,
-      notionalUsd: price * size,
-      side: this.side(record),
-      ts: millis(record, 'T'),
+      this.side(record),
+      millis(record, 'T'),
       recvTs,
-    };
+    );
   }
 
   private liquidation(record: Record<string, unknown>, recvTs: number): LiquidationMessage {

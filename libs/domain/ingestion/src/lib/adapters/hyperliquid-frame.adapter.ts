@@ -2,7 +2,13 @@ import type { TradeMessage } from '@mdp/schemas';
 import { FrameParseError } from '../frame-parse.error';
 import { asArray, asRecord, millis, num, parseJson, positive, str } from '../frame-fields';
 import type { InstrumentCatalog } from '../instrument-catalog';
-import { CONTROL_FRAME, tradeFrame, type ParsedFrame, type VenueAdapter } from '../venue-adapter';
+import {
+  CONTROL_FRAME,
+  tradeFrame,
+  type ParsedFrame,
+  type VenueAdapter,
+  tradeMessage,
+} from '../venue-adapter';
 
 /**
  * Hyperliquid (`wss://api.hyperliquid.xyz/ws`):
@@ -58,20 +64,14 @@ export class HyperliquidFrameAdapter implements VenueAdapter {
     const size = positive(record, 'sz');
     const tid = num(record, 'tid');
     if (!Number.isInteger(tid) || tid < 0) throw new FrameParseError('field tid is not a trade id');
-    return {
-      exchange: instrument.venue,
-      market: instrument.market,
-      symbol: instrument.symbol,
-      base: instrument.base,
-      quote: instrument.quote,
-      venueSymbol: instrument.venueSymbol,
-      tradeId: String(tid),
+    return tradeMessage(
+      instrument,
+      String(tid),
       price,
       size,
-      notionalUsd: price * size,
-      side: side === 'B' ? 'buy' : 'sell',
-      ts: millis(record, 'time'),
+      side === 'B' ? 'buy' : 'sell',
+      millis(record, 'time'),
       recvTs,
-    };
+    );
   }
 }

@@ -8,6 +8,7 @@ import {
   tradeFrame,
   type ParsedFrame,
   type VenueAdapter,
+  tradeMessage,
 } from '../venue-adapter';
 
 /**
@@ -82,21 +83,7 @@ export class OkxFrameAdapter implements VenueAdapter {
     const side = record['side'];
     if (side !== 'buy' && side !== 'sell')
       throw new FrameParseError(`field side is ${JSON.stringify(side ?? null)}`);
-    return {
-      exchange: instrument.venue,
-      market: instrument.market,
-      symbol: instrument.symbol,
-      base: instrument.base,
-      quote: instrument.quote,
-      venueSymbol: instrument.venueSymbol,
-      tradeId: str(record, 'tradeId'),
-      price,
-      size,
-      notionalUsd: price * size,
-      side,
-      ts: millis(record, 'ts'),
-      recvTs,
-    };
+    return tradeMessage(instrument, str(record, 'tradeId'), price, size, side, millis(record, 'ts'), recvTs);
   }
 
   private liquidation(
