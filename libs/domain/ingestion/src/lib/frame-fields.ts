@@ -56,12 +56,17 @@ const POWERS_OF_TEN = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11
  * Number(text) gives, without Number's call into the runtime (prices and sizes are such texts).
  */
 export function plainDecimal(text: string): number {
-  const length = text.length;
-  if (length === 0 || length > 16) return -1;
+  return plainDecimalIn(text, 0, text.length);
+}
+
+/** `plainDecimal` of `text.slice(start, end)`, without making that string. */
+export function plainDecimalIn(text: string, start: number, end: number): number {
+  const length = end - start;
+  if (length <= 0 || length > 16) return -1;
   let digits = 0;
   let point = -1;
   for (let i = 0; i < length; i++) {
-    const code = text.charCodeAt(i);
+    const code = text.charCodeAt(start + i);
     if (code >= 48 && code <= 57) digits = digits * 10 + (code - 48);
     else if (code === 46 && point < 0 && i > 0 && i < length - 1) point = i;
     else return -1;

@@ -20,13 +20,35 @@ export interface Instrument {
  */
 export class InstrumentCatalog {
   private readonly byVenueSymbol = new Map<string, Instrument>();
+  /** What `get` finds, one per venue symbol (the last of the list, as the map keeps it). */
+  private readonly found: readonly Instrument[];
 
   constructor(readonly instruments: readonly Instrument[]) {
     for (const instrument of instruments) this.byVenueSymbol.set(instrument.venueSymbol, instrument);
+    this.found = [...this.byVenueSymbol.values()];
   }
 
   get(venueSymbol: string): Instrument | undefined {
     return this.byVenueSymbol.get(venueSymbol);
+  }
+
+  /**
+   * `get(text.slice(start, end))` without making that string when the catalog is small (a frame
+   * text reader's lookup): a few instruments are compared character by character.
+   */
+  getIn(text: string, start: number, end: number): Instrument | undefined {
+    const instruments = this.found;
+    if (instruments.length > 8) return this.byVenueSymbol.get(text.slice(start, end));
+    const length = end - start;
+    for (let i = 0; i < instruments.length; i++) {
+      const instrument = instruments[i]!;
+      const name = instrument.venueSymbol;
+      if (name.length !== length) continue;
+      let j = 0;
+      while (j < length && text.charCodeAt(start + j) === name.charCodeAt(j)) j++;
+      if (j === length) return instrument;
+    }
+    return undefined;
   }
 
   /**

@@ -1,6 +1,15 @@
 import type { LiquidationMessage, TradeMessage } from '@mdp/schemas';
 import { FrameParseError } from '../frame-parse.error';
 import { asArray, asRecord, millis, parseJson, positive, str } from '../frame-fields';
+import {
+  COMMA,
+  FrameTextReader,
+  LEFT_BRACE,
+  LEFT_BRACKET,
+  RIGHT_BRACE,
+  RIGHT_BRACKET,
+  keyCode,
+} from '../frame-text.reader';
 import type { Instrument, InstrumentCatalog } from '../instrument-catalog';
 import {
   CONTROL_FRAME,
@@ -10,6 +19,15 @@ import {
   type VenueAdapter,
   tradeMessage,
 } from '../venue-adapter';
+
+const TOPIC = keyCode('topic');
+const DATA = keyCode('data');
+const TIME = keyCode('T');
+const SYMBOL = keyCode('s');
+const SIDE = keyCode('S');
+const SIZE = keyCode('v');
+const PRICE = keyCode('p');
+const ID = keyCode('i');
 
 /**
  * Bybit v5 public linear stream (`wss://stream.bybit.com/v5/public/linear`):
@@ -26,6 +44,7 @@ import {
 export class BybitFrameAdapter implements VenueAdapter {
   readonly venue = 'bybit' as const;
   readonly sequentialTradeIds = false;
+  private readonly reader = new FrameTextReader();
 
   constructor(private readonly catalog: InstrumentCatalog) {}
 
@@ -42,6 +61,8 @@ export class BybitFrameAdapter implements VenueAdapter {
   }
 
   parse(frame: string, recvTs: number): ParsedFrame {
+    const read = this.readTrades(frame, recvTs);
+    if (read) return tradeFrame(read);
     const message = asRecord(parseJson(frame), 'frame');
     const topic = message['topic'];
     if (typeof topic === 'string') {
@@ -119,5 +140,93 @@ export class BybitFrameAdapter implements VenueAdapter {
     const instrument = this.catalog.get(venueSymbol);
     if (!instrument) throw new FrameParseError(`symbol ${venueSymbol} is not subscribed`);
     return instrument;
+  }
+
+  /**
+   * A publicTrade frame read straight from its text (FrameTextReader), without JSON.parse: an object
+   * with `topic` (`publicTrade.` and a symbol) before `data`, other keys anywhere and skipped, each
+   * record with `T` a JSON integer of at most 15 digits, `s` a subscribed symbol, `S` Buy or Sell,
+   * `v` and `p` plain positive decimals (strings), `i` a non-empty string, keys in any order, other
+   * keys skipped. Anything else (another topic or layout, a repeated key, an escape, whitespace, a
+   * value the general path would read some other way or reject) returns null and takes JSON.parse
+   * and the general path, so trades and errors are those of the general path.
+   */
+  private readTrades(frame: string, recvTs: number): TradeMessage[] | null {
+    const reader = this.reader;
+    if (!reader.reset(frame) || !reader.take(LEFT_BRACE)) return null;
+    let topic = false;
+    let trades: TradeMessage[] | null = null;
+    do {
+      const key = reader.key();
+      if (key === TOPIC) {
+        if (topic || !reader.string() || !reader.startsWith('publicTrade.')) return null;
+        topic = true;
+      } else if (key === DATA) {
+        if (!topic || trades || !reader.take(LEFT_BRACKET)) return null;
+        trades = [];
+        if (!reader.take(RIGHT_BRACKET)) {
+          do {
+            const trade = this.readTrade(recvTs);
+            if (!trade) return null;
+            trades.push(trade);
+          } while (reader.take(COMMA));
+          if (!reader.take(RIGHT_BRACKET)) return null;
+        }
+      } else if (key < 0 || !reader.skip()) return null;
+    } while (reader.take(COMMA));
+    if (!reader.take(RIGHT_BRACE) || !reader.done()) return null;
+    return trades;
+  }
+
+  private readTrade(recvTs: number): TradeMessage | null {
+    const reader = this.reader;
+    if (!reader.take(LEFT_BRACE)) return null;
+    let instrument: Instrument | undefined;
+    let side: TradeMessage['side'] | null = null;
+    let price = -1;
+    let size = -1;
+    let id: string | null = null;
+    let time = -1;
+    do {
+      switch (reader.key()) {
+        case TIME:
+          if (time >= 0 || !reader.number()) return null;
+          time = reader.integer();
+          if (time < 0) return null;
+          break;
+        case SYMBOL:
+          if (instrument || !reader.string()) return null;
+          instrument = this.catalog.getIn(reader.text, reader.start, reader.end);
+          if (!instrument) return null;
+          break;
+        case SIDE:
+          if (side || !reader.string()) return null;
+          if (reader.is('Buy')) side = 'buy';
+          else if (reader.is('Sell')) side = 'sell';
+          else return null;
+          break;
+        case SIZE:
+          if (size >= 0 || !reader.string()) return null;
+          size = reader.decimal();
+          if (!(size > 0)) return null;
+          break;
+        case PRICE:
+          if (price >= 0 || !reader.string()) return null;
+          price = reader.decimal();
+          if (!(price > 0)) return null;
+          break;
+        case ID:
+          if (id !== null || !reader.string() || reader.end === reader.start) return null;
+          id = reader.slice();
+          break;
+        case -1:
+          return null;
+        default:
+          if (!reader.skip()) return null;
+      }
+    } while (reader.take(COMMA));
+    if (!reader.take(RIGHT_BRACE) || !instrument || !side || price < 0 || size < 0 || id === null || time < 0)
+      return null;
+    return tradeMessage(instrument, id, price, size, side, time, recvTs);
   }
 }

@@ -1,7 +1,16 @@
 import type { TradeMessage } from '@mdp/schemas';
 import { FrameParseError } from '../frame-parse.error';
 import { asArray, asRecord, millis, num, parseJson, positive, str } from '../frame-fields';
-import type { InstrumentCatalog } from '../instrument-catalog';
+import {
+  COMMA,
+  FrameTextReader,
+  LEFT_BRACE,
+  LEFT_BRACKET,
+  RIGHT_BRACE,
+  RIGHT_BRACKET,
+  keyCode,
+} from '../frame-text.reader';
+import type { Instrument, InstrumentCatalog } from '../instrument-catalog';
 import {
   CONTROL_FRAME,
   tradeFrame,
@@ -9,6 +18,15 @@ import {
   type VenueAdapter,
   tradeMessage,
 } from '../venue-adapter';
+
+const CHANNEL = keyCode('channel');
+const DATA = keyCode('data');
+const COIN = keyCode('coin');
+const SIDE = keyCode('side');
+const PX = keyCode('px');
+const SZ = keyCode('sz');
+const TID = keyCode('tid');
+const TIME = keyCode('time');
 
 /**
  * Hyperliquid (`wss://api.hyperliquid.xyz/ws`):
@@ -25,6 +43,7 @@ import {
 export class HyperliquidFrameAdapter implements VenueAdapter {
   readonly venue = 'hyperliquid' as const;
   readonly sequentialTradeIds = false;
+  private readonly reader = new FrameTextReader();
 
   constructor(private readonly catalog: InstrumentCatalog) {}
 
@@ -39,6 +58,8 @@ export class HyperliquidFrameAdapter implements VenueAdapter {
   }
 
   parse(frame: string, recvTs: number): ParsedFrame {
+    const read = this.readTrades(frame, recvTs);
+    if (read) return tradeFrame(read);
     const message = asRecord(parseJson(frame), 'frame');
     const channel = message['channel'];
     if (channel === 'trades') {
@@ -73,5 +94,94 @@ export class HyperliquidFrameAdapter implements VenueAdapter {
       millis(record, 'time'),
       recvTs,
     );
+  }
+
+  /**
+   * A trades frame read straight from its text (FrameTextReader), without JSON.parse:
+   * `{"channel":"trades","data":[...]}` with `channel` before `data`, other keys anywhere and skipped,
+   * each record with `coin` a subscribed coin, `side` B or A, `px` and `sz` plain positive decimals
+   * (strings), `tid` and `time` JSON integers of at most 15 digits, keys in any order, other keys
+   * skipped. Anything else (another channel or layout, a repeated key, an escape, whitespace, a
+   * value the general path would read some other way or reject) returns null and takes JSON.parse
+   * and the general path, so trades and errors are those of the general path.
+   */
+  private readTrades(frame: string, recvTs: number): TradeMessage[] | null {
+    const reader = this.reader;
+    if (!reader.reset(frame) || !reader.take(LEFT_BRACE)) return null;
+    let channel = false;
+    let trades: TradeMessage[] | null = null;
+    do {
+      const key = reader.key();
+      if (key === CHANNEL) {
+        if (channel || !reader.string() || !reader.is('trades')) return null;
+        channel = true;
+      } else if (key === DATA) {
+        if (!channel || trades || !reader.take(LEFT_BRACKET)) return null;
+        trades = [];
+        if (!reader.take(RIGHT_BRACKET)) {
+          do {
+            const trade = this.readTrade(recvTs);
+            if (!trade) return null;
+            trades.push(trade);
+          } while (reader.take(COMMA));
+          if (!reader.take(RIGHT_BRACKET)) return null;
+        }
+      } else if (key < 0 || !reader.skip()) return null;
+    } while (reader.take(COMMA));
+    if (!reader.take(RIGHT_BRACE) || !reader.done()) return null;
+    return trades;
+  }
+
+  private readTrade(recvTs: number): TradeMessage | null {
+    const reader = this.reader;
+    if (!reader.take(LEFT_BRACE)) return null;
+    let instrument: Instrument | undefined;
+    let side: TradeMessage['side'] | null = null;
+    let price = -1;
+    let size = -1;
+    let tid = -1;
+    let time = -1;
+    do {
+      switch (reader.key()) {
+        case COIN:
+          if (instrument || !reader.string()) return null;
+          instrument = this.catalog.getIn(reader.text, reader.start, reader.end);
+          if (!instrument) return null;
+          break;
+        case SIDE:
+          if (side || !reader.string()) return null;
+          if (reader.is('B')) side = 'buy';
+          else if (reader.is('A')) side = 'sell';
+          else return null;
+          break;
+        case PX:
+          if (price >= 0 || !reader.string()) return null;
+          price = reader.decimal();
+          if (!(price > 0)) return null;
+          break;
+        case SZ:
+          if (size >= 0 || !reader.string()) return null;
+          size = reader.decimal();
+          if (!(size > 0)) return null;
+          break;
+        case TID:
+          if (tid >= 0 || !reader.number()) return null;
+          tid = reader.integer();
+          if (tid < 0) return null;
+          break;
+        case TIME:
+          if (time >= 0 || !reader.number()) return null;
+          time = reader.integer();
+          if (time < 0) return null;
+          break;
+        case -1:
+          return null;
+        default:
+          if (!reader.skip()) return null;
+      }
+    } while (reader.take(COMMA));
+    if (!reader.take(RIGHT_BRACE) || !instrument || !side || price < 0 || size < 0 || tid < 0 || time < 0)
+      return null;
+    return tradeMessage(instrument, String(tid), price, size, side, time, recvTs);
   }
 }

@@ -1,6 +1,15 @@
 import type { LiquidationMessage, TradeMessage } from '@mdp/schemas';
 import { FrameParseError } from '../frame-parse.error';
 import { asArray, asRecord, millis, multiply, parseJson, positive, str } from '../frame-fields';
+import {
+  COMMA,
+  FrameTextReader,
+  LEFT_BRACE,
+  LEFT_BRACKET,
+  RIGHT_BRACE,
+  RIGHT_BRACKET,
+  keyCode,
+} from '../frame-text.reader';
 import type { Instrument, InstrumentCatalog } from '../instrument-catalog';
 import {
   CONTROL_FRAME,
@@ -10,6 +19,17 @@ import {
   type VenueAdapter,
   tradeMessage,
 } from '../venue-adapter';
+
+const ARG = keyCode('arg');
+const CHANNEL = keyCode('channel');
+const EVENT = keyCode('event');
+const DATA = keyCode('data');
+const INSTRUMENT = keyCode('instId');
+const TRADE_ID = keyCode('tradeId');
+const PX = keyCode('px');
+const SZ = keyCode('sz');
+const SIDE = keyCode('side');
+const TS = keyCode('ts');
 
 /**
  * OKX v5 public channels (`wss://ws.okx.com:8443/ws/v5/public`):
@@ -30,6 +50,7 @@ import {
 export class OkxFrameAdapter implements VenueAdapter {
   readonly venue = 'okx' as const;
   readonly sequentialTradeIds = false;
+  private readonly reader = new FrameTextReader();
 
   constructor(private readonly catalog: InstrumentCatalog) {}
 
@@ -48,6 +69,8 @@ export class OkxFrameAdapter implements VenueAdapter {
 
   parse(frame: string, recvTs: number): ParsedFrame {
     if (frame === 'pong') return CONTROL_FRAME;
+    const read = this.readTrades(frame, recvTs);
+    if (read) return tradeFrame(read);
     const message = asRecord(parseJson(frame), 'frame');
     if (typeof message['event'] === 'string') {
       if (message['event'] === 'error')
@@ -128,5 +151,124 @@ export class OkxFrameAdapter implements VenueAdapter {
     const instrument = this.catalog.get(venueSymbol);
     if (!instrument) throw new FrameParseError(`instrument ${venueSymbol} is not subscribed`);
     return instrument;
+  }
+
+  /**
+   * A trades push read straight from its text (FrameTextReader), without JSON.parse: an object with
+   * `arg` (an object whose `channel` is `trades`) before `data`, no `event`, other keys anywhere and
+   * skipped, each record with `instId` a subscribed instrument, `tradeId` a non-empty string, `px`
+   * and `sz` plain positive decimals and `ts` 1 to 15 digits (strings), `side` buy or sell, keys in
+   * any order, other keys skipped. Anything else (another channel or layout, a repeated key, an
+   * escape, whitespace, a value the general path would read some other way or reject) returns null
+   * and takes JSON.parse and the general path, so trades and errors are those of the general path.
+   */
+  private readTrades(frame: string, recvTs: number): TradeMessage[] | null {
+    const reader = this.reader;
+    if (!reader.reset(frame) || !reader.take(LEFT_BRACE)) return null;
+    let arg = false;
+    let trades: TradeMessage[] | null = null;
+    do {
+      const key = reader.key();
+      if (key === ARG) {
+        if (arg || !this.readTradesArg()) return null;
+        arg = true;
+      } else if (key === DATA) {
+        if (!arg || trades || !reader.take(LEFT_BRACKET)) return null;
+        trades = [];
+        if (!reader.take(RIGHT_BRACKET)) {
+          do {
+            const trade = this.readTrade(recvTs);
+            if (!trade) return null;
+            trades.push(trade);
+          } while (reader.take(COMMA));
+          if (!reader.take(RIGHT_BRACKET)) return null;
+        }
+      } else if (key < 0 || key === EVENT || !reader.skip()) return null;
+    } while (reader.take(COMMA));
+    if (!reader.take(RIGHT_BRACE) || !reader.done()) return null;
+    return trades;
+  }
+
+  /** True after an `arg` object whose `channel` is `trades` (once); false for anything else. */
+  private readTradesArg(): boolean {
+    const reader = this.reader;
+    if (!reader.take(LEFT_BRACE)) return false;
+    let channel = false;
+    do {
+      const key = reader.key();
+      if (key === CHANNEL) {
+        if (channel || !reader.string() || !reader.is('trades')) return false;
+        channel = true;
+      } else if (key < 0 || !reader.skip()) return false;
+    } while (reader.take(COMMA));
+    return reader.take(RIGHT_BRACE) && channel;
+  }
+
+  private readTrade(recvTs: number): TradeMessage | null {
+    const reader = this.reader;
+    if (!reader.take(LEFT_BRACE)) return null;
+    let instrument: Instrument | undefined;
+    let id: string | null = null;
+    let price = -1;
+    let contracts = -1;
+    let side: TradeMessage['side'] | null = null;
+    let ts = -1;
+    do {
+      switch (reader.key()) {
+        case INSTRUMENT:
+          if (instrument || !reader.string()) return null;
+          instrument = this.catalog.getIn(reader.text, reader.start, reader.end);
+          if (!instrument) return null;
+          break;
+        case TRADE_ID:
+          if (id !== null || !reader.string() || reader.end === reader.start) return null;
+          id = reader.slice();
+          break;
+        case PX:
+          if (price >= 0 || !reader.string()) return null;
+          price = reader.decimal();
+          if (!(price > 0)) return null;
+          break;
+        case SZ:
+          if (contracts >= 0 || !reader.string()) return null;
+          contracts = reader.decimal();
+          if (!(contracts > 0)) return null;
+          break;
+        case SIDE:
+          if (side || !reader.string()) return null;
+          if (reader.is('buy')) side = 'buy';
+          else if (reader.is('sell')) side = 'sell';
+          else return null;
+          break;
+        case TS:
+          if (ts >= 0 || !reader.string()) return null;
+          ts = reader.integer();
+          if (ts < 0) return null;
+          break;
+        case -1:
+          return null;
+        default:
+          if (!reader.skip()) return null;
+      }
+    } while (reader.take(COMMA));
+    if (
+      !reader.take(RIGHT_BRACE) ||
+      !instrument ||
+      id === null ||
+      price < 0 ||
+      contracts < 0 ||
+      !side ||
+      ts < 0
+    )
+      return null;
+    return tradeMessage(
+      instrument,
+      id,
+      price,
+      multiply(contracts, instrument.contractValue),
+      side,
+      ts,
+      recvTs,
+    );
   }
 }

@@ -1,0 +1,244 @@
+import { plainDecimalIn } from './frame-fields';
+
+/**
+ * A strict reader of JSON text for the venues' trade frames, for adapters that read a frame
+ * without `JSON.parse` (which builds an object per record and a string per value, about half the
+ * CPU of a trade). It reads a subset of JSON: no whitespace between tokens, no escape in a string
+ * or key; anything outside that subset, and anything that is not JSON at all, makes the reading
+ * method return false (or -1), and the adapter then takes `JSON.parse` and its general path, so
+ * results and errors stay those of `JSON.parse`. What it accepts is valid JSON (every token is
+ * checked, skipped values too), so a frame the general path would reject as "not JSON" is never
+ * read here.
+ *
+ * One reader is reused frame after frame (adapters parse synchronously): the position and the
+ * bounds of the last string or number read live in its fields, so reading allocates nothing.
+ * Keys come back as numbers (`keyCode`): an ASCII key of up to 7 characters has its own code, any
+ * other key is OTHER_KEY, so an adapter compares keys as numbers, with no string built.
+ */
+export class FrameTextReader {
+  text = '';
+  at = 0;
+  /** Bounds of the last string (without quotes) or number read: `text.slice(start, end)`. */
+  start = 0;
+  end = 0;
+
+  /**
+   * Starts on `text`; false when the text holds a backslash or a control character anywhere (an
+   * escape, whitespace, or a character JSON forbids in a string), which the reader leaves to
+   * JSON.parse. One native regular-expression scan instead of a test per character in every
+   * string.
+   */
+  reset(text: string): boolean {
+    this.text = text;
+    this.at = 0;
+    return !NOT_PLAIN.test(text);
+  }
+
+  /** True at the end of the text. */
+  done(): boolean {
+    return this.at === this.text.length;
+  }
+
+  /** Steps over the character `code` when it is next; false (and stays) otherwise. */
+  take(code: number): boolean {
+    if (this.text.charCodeAt(this.at) !== code) return false;
+    this.at += 1;
+    return true;
+  }
+
+  /**
+   * Reads `"key":` and returns the key's code (`keyCode`), OTHER_KEY for a key without one, or -1
+   * when the text there is not a key of the subset.
+   */
+  key(): number {
+    const text = this.text;
+    let at = this.at;
+    if (text.charCodeAt(at) !== QUOTE) return -1;
+    at += 1;
+    const from = at;
+    let code = 0;
+    for (let c = text.charCodeAt(at); c !== QUOTE; c = text.charCodeAt(++at)) {
+      if (!(c < 0x80) || at - from >= 7) {
+        // NaN (past the end) lands here too; the end of a longer key is found by indexOf.
+        at = text.indexOf('"', at);
+        if (at < 0) return -1;
+        code = OTHER_KEY;
+        break;
+      }
+      code = code * 128 + c;
+    }
+    if (text.charCodeAt(at + 1) !== COLON) return -1;
+    this.at = at + 2;
+    return code;
+  }
+
+  /** Reads a string value without escapes into `start`/`end`; false when the next value is not one. */
+  string(): boolean {
+    const text = this.text;
+    const at = this.at;
+    if (text.charCodeAt(at) !== QUOTE) return false;
+    const end = text.indexOf('"', at + 1);
+    if (end < 0) return false;
+    this.start = at + 1;
+    this.end = end;
+    this.at = end + 1;
+    return true;
+  }
+
+  /** Reads a JSON number into `start`/`end`; false when the next value is not one. */
+  number(): boolean {
+    const text = this.text;
+    let at = this.at;
+    const from = at;
+    if (text.charCodeAt(at) === MINUS) at += 1;
+    const first = text.charCodeAt(at);
+    if (first === ZERO) at += 1;
+    else if (first > ZERO && first <= NINE) at = digitsEnd(text, at + 1);
+    else return false;
+    if (text.charCodeAt(at) === POINT) {
+      const fraction = at + 1;
+      at = digitsEnd(text, fraction);
+      if (at === fraction) return false;
+    }
+    const e = text.charCodeAt(at);
+    if (e === 0x65 || e === 0x45) {
+      at += 1;
+      const sign = text.charCodeAt(at);
+      if (sign === PLUS || sign === MINUS) at += 1;
+      const exponent = at;
+      at = digitsEnd(text, exponent);
+      if (at === exponent) return false;
+    }
+    this.start = from;
+    this.end = at;
+    this.at = at;
+    return true;
+  }
+
+  /** Steps over any value of the subset (nested up to 8 deep); false when the next value is not one. */
+  skip(depth = 0): boolean {
+    const text = this.text;
+    const c = text.charCodeAt(this.at);
+    if (c === QUOTE) return this.string();
+    if (c === LEFT_BRACE || c === LEFT_BRACKET) {
+      if (depth >= 8) return false;
+      this.at += 1;
+      const close = c === LEFT_BRACE ? RIGHT_BRACE : RIGHT_BRACKET;
+      if (this.take(close)) return true;
+      do {
+        if (close === RIGHT_BRACE && this.key() < 0) return false;
+        if (!this.skip(depth + 1)) return false;
+      } while (this.take(COMMA));
+      return this.take(close);
+    }
+    if (c === 0x74) return this.literal('true');
+    if (c === 0x66) return this.literal('false');
+    if (c === 0x6e) return this.literal('null');
+    return this.number();
+  }
+
+  /** Reads `true` or `false`: 1 or 0, or -1 when the next value is neither. */
+  boolean(): number {
+    if (this.literal('true')) return 1;
+    if (this.literal('false')) return 0;
+    return -1;
+  }
+
+  /** True when the last string or number read is exactly `literal`. */
+  is(literal: string): boolean {
+    const length = literal.length;
+    if (this.end - this.start !== length) return false;
+    const text = this.text;
+    const start = this.start;
+    for (let i = 0; i < length; i++) if (text.charCodeAt(start + i) !== literal.charCodeAt(i)) return false;
+    return true;
+  }
+
+  /** True when the last string or number read starts with `prefix`. */
+  startsWith(prefix: string): boolean {
+    const length = prefix.length;
+    if (this.end - this.start < length) return false;
+    const text = this.text;
+    const start = this.start;
+    for (let i = 0; i < length; i++) if (text.charCodeAt(start + i) !== prefix.charCodeAt(i)) return false;
+    return true;
+  }
+
+  /** The last string or number read. */
+  slice(): string {
+    return this.text.slice(this.start, this.end);
+  }
+
+  /**
+   * The last string or number read as a plain decimal (digits with at most one inner point, at
+   * most 15 digits: the same double `Number` gives, see `plainDecimal`), or -1 for any other text.
+   */
+  decimal(): number {
+    return plainDecimalIn(this.text, this.start, this.end);
+  }
+
+  /** The last string or number read as an integer of 1 to 15 digits (exact), or -1 for any other text. */
+  integer(): number {
+    const text = this.text;
+    const start = this.start;
+    const length = this.end - start;
+    if (length === 0 || length > 15) return -1;
+    let value = 0;
+    for (let i = 0; i < length; i++) {
+      const code = text.charCodeAt(start + i);
+      if (code < ZERO || code > NINE) return -1;
+      value = value * 10 + (code - ZERO);
+    }
+    return value;
+  }
+
+  private literal(word: string): boolean {
+    const text = this.text;
+    const at = this.at;
+    for (let i = 0; i < word.length; i++) if (text.charCodeAt(at + i) !== word.charCodeAt(i)) return false;
+    this.at = at + word.length;
+    return true;
+  }
+}
+
+/** The code `FrameTextReader.key` returns for `name` (an ASCII key of 1 to 7 characters). */
+export function keyCode(name: string): number {
+  if (name.length === 0 || name.length > 7) throw new Error(`no key code for ${JSON.stringify(name)}`);
+  let code = 0;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 0x20 || c >= 0x80 || c === QUOTE || c === BACKSLASH)
+      throw new Error(`no key code for ${JSON.stringify(name)}`);
+    code = code * 128 + c;
+  }
+  return code;
+}
+
+/**
+ * The code of every key without its own code (empty, longer than 7 characters, or not ASCII):
+ * keyCode gives base-128 numbers whose digits are at least 0x20, so never 0.
+ */
+export const OTHER_KEY = 0;
+
+function digitsEnd(text: string, from: number): number {
+  let at = from;
+  for (let c = text.charCodeAt(at); c >= ZERO && c <= NINE; c = text.charCodeAt(++at));
+  return at;
+}
+
+/** A backslash or a control character (U+0000 to U+001F). */
+const NOT_PLAIN = /[\x00-\x1f\\]/;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+export const COMMA = 0x2c;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const POINT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+export const LEFT_BRACE = 0x7b;
+export const RIGHT_BRACE = 0x7d;
+export const LEFT_BRACKET = 0x5b;
+export const RIGHT_BRACKET = 0x5d;
