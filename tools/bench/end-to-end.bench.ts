@@ -23,15 +23,18 @@
  *   "acknowledged by group G" time is the first poll that saw it so (resolution: one poll). The
  *   services acknowledge only after handling (the warm writer after its rows are committed), so this
  *   is event -> handled by the detector / the aggregator, and event -> warm row;
- * - event -> flow snapshot: an event handled by the aggregator is in the next snapshot of its coin's
- *   1m window written after that (`writtenAt` of the `stream:{flow-snapshots}` notice);
+ * - event -> flow snapshot, by content: the k-th trade of a coin's 1m window in stream order is in the
+ *   first snapshot of that window whose notice says `totalTrades` >= k (the aggregator handles the
+ *   stream in order); its `writtenAt` minus the event time (and minus the XADD time). A trade no
+ *   snapshot ever covered (dropped late or as a duplicate) is counted, not timed;
  * - event -> signal: the signal's `ts` (the liquidation's event time) to its XADD on `stream:{signals}`;
  * - snapshot -> warm row: `stored_at - written_at` of `flow_snapshots`, from SQL at the end;
  * - processed events/s per group: events acknowledged per second; also XINFO `entries-read` deltas;
  * - CPU per service: utime + stime of /proc/<pid>/stat, per phase; Redis used_memory from INFO.
  *
- * Event time is the generator's own clock (`ts`); ingestion publishes due events every 50 ms, so
- * event -> XADD includes up to 50 ms of pacing by design. REDIS_URL (default redis://127.0.0.1:6379)
+ * Event time is the generator's own clock (`ts`); ingestion publishes due events every 10 ms and
+ * writes its buffer every INGESTION_FLUSH_MS (set here with `--flush-ms`, default 5), so event ->
+ * XADD includes up to about 15 ms of pacing by design. REDIS_URL (default redis://127.0.0.1:6379)
  * names the server; DATABASE_URL / the test services' PostgreSQL hosts the scratch database.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -67,7 +70,8 @@ const BURST_S = arg('burst-seconds', 60);
 const BURST_FACTOR = arg('burst-factor', 10);
 const DRAIN_LIMIT = arg('drain-limit', 4);
 const POLL_MS = arg('poll-ms', 10);
-const FLOW_PUBLISH_MS = arg('flow-publish-ms', 15_000);
+const FLOW_PUBLISH_MS = arg('flow-publish-ms', 10);
+const FLUSH_MS = arg('flush-ms', 5);
 const PROFILE = flag('profile');
 const SKIP_BUILD = flag('no-build');
 const REDIS_SERVER = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -335,6 +339,7 @@ async function main(): Promise<void> {
     INGESTION_GENERATOR_RATE: String(generatorRate),
     INGESTION_GENERATOR_SEED: '42',
     INGESTION_GENERATOR_START_TS: String(t0),
+    INGESTION_FLUSH_MS: String(FLUSH_MS),
   });
   if (BURST_S > 0 && BURST_FACTOR > 1) {
     await start('ingestion-burst', {
@@ -342,6 +347,7 @@ async function main(): Promise<void> {
       INGESTION_GENERATOR_RATE: String(burstGeneratorRate),
       INGESTION_GENERATOR_SEED: '4242',
       INGESTION_GENERATOR_START_TS: String(b0),
+      INGESTION_FLUSH_MS: String(FLUSH_MS),
     });
   }
   await Promise.all(
@@ -364,8 +370,32 @@ async function main(): Promise<void> {
   let signals = 0;
   let liquidationsPublished = 0;
   let eventsPublished = 0;
-  /** Trades the aggregator acknowledged, waiting for a snapshot of their coin's 1m window. */
-  const awaiting = new Map<string, Array<{ ackedAt: number; runTs: number[]; runCount: number[] }>>();
+  const snapshotFromXadd = new Map<Phase, Histogram>(PHASES.map((phase) => [phase, hist()]));
+  /**
+   * Per `coin|1m window start`: trades seen in stream order (k), those no snapshot covered yet (k,
+   * event time, XADD time), and the snapshots announced so far (totalTrades, writtenAt).
+   */
+  const windows = new Map<
+    string,
+    {
+      seen: number;
+      waitK: number[];
+      waitTs: number[];
+      waitIdMs: number[];
+      head: number;
+      notices: Array<[number, number]>;
+    }
+  >();
+  const windowOf = (key: string) => {
+    let found = windows.get(key);
+    if (!found)
+      windows.set(key, (found = { seen: 0, waitK: [], waitTs: [], waitIdMs: [], head: 0, notices: [] }));
+    return found;
+  };
+  const recordSnapshot = (ts: number, idMs: number, writtenAt: number) => {
+    snapshotLatency.get(phaseOf(ts))?.recordValue(Math.max(1, writtenAt - ts));
+    snapshotFromXadd.get(phaseOf(ts))?.recordValue(Math.max(1, writtenAt - idMs));
+  };
   let burstExitedAt = 0;
   let caughtUpAfterBurst = false;
   let drainedAt = 0;
@@ -386,23 +416,6 @@ async function main(): Promise<void> {
     const second = Math.floor(ackedAt / 1000);
     t.ackedPerSecond.set(second, (t.ackedPerSecond.get(second) ?? 0) + entry.n);
     t.unackedEarly -= entry.early;
-    if (t.stream === STREAMS.trades && t.group.startsWith('flow-aggregator')) {
-      // Per coin and 1m window: the next snapshot of that window written after ackedAt holds them.
-      const byKey = new Map<string, { runTs: number[]; runCount: number[] }>();
-      for (let i = 0; i < entry.runTs.length; i++) {
-        const ts = entry.runTs[i]!;
-        const key = `${entry.runCoin[i]}|${ts - (ts % 60_000)}`;
-        let runs = byKey.get(key);
-        if (!runs) byKey.set(key, (runs = { runTs: [], runCount: [] }));
-        runs.runTs.push(ts);
-        runs.runCount.push(entry.runCount[i]!);
-      }
-      for (const [key, runs] of byKey) {
-        let list = awaiting.get(key);
-        if (!list) awaiting.set(key, (list = []));
-        list.push({ ackedAt, ...runs });
-      }
-    }
   };
 
   // --- reader: every stream, plain XREAD, decoding event times
@@ -437,27 +450,32 @@ async function main(): Promise<void> {
           const column = (name: string) => names.indexOf(name);
           const entry: Entry = { key, idMs, n: rows.length, runTs: [], runCount: [], runCoin: [], early: 0 };
           if (stream === STREAMS.snapshots) {
-            const [coin, window, timestamp, writtenAt] = ['coin', 'timeWindow', 'timestamp', 'writtenAt'].map(
-              column,
-            );
+            const [coin, window, timestamp, writtenAt, totalTrades] = [
+              'coin',
+              'timeWindow',
+              'timestamp',
+              'writtenAt',
+              'totalTrades',
+            ].map(column);
             for (const row of rows) {
               const at = row[writtenAt!] as number;
               entry.runTs.push(at);
               entry.runCount.push(1);
               entry.runCoin.push('');
               if (row[window!] !== '1m') continue;
-              const list = awaiting.get(`${String(row[coin!])}|${String(row[timestamp!])}`);
-              if (!list) continue;
-              let taken = 0;
-              while (taken < list.length && list[taken]!.ackedAt <= at) {
-                const chunk = list[taken++]!;
-                for (let i = 0; i < chunk.runTs.length; i++) {
-                  snapshotLatency
-                    .get(phaseOf(chunk.runTs[i]!))
-                    ?.recordValueWithCount(Math.max(1, at - chunk.runTs[i]!), chunk.runCount[i]!);
-                }
+              const w = windowOf(`${String(row[coin!])}|${String(row[timestamp!])}`);
+              const total = row[totalTrades!] as number;
+              w.notices.push([total, at]);
+              while (w.head < w.waitK.length && w.waitK[w.head]! <= total) {
+                recordSnapshot(w.waitTs[w.head]!, w.waitIdMs[w.head]!, at);
+                w.head += 1;
               }
-              list.splice(0, taken);
+              if (w.head > 4096) {
+                w.waitK.splice(0, w.head);
+                w.waitTs.splice(0, w.head);
+                w.waitIdMs.splice(0, w.head);
+                w.head = 0;
+              }
             }
           } else {
             const tsColumn = column('ts');
@@ -475,6 +493,26 @@ async function main(): Promise<void> {
                 entry.runCoin.push(coin);
               }
               if (ts < b1) entry.early += 1;
+              if (stream === STREAMS.trades) {
+                const w = windowOf(`${coin}|${ts - (ts % 60_000)}`);
+                const k = ++w.seen;
+                // Already announced (the notice was read first): the first snapshot holding k.
+                const notices = w.notices;
+                if (notices.length > 0 && notices[notices.length - 1]![0] >= k) {
+                  let lo = 0;
+                  let hi = notices.length - 1;
+                  while (lo < hi) {
+                    const mid = (lo + hi) >> 1;
+                    if (notices[mid]![0] >= k) hi = mid;
+                    else lo = mid + 1;
+                  }
+                  recordSnapshot(ts, idMs, notices[lo]![1]);
+                } else {
+                  w.waitK.push(k);
+                  w.waitTs.push(ts);
+                  w.waitIdMs.push(idMs);
+                }
+              }
               if (INPUT_STREAMS.has(stream))
                 publishDelay.get(phaseOf(ts))?.recordValue(Math.max(1, idMs - ts));
               if (stream === STREAMS.signals)
@@ -751,7 +789,7 @@ async function main(): Promise<void> {
     `raw baseline: redis-benchmark -P 100 XADD = ${fmt(rawXadd)} XADD/s (one XADD of one field; the pipeline's entries carry up to 256 events)`,
   );
   out.push(
-    `services: production bundles (node dist/apps/<app>/main.js), LOG_LEVEL=warn; detector VWAP offsets 0.05 %, flow publish interval ${FLOW_PUBLISH_MS} ms; latency resolution ${POLL_MS} ms (poll)`,
+    `services: production bundles (node dist/apps/<app>/main.js), LOG_LEVEL=warn; detector VWAP offsets 0.05 %, flow publish interval ${FLOW_PUBLISH_MS} ms, ingestion flush ${FLUSH_MS} ms; latency resolution ${POLL_MS} ms (poll)`,
   );
   const sustainedEnd = phaseSamples.get('burst') ?? end;
   out.push('', `sustained (${SUSTAINED_S} s):`);
@@ -772,7 +810,7 @@ async function main(): Promise<void> {
     `  Redis used_memory: ${mb(phaseSamples.get('sustained')!.usedMemory)} at start, ${mb(sustainedEnd.usedMemory)} at end (whole server)`,
   );
   out.push('  latency from event time (generator ts):');
-  out.push(`    -> XADD (ingestion, incl. its 50 ms pacing): ${q(publishDelay.get('sustained'))}`);
+  out.push(`    -> XADD (ingestion, incl. its 10 ms pacing and flush): ${q(publishDelay.get('sustained'))}`);
   const byGroup = (stream: string, prefix: string) =>
     trackList().find((t) => t.stream === stream && t.group.startsWith(prefix));
   out.push(
@@ -784,7 +822,9 @@ async function main(): Promise<void> {
   out.push(
     `    -> handled by liquidation-detector (liquidations acked): ${q(byGroup(STREAMS.liquidations, 'liquidation-detector')?.latency.get('sustained'))}`,
   );
-  out.push(`    -> flow snapshot written (1m window of its coin): ${q(snapshotLatency.get('sustained'))}`);
+  out.push(
+    `    -> flow snapshot written holding it (1m window of its coin, by totalTrades): ${q(snapshotLatency.get('sustained'))}`,
+  );
   out.push(`    -> signal XADDed: ${q(signalLatency.get('sustained'))}`);
   out.push(
     `    -> warm row (liquidations acked by warm-writer): ${q(byGroup(STREAMS.liquidations, 'warm-writer')?.latency.get('sustained'))}`,
@@ -804,6 +844,12 @@ async function main(): Promise<void> {
   );
   out.push(
     `    -> warm row (liquidations): ${q(byGroup(STREAMS.liquidations, 'warm-writer')?.fromXadd.get('sustained'))}`,
+  );
+  out.push(`    -> flow snapshot written holding it: ${q(snapshotFromXadd.get('sustained'))}`);
+  let uncovered = 0;
+  for (const w of windows.values()) uncovered += w.waitK.length - w.head;
+  out.push(
+    `  trades in no snapshot at the end (late, duplicate, or their window's next write still due): ${fmt(uncovered)}`,
   );
   if (BURST_S > 0) {
     out.push('', `burst (${BURST_FACTOR}x for ${BURST_S} s) and drain:`);
@@ -829,6 +875,7 @@ async function main(): Promise<void> {
       `                -> handled by flow-aggregator ${q(byGroup(STREAMS.trades, 'flow-aggregator')?.latency.get('burst'))}`,
     );
     out.push(`                -> flow snapshot ${q(snapshotLatency.get('burst'))}`);
+    out.push(`                XADD -> flow snapshot ${q(snapshotFromXadd.get('burst'))}`);
   }
   out.push(
     '',

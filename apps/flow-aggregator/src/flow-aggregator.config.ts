@@ -5,6 +5,7 @@ import { StreamConsumerConfig } from '@mdp/transport';
 const LIST = /^[A-Z0-9][A-Z0-9._-]*(,[A-Z0-9][A-Z0-9._-]*)*$/;
 const COIN_NUMBERS = /^([A-Z0-9][A-Z0-9._-]*:\d+(\.\d+)?)?(,[A-Z0-9][A-Z0-9._-]*:\d+(\.\d+)?)*$/;
 const WINDOW_LIST = /^(1m|5m|15m|1h|4h)(,(1m|5m|15m|1h|4h))*$/;
+const WINDOW_NUMBERS = /^((1m|5m|15m|1h|4h):\d+)?(,(1m|5m|15m|1h|4h):\d+)*$/;
 const TIMEFRAME_LIST = /^(1m|5m|15m|1h|4h|1d)(,(1m|5m|15m|1h|4h|1d))*$/;
 
 /**
@@ -51,11 +52,19 @@ export class FlowAggregatorConfig extends StreamConsumerConfig {
   FLOW_GRACE_MS: number = 5_000;
 
   @Describe(
-    'How often (ms) the open windows that changed are written as snapshots (the final one is written at close)',
+    'How soon (ms) an open window that changed is rewritten as a snapshot and announced (the final one is written at close); windows listed in FLOW_PUBLISH_SPACING_MS wait longer between rewrites',
   )
   @IsInt()
-  @Min(100)
-  FLOW_PUBLISH_INTERVAL_MS: number = 15_000;
+  @Min(5)
+  FLOW_PUBLISH_INTERVAL_MS: number = 10;
+
+  @Describe(
+    'Least time (ms) between two rewrites of an open window, per window as WINDOW:ms pairs (larger windows cost more to build); windows not listed use FLOW_PUBLISH_INTERVAL_MS, which applies when larger',
+  )
+  @Matches(WINDOW_NUMBERS, {
+    message: '$property must be WINDOW:ms pairs (windows 1m, 5m, 15m, 1h, 4h) separated by commas',
+  })
+  FLOW_PUBLISH_SPACING_MS: string = '5m:50,15m:250,1h:1000,4h:2000';
 
   @Describe(
     'Close windows and candles by the wall clock as well as by event time (false: by event time only, e.g. for replays)',

@@ -232,6 +232,33 @@ describe('flow aggregator (real Redis)', () => {
     ]);
   }, 90_000);
 
+  it('rewrites a changed open window within FLOW_PUBLISH_INTERVAL_MS, a larger one no more often than its FLOW_PUBLISH_SPACING_MS', async () => {
+    aggregator = await startAggregator({
+      FLOW_WINDOWS: '1m,1h',
+      FLOW_PUBLISH_INTERVAL_MS: 20,
+      FLOW_PUBLISH_SPACING_MS: '1h:3600000',
+    });
+    const notices = async (window: string): Promise<FlowSnapshotNoticeMessage[]> =>
+      (await readAll<FlowSnapshotNoticeMessage>(redis, FlowSnapshotStream)).filter(
+        (notice) => notice.timeWindow === window && notice.coin === 'BTC',
+      );
+    let total = 0;
+    for (let batch = 0; batch < 4; batch++) {
+      // No tick is driven here: the aggregator's own timer writes the 1m window after each batch.
+      await publisher.publish(TradeStream, trades('BTC', 25, T + batch * 10_000, 10_000, 40 + batch));
+      total += 25;
+      await waitFor(`the 1m snapshot with ${total} trades`, async () =>
+        (await notices('1m')).some((notice) => notice.totalTrades === total),
+      );
+      const stored = await new LiquidityFlowRepository(redis).retrieve(flowSnapshotKey('BTC', '1m', T));
+      expect(stored!.data.metrics.totalTrades).toBe(total);
+    }
+    const hourly = await notices('1h');
+    // Written once, at its first change; the three later changes fall within its 1 h spacing.
+    expect(hourly.map((notice) => [notice.totalTrades, notice.final])).toEqual([[25, false]]);
+    expect((await notices('1m')).every((notice) => !notice.final)).toBe(true);
+  });
+
   it('counts a trade or liquidation written twice to the stream once (ids per venue and symbol)', async () => {
     aggregator = await startAggregator({ FLOW_COINS: 'BTC', FLOW_WINDOWS: '1m' });
     const once = trade('BTC', 65_000, 1, 'buy', T + 1_000);

@@ -46,6 +46,13 @@ export class WarmWriterConfig extends StreamConsumerConfig {
   WARM_CONSUMERS: number = 2;
 
   @Describe(
+    "Least time (ms, by the notices' writtenAt) between two stored versions of a still open flow window; notices in between are acknowledged without a write (the final snapshot is always stored; 0 stores every notice)",
+  )
+  @IsInt()
+  @Min(0)
+  WARM_FLOW_OPEN_INTERVAL_MS: number = 15_000;
+
+  @Describe(
     'Plain-PostgreSQL mode: how often (ms) partitions are maintained and candle views refreshed; 0 turns it off',
   )
   @IsInt()

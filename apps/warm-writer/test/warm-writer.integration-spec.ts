@@ -269,6 +269,55 @@ describe('warm writer (seed 004: hot data persists to the warm store)', () => {
     });
   });
 
+  it('stores a version of an open window at most every WARM_FLOW_OPEN_INTERVAL_MS, and always the final one', async () => {
+    writer = await startWriter({
+      REDIS_URL: testRedisUrl(),
+      DATABASE_URL: database.url,
+      WARM_FLOW_OPEN_INTERVAL_MS: '10000',
+    });
+    const throttled = async () =>
+      Number(
+        /warm_writer_rows_total\{table="flow_snapshots",outcome="throttled"\} (\d+)/.exec(
+          await (await fetch(`${writer!.url}/metrics`)).text(),
+        )?.[1] ?? 0,
+      );
+    const throttledBefore = await throttled();
+    const ts = 1_767_614_400_000;
+    const key = snapshotKey('ETH', '5m', ts);
+    const stored = async () =>
+      (
+        await pg.query<{ final: boolean; total_trades: number; trades: string; written: number }>(
+          `SELECT final, total_trades, data->'data'->'metrics'->>'totalTrades' AS trades,
+                  (extract(epoch FROM written_at) * 1000)::float8 AS written FROM flow_snapshots`,
+        )
+      ).rows;
+    // The aggregator rewrites the key, then announces it; each notice is consumed before the next.
+    const rewrite = async (totalTrades: number, writtenAt: number, final = false) => {
+      await redis.set(key, snapshotJson('ETH', ts, totalTrades), 'EX', 600);
+      await publisher.publish(FlowSnapshotStream, [
+        aFlowSnapshotNotice({ key, coin: 'ETH', timestamp: ts, final, totalTrades, writtenAt }),
+      ]);
+      await waitFor('the notice to be acknowledged', async () => {
+        const info = (await redis.xinfo('GROUPS', FlowSnapshotStream.stream)) as unknown[][];
+        const group = info.find((fields) => fields[1] === 'warm-writer')!;
+        return group[group.indexOf('lag') + 1] === 0 && (await pending(FlowSnapshotStream.stream)) === 0;
+      });
+    };
+
+    await rewrite(1, ts + 1_000);
+    expect(await stored()).toEqual([{ final: false, total_trades: 1, trades: '1', written: ts + 1_000 }]);
+    await rewrite(2, ts + 5_000); // 4 s after the stored version: acknowledged, not stored
+    await rewrite(3, ts + 10_999);
+    expect(await stored()).toEqual([{ final: false, total_trades: 1, trades: '1', written: ts + 1_000 }]);
+    await rewrite(4, ts + 11_000); // 10 s after: stored
+    expect(await stored()).toEqual([{ final: false, total_trades: 4, trades: '4', written: ts + 11_000 }]);
+    await rewrite(5, ts + 11_500, true); // the final one, however soon
+    expect(await stored()).toEqual([{ final: true, total_trades: 5, trades: '5', written: ts + 11_500 }]);
+
+    // The metrics registry is the process's: earlier tests' counts are in it too.
+    expect((await throttled()) - throttledBefore).toBe(2);
+  });
+
   it('holds the streams through a database outage and catches up afterwards, every row present exactly once', async () => {
     const target = new URL(database.url);
     proxy = new TcpProxy(target.hostname, Number(target.port || 5432));

@@ -6,6 +6,8 @@ import { THEME, css, netFlowColor } from './palette';
 
 /** Columns kept per coin and window: the last 60 windows (the 1m TTL keeps about that many). */
 const MAX_COLUMNS = 60;
+/** Least time (ms) between two reads of the shown window on its notices. */
+const REFRESH_MS = 250;
 
 const METRIC_LABELS: Array<
   [keyof FlowMetrics, string, 'price' | 'count' | 'volume' | 'usd' | 'ratio' | 'text']
@@ -69,6 +71,9 @@ export class FlowMapPanel {
   private readonly stale = new Set<string>();
   private readonly loading = new Map<string, Promise<void>>();
   private updates = 0;
+  /** The newest notice of the shown window not read yet, and whether a read is under way. */
+  private nextNotice: { id: string; key: string } | null = null;
+  private refreshing = false;
   private heatmap: Heatmap | null = null;
   private readonly canvas = el('canvas', { role: 'img', 'aria-label': 'Flow map' });
   private readonly tooltip = el('div', { class: 'tooltip', role: 'tooltip', hidden: true });
@@ -183,26 +188,46 @@ export class FlowMapPanel {
     return promise;
   }
 
+  /**
+   * A notice of the shown coin and window: its snapshot is read and drawn. The aggregator rewrites
+   * an open 1m window every few milliseconds while trades come in, so reads are paced: one at a
+   * time, at most every REFRESH_MS, always the newest notice (those in between are skipped).
+   */
   private onUpdate(update: Update): void {
     const coin = String(update['coin']);
     const timeWindow = String(update['timeWindow']);
-    const notice = update.data as { key: string; timestamp: number };
-    const id = `${coin}:${timeWindow}`;
     if (coin !== this.coin || timeWindow !== this.window) return;
-    void this.api
-      .get<StoredFlowData>('/api/liquidity-flow/retrieve', { key: notice.key })
-      .then((snapshot) => {
-        const byTime = this.cache.get(id) ?? new Map<number, StoredFlowData>();
-        byTime.set(snapshot.timestamp, snapshot);
-        for (const old of [...byTime.keys()]
-          .sort((a, b) => a - b)
-          .slice(0, Math.max(0, byTime.size - MAX_COLUMNS)))
-          byTime.delete(old);
-        this.cache.set(id, byTime);
-        this.updates += 1;
-        if (coin === this.coin && timeWindow === this.window) this.render();
-      })
-      .catch(() => undefined); // expired between the notice and the read: the next notice brings it
+    this.nextNotice = { id: `${coin}:${timeWindow}`, key: (update.data as { key: string }).key };
+    if (!this.refreshing) void this.refresh();
+  }
+
+  private async refresh(): Promise<void> {
+    this.refreshing = true;
+    try {
+      while (this.nextNotice) {
+        const { id, key } = this.nextNotice;
+        this.nextNotice = null;
+        const started = Date.now();
+        try {
+          const snapshot = await this.api.get<StoredFlowData>('/api/liquidity-flow/retrieve', { key });
+          const byTime = this.cache.get(id) ?? new Map<number, StoredFlowData>();
+          byTime.set(snapshot.timestamp, snapshot);
+          for (const old of [...byTime.keys()]
+            .sort((a, b) => a - b)
+            .slice(0, Math.max(0, byTime.size - MAX_COLUMNS)))
+            byTime.delete(old);
+          this.cache.set(id, byTime);
+          this.updates += 1;
+          if (id === `${this.coin}:${this.window}`) this.render();
+        } catch {
+          // expired between the notice and the read: the next notice brings it
+        }
+        const wait = REFRESH_MS - (Date.now() - started);
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    } finally {
+      this.refreshing = false;
+    }
   }
 
   private renderLoading(): void {

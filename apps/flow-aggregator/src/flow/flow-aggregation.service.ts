@@ -77,9 +77,10 @@ export interface AggregationState {
  * go into the flow windows and candles in memory (idempotent handlers: nothing here throws on a
  * message, so a batch is never redelivered and counted twice by this process). Windows and candles
  * close when the event-time watermark (or the wall clock) passes their end + grace: final snapshots,
- * closed candles and indicators are written right after the batch that closed them; open windows
- * every FLOW_PUBLISH_INTERVAL_MS and live candles every CANDLE_FLUSH_INTERVAL_MS. A failed write
- * stays queued and is retried on the next tick.
+ * closed candles and indicators are written right after the batch that closed them; an open window
+ * that changed within FLOW_PUBLISH_INTERVAL_MS (10 ms), or, for the larger windows, once its
+ * FLOW_PUBLISH_SPACING_MS passed since its last write; live candles every CANDLE_FLUSH_INTERVAL_MS.
+ * A failed write stays queued and is retried on the next tick.
  *
  * Nothing is lost or counted twice when the process dies (kill -9): the handlers acknowledge late
  * (`ack: 'deferred'`). Every FLOW_CHECKPOINT_INTERVAL_MS (and at shutdown) the whole state is
@@ -121,6 +122,10 @@ export class FlowAggregationService implements OnModuleInit, OnApplicationBootst
   /** False until the checkpoint is restored: no checkpoint may overwrite it with a partial state before. */
   private restored = false;
   private checkpointing: Promise<void> | null = null;
+  /** The open-window write in progress (one at a time). */
+  private publishing: Promise<void> | null = null;
+  /** When each open window was last written, for FLOW_PUBLISH_SPACING_MS. */
+  private readonly lastWritten = new WeakMap<FlowWindowAccumulator, number>();
   /** Bumped by every change of the state; a checkpoint is skipped when nothing changed and nothing waits for an ack. */
   private stateVersion = 0;
   private checkpointedVersion = 0;
@@ -176,7 +181,7 @@ export class FlowAggregationService implements OnModuleInit, OnApplicationBootst
       timer.unref();
       this.timers.push(timer);
     };
-    every(this.config.FLOW_PUBLISH_INTERVAL_MS, () => this.tick());
+    every(this.config.FLOW_PUBLISH_INTERVAL_MS, () => this.tick(Date.now(), true));
     every(this.config.CANDLE_FLUSH_INTERVAL_MS, () => this.writeLiveCandles());
     every(this.config.FLOW_INDEX_PRUNE_INTERVAL_MS, () => this.pruneIndexes());
     every(this.config.FLOW_CHECKPOINT_INTERVAL_MS, () => this.checkpoint());
@@ -301,17 +306,48 @@ export class FlowAggregationService implements OnModuleInit, OnApplicationBootst
     await this.flushClosed();
   }
 
-  /** The periodic work: close by the wall clock (when on), retry failed writes, write changed open windows. */
-  async tick(now = Date.now()): Promise<void> {
+  /**
+   * The periodic work (every FLOW_PUBLISH_INTERVAL_MS): close by the wall clock (when on), retry
+   * failed writes, write the open windows that changed. `spaced` (the timer's call) writes only those
+   * last written at least their FLOW_PUBLISH_SPACING_MS ago; a direct call writes every changed one.
+   */
+  async tick(now = Date.now(), spaced = false): Promise<void> {
     await this.advanceTo(this.config.FLOW_WALL_CLOCK_CLOSE ? Math.max(now, this.watermark) : this.watermark);
     await this.flushClosed();
-    await this.publishOpen();
+    await this.publishOpen(now, spaced);
   }
 
-  /** Writes the open windows that changed since they were last written (final: false). */
-  async publishOpen(): Promise<void> {
-    const changed = this.flow.openWindows().filter((ref) => ref.accumulator.dirty);
-    for (const ref of changed) ref.accumulator.dirty = false;
+  /**
+   * Writes the open windows that changed since they were last written (final: false); with `spaced`,
+   * only those last written at least their window's spacing before `now`. One run at a time: a
+   * spaced call that finds one running returns (its windows stay dirty for the next tick), any
+   * other call waits for it and then runs.
+   */
+  async publishOpen(now = Date.now(), spaced = false): Promise<void> {
+    if (this.publishing) {
+      if (spaced) return;
+      await this.publishing;
+      return this.publishOpen(Date.now(), false);
+    }
+    this.publishing = this.writeOpen(now, spaced).finally(() => (this.publishing = null));
+    return this.publishing;
+  }
+
+  private async writeOpen(now: number, spaced: boolean): Promise<void> {
+    const changed: FlowWindowRef[] = [];
+    for (const ref of this.flow.openWindows()) {
+      if (!ref.accumulator.dirty) continue;
+      if (
+        spaced &&
+        now - (this.lastWritten.get(ref.accumulator) ?? -Infinity) <
+          this.settings.publishSpacingMs.get(ref.window)!
+      )
+        continue;
+      ref.accumulator.dirty = false;
+      this.lastWritten.set(ref.accumulator, now);
+      changed.push(ref);
+    }
+    if (changed.length === 0) return;
     try {
       await Promise.all(changed.map((ref) => this.writeSnapshot(ref, false)));
     } catch (error) {

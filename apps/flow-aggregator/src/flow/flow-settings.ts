@@ -8,6 +8,8 @@ export interface FlowSettings {
   windows: FlowWindow[];
   timeframes: Timeframe[];
   group: string;
+  /** Least time (ms) between two rewrites of an open window of each window length. */
+  publishSpacingMs: Map<FlowWindow, number>;
 }
 
 function pairs(text: string): Map<string, number> {
@@ -32,9 +34,15 @@ export function flowSettingsFrom(config: FlowAggregatorConfig): FlowSettings {
       whaleNotionalUsd: whales.get(coin) ?? config.FLOW_DEFAULT_WHALE_USD,
     });
   }
+  const windows = [...new Set(config.FLOW_WINDOWS.split(','))] as FlowWindow[];
+  const spacing = pairs(config.FLOW_PUBLISH_SPACING_MS);
+  const publishSpacingMs = new Map<FlowWindow, number>();
+  for (const window of windows)
+    publishSpacingMs.set(window, Math.max(config.FLOW_PUBLISH_INTERVAL_MS, spacing.get(window) ?? 0));
   return {
     coins,
-    windows: [...new Set(config.FLOW_WINDOWS.split(','))] as FlowWindow[],
+    windows,
+    publishSpacingMs,
     timeframes: [...new Set(config.CANDLE_TIMEFRAMES.split(','))] as Timeframe[],
     group:
       config.FLOW_SHARD_COUNT === 1

@@ -18,7 +18,7 @@ describe(SyntheticMarketGenerator.name, () => {
     const trades = events.flatMap((event) => (event.kind === 'trade' ? [event.trade] : []));
     const liquidations = events.flatMap((event) => (event.kind === 'liquidation' ? [event.liquidation] : []));
     const btc = trades.filter((trade) => trade.base === 'BTC');
-    expect(btc.map((trade) => trade.tradeId)).toEqual(btc.map((_, i) => String(i + 1)));
+    expect(btc.map((trade) => trade.tradeId)).toEqual(btc.map((_, i) => `11-${i + 1}`));
     const notionals = trades.map((trade) => trade.notionalUsd).sort((x, y) => x - y);
     const median = notionals[Math.floor(notionals.length / 2)]!;
     const top = notionals[notionals.length - 1]!;
