@@ -4,7 +4,8 @@ import { FrameTextReader, OTHER_KEY, keyCode } from './frame-text.reader';
 /** True when the reader takes `text` as one whole value. */
 function readsWhole(text: string): boolean {
   const reader = new FrameTextReader();
-  return reader.reset(text) && reader.skip() && reader.done();
+  reader.reset(text);
+  return reader.skip() && reader.done();
 }
 
 function parses(text: string): boolean {

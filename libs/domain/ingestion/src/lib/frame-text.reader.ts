@@ -10,6 +10,11 @@ import { plainDecimalIn } from './frame-fields';
  * checked, skipped values too), so a frame the general path would reject as "not JSON" is never
  * read here.
  *
+ * Strings: `string()` finds the closing quote without looking at what is between (no backslash
+ * and no control character is allowed there); the caller then reads the content with a method
+ * that only accepts characters of its own (`is`, `decimal`, `integer`, a catalog's `getIn`), or
+ * reads it with `plainString()`, which checks every character (for a text it slices or skips).
+ *
  * One reader is reused frame after frame (adapters parse synchronously): the position and the
  * bounds of the last string or number read live in its fields, so reading allocates nothing.
  * Keys come back as numbers (`keyCode`): an ASCII key of up to 7 characters has its own code, any
@@ -22,16 +27,9 @@ export class FrameTextReader {
   start = 0;
   end = 0;
 
-  /**
-   * Starts on `text`; false when the text holds a backslash or a control character anywhere (an
-   * escape, whitespace, or a character JSON forbids in a string), which the reader leaves to
-   * JSON.parse. One native regular-expression scan instead of a test per character in every
-   * string.
-   */
-  reset(text: string): boolean {
+  reset(text: string): void {
     this.text = text;
     this.at = 0;
-    return !NOT_PLAIN.test(text);
   }
 
   /** True at the end of the text. */
@@ -58,21 +56,20 @@ export class FrameTextReader {
     const from = at;
     let code = 0;
     for (let c = text.charCodeAt(at); c !== QUOTE; c = text.charCodeAt(++at)) {
-      if (!(c < 0x80) || at - from >= 7) {
-        // NaN (past the end) lands here too; the end of a longer key is found by indexOf.
-        at = text.indexOf('"', at);
-        if (at < 0) return -1;
-        code = OTHER_KEY;
-        break;
-      }
-      code = code * 128 + c;
+      // NaN (past the end) fails the first test.
+      if (!(c >= 0x20) || c === BACKSLASH) return -1;
+      code = c < 0x80 && at - from < 7 && code >= 0 ? code * 128 + c : -2;
     }
     if (text.charCodeAt(at + 1) !== COLON) return -1;
     this.at = at + 2;
-    return code;
+    return code < 0 ? OTHER_KEY : code;
   }
 
-  /** Reads a string value without escapes into `start`/`end`; false when the next value is not one. */
+  /**
+   * Reads a string value into `start`/`end` without checking its characters (see the class notes:
+   * read it with a method that only accepts its own characters, or use `plainString`); false when
+   * the next value is not a string.
+   */
   string(): boolean {
     const text = this.text;
     const at = this.at;
@@ -82,6 +79,17 @@ export class FrameTextReader {
     this.start = at + 1;
     this.end = end;
     this.at = end + 1;
+    return true;
+  }
+
+  /** Reads a string value without escapes or control characters into `start`/`end`; false when the next value is not one. */
+  plainString(): boolean {
+    if (!this.string()) return false;
+    const text = this.text;
+    for (let i = this.start; i < this.end; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 0x20 || c === BACKSLASH) return false;
+    }
     return true;
   }
 
@@ -119,7 +127,7 @@ export class FrameTextReader {
   skip(depth = 0): boolean {
     const text = this.text;
     const c = text.charCodeAt(this.at);
-    if (c === QUOTE) return this.string();
+    if (c === QUOTE) return this.plainString();
     if (c === LEFT_BRACE || c === LEFT_BRACKET) {
       if (depth >= 8) return false;
       this.at += 1;
@@ -154,7 +162,7 @@ export class FrameTextReader {
     return true;
   }
 
-  /** True when the last string or number read starts with `prefix`. */
+  /** True when the last string or number read starts with `prefix` (which has no backslash or control character). */
   startsWith(prefix: string): boolean {
     const length = prefix.length;
     if (this.end - this.start < length) return false;
@@ -225,9 +233,6 @@ function digitsEnd(text: string, from: number): number {
   for (let c = text.charCodeAt(at); c >= ZERO && c <= NINE; c = text.charCodeAt(++at));
   return at;
 }
-
-/** A backslash or a control character (U+0000 to U+001F). */
-const NOT_PLAIN = /[\x00-\x1f\\]/;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;

@@ -153,13 +153,14 @@ export class BybitFrameAdapter implements VenueAdapter {
    */
   private readTrades(frame: string, recvTs: number): TradeMessage[] | null {
     const reader = this.reader;
-    if (!reader.reset(frame) || !reader.take(LEFT_BRACE)) return null;
+    reader.reset(frame);
+    if (!reader.take(LEFT_BRACE)) return null;
     let topic = false;
     let trades: TradeMessage[] | null = null;
     do {
       const key = reader.key();
       if (key === TOPIC) {
-        if (topic || !reader.string() || !reader.startsWith('publicTrade.')) return null;
+        if (topic || !reader.plainString() || !reader.startsWith('publicTrade.')) return null;
         topic = true;
       } else if (key === DATA) {
         if (!topic || trades || !reader.take(LEFT_BRACKET)) return null;
@@ -216,7 +217,7 @@ export class BybitFrameAdapter implements VenueAdapter {
           if (!(price > 0)) return null;
           break;
         case ID:
-          if (id !== null || !reader.string() || reader.end === reader.start) return null;
+          if (id !== null || !reader.plainString() || reader.end === reader.start) return null;
           id = reader.slice();
           break;
         case -1:

@@ -107,7 +107,8 @@ export class HyperliquidFrameAdapter implements VenueAdapter {
    */
   private readTrades(frame: string, recvTs: number): TradeMessage[] | null {
     const reader = this.reader;
-    if (!reader.reset(frame) || !reader.take(LEFT_BRACE)) return null;
+    reader.reset(frame);
+    if (!reader.take(LEFT_BRACE)) return null;
     let channel = false;
     let trades: TradeMessage[] | null = null;
     do {

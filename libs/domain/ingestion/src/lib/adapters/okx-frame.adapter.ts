@@ -164,7 +164,8 @@ export class OkxFrameAdapter implements VenueAdapter {
    */
   private readTrades(frame: string, recvTs: number): TradeMessage[] | null {
     const reader = this.reader;
-    if (!reader.reset(frame) || !reader.take(LEFT_BRACE)) return null;
+    reader.reset(frame);
+    if (!reader.take(LEFT_BRACE)) return null;
     let arg = false;
     let trades: TradeMessage[] | null = null;
     do {
@@ -221,7 +222,7 @@ export class OkxFrameAdapter implements VenueAdapter {
           if (!instrument) return null;
           break;
         case TRADE_ID:
-          if (id !== null || !reader.string() || reader.end === reader.start) return null;
+          if (id !== null || !reader.plainString() || reader.end === reader.start) return null;
           id = reader.slice();
           break;
         case PX:

@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import { InstrumentCatalog } from '../instrument-catalog';
 import type { ParsedFrame, VenueAdapter } from '../venue-adapter';
+import { BinanceFrameAdapter } from './binance-frame.adapter';
 import { BybitFrameAdapter } from './bybit-frame.adapter';
 import { HyperliquidFrameAdapter } from './hyperliquid-frame.adapter';
 import { OkxFrameAdapter } from './okx-frame.adapter';
 
 /**
- * The trade-frame text readers of Hyperliquid, Bybit and OKX (FrameTextReader) against the general
+ * The trade-frame text readers of Binance, Hyperliquid, Bybit and OKX (FrameTextReader) against the general
  * path (JSON.parse): for generated frames, valid and not, the same trades or the same error.
  */
 const R = 1_700_000_000_999;
@@ -176,6 +177,65 @@ function agreesOnEverything(
     parse.mockRestore();
   }
 }
+
+describe('BinanceFrameAdapter aggTrade text reader (any key order)', () => {
+  const adapter = new BinanceFrameAdapter(InstrumentCatalog.forVenue('binance', ['BTC', 'ETH']));
+  const frames = fc
+    .tuple(
+      record({
+        e: mostly(fc.constant('"aggTrade"'), '"forceOrder"', '"aggtrade"', '1'),
+        E: integer,
+        s: mostly(fc.constantFrom('"BTCUSDT"', '"ETHUSDT"'), '"DOGEUSDT"', '""', '1', '"BTC\\u0055SDT"'),
+        a: integer,
+        p: decimal,
+        q: decimal,
+        f: integer,
+        l: integer,
+        T: integer,
+        m: mostly(fc.constantFrom('true', 'false'), '1', 'null', '"true"'),
+        stream: fc.constantFrom('"btcusdt@aggTrade"', '1'),
+        data: fc.constantFrom('{"e":"forceOrder"}', '{}'),
+      }),
+      fc.nat(3),
+    )
+    // A combined-stream wrapper (`stream` and `data`) around another event, now and then.
+    .map(([fields, wrap]) =>
+      objectText(wrap === 0 ? fields : fields.filter(([key]) => key !== 'stream' && key !== 'data')),
+    );
+  const usual = fc
+    .record({
+      e: fc.constant('aggTrade'),
+      E: millis,
+      s: fc.constantFrom('BTCUSDT', 'ETHUSDT'),
+      a: fc.oneof(fc.nat(), fc.nat(999_999_999_999_999), fc.nat(Number.MAX_SAFE_INTEGER)),
+      p: plainDecimal,
+      q: plainDecimal,
+      f: fc.nat(),
+      l: fc.nat(),
+      T: millis,
+      m: fc.boolean(),
+    })
+    .map((trade) => JSON.stringify(trade));
+  const typical =
+    '{"e":"aggTrade","E":1763769600230,"s":"BTCUSDT","a":5933014001,"p":"65005.9","q":"0.002","f":17799042003,"l":17799042004,"T":1763769600228,"m":false}';
+
+  it('reads every frame to the same trades, or the same error, as JSON.parse and the general path', () => {
+    agreesOnEverything(adapter, usual, frames, typical);
+    expect(outcome(adapter, typical)).toEqual({
+      liquidations: 0,
+      trades: [
+        expect.objectContaining({
+          symbol: 'BTC-USDT',
+          tradeId: '5933014001',
+          price: 65005.9,
+          size: 0.002,
+          side: 'buy',
+          ts: 1763769600228,
+        }),
+      ],
+    });
+  });
+});
 
 describe('HyperliquidFrameAdapter trades text reader', () => {
   const adapter = new HyperliquidFrameAdapter(InstrumentCatalog.forVenue('hyperliquid', ['BTC', 'HYPE']));
