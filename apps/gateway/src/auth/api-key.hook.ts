@@ -1,5 +1,4 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import { ApiKeyAuthenticator, RateLimitedException, type Caller } from './api-key.authenticator';
 import type { RateLimitVerdict } from './rate-limiter';
 
@@ -9,6 +8,9 @@ declare module 'fastify' {
     rateLimit?: RateLimitVerdict;
   }
 }
+
+/** The routes whose requests need a key (or the anonymous allowance): every route under `/api/`. */
+const GUARDED_PREFIX = '/api/';
 
 /** Extracts the key of an HTTP request: `X-API-Key: <key>` or `Authorization: Bearer <key>`. */
 export function apiKeyOf(headers: FastifyRequest['headers']): string | undefined {
@@ -23,20 +25,38 @@ export function apiKeyOf(headers: FastifyRequest['headers']): string | undefined
 /**
  * Guards every `/api/` route: identifies the caller and applies its rate limits, adding the
  * X-RateLimit-* headers, and Retry-After on a 429. Health, metrics, the OpenAPI document and the web
- * page are open.
+ * page are open, and so is a path no route matches (a 404 costs no rate-limit round trip).
+ *
+ * A Fastify preHandler hook of each `/api/` route (after the body is parsed, before Nest's handler),
+ * not a Nest guard: a guard costs every request Nest's execution context and its async guard
+ * consumers (measured, docs/gateway.md). A refusal is passed to Fastify's error handler, which is
+ * Nest's exception layer, so it is answered by the gateway's exception filter like any other error.
  */
-@Injectable()
-export class ApiKeyGuard implements CanActivate {
+export class ApiKeyHook {
   constructor(private readonly authenticator: ApiKeyAuthenticator) {}
 
-  /** Not async: the authenticator's one promise is handed to Nest as it is (this runs on every request). */
-  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    const http = context.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
-    if (!request.url.startsWith('/api/')) return true;
-    const reply = http.getResponse<FastifyReply>();
+  /**
+   * Adds the check to every `/api/` route added after this call (Nest adds its routes in
+   * `app.init()`), HEAD routes included, ahead of the route's own preHandler hooks.
+   */
+  register(fastify: FastifyInstance): void {
+    const check = this.check;
+    fastify.addHook('onRoute', (route) => {
+      if (!route.url.startsWith(GUARDED_PREFIX)) return;
+      const hooks = route.preHandler;
+      route.preHandler =
+        hooks === undefined ? [check] : Array.isArray(hooks) ? [check, ...hooks] : [check, hooks];
+    });
+  }
+
+  /** Not async: the authenticator's one promise and a callback (this runs on every request). */
+  private readonly check: preHandlerHookHandler = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: (error?: Error) => void,
+  ) => {
     const method = request.method;
-    return this.authenticator
+    this.authenticator
       .authenticate({
         key: apiKeyOf(request.headers),
         ip: request.ip,
@@ -51,13 +71,13 @@ export class ApiKeyGuard implements CanActivate {
           void reply.header('x-ratelimit-limit', limitPerMinute);
           void reply.header('x-ratelimit-remaining', Math.max(0, limitPerMinute - verdict.minuteCount));
           void reply.header('x-ratelimit-reset', verdict.resetSeconds);
-          return true;
+          done();
         },
-        (error: unknown) => {
+        (error: Error) => {
           if (error instanceof RateLimitedException)
             void reply.header('retry-after', error.retryAfterSeconds);
-          throw error;
+          done(error);
         },
       );
-  }
+  };
 }

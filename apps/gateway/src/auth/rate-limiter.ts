@@ -81,7 +81,9 @@ export class RateLimiter {
     const { minuteKey, monthKey, monthEnd } = windows;
     const monthExpireAt = Math.floor(monthEnd / 1000) + 86_400;
     const redis = this.redis;
-    const counted = (
+    const toVerdict = (counts: Counts) => RateLimiter.verdict(counts, minute, monthEnd, now);
+    // One reaction on the script's promise (this runs on every request): the verdict, or EVAL on NOSCRIPT.
+    return (
       redis.evalsha(
         RATE_LIMIT_SCRIPT_SHA,
         2,
@@ -92,20 +94,21 @@ export class RateLimiter {
         MINUTE_WINDOW_TTL_SECONDS,
         monthExpireAt,
       ) as Promise<Counts>
-    ).then(undefined, (error: unknown) => {
+    ).then(toVerdict, (error: unknown) => {
       if (!isNoScript(error)) throw error;
-      return redis.eval(
-        SCRIPT,
-        2,
-        minuteKey,
-        monthKey,
-        perMinute,
-        perMonth,
-        MINUTE_WINDOW_TTL_SECONDS,
-        monthExpireAt,
-      ) as Promise<Counts>;
+      return (
+        redis.eval(
+          SCRIPT,
+          2,
+          minuteKey,
+          monthKey,
+          perMinute,
+          perMonth,
+          MINUTE_WINDOW_TTL_SECONDS,
+          monthExpireAt,
+        ) as Promise<Counts>
+      ).then(toVerdict);
     });
-    return counted.then((counts) => RateLimiter.verdict(counts, minute, monthEnd, now));
   }
 
   private static windowsOf(subject: string, minute: number, now: number): Windows {

@@ -38,6 +38,7 @@ import {
   RetrieveFlowQuery,
 } from './flow-requests.dto';
 import { STORED_FLOW_DATA_SCHEMA } from './stored-flow-data.schema';
+import { HotRoute } from '../http/hot-route';
 import { JSON_TYPE } from '../http/json-type';
 import { AnswerCache } from '../answers/answer.cache';
 import { AnswerInvalidationService } from '../answers/answer-invalidation.service';
@@ -94,6 +95,7 @@ export class LiquidityFlowController {
   }
 
   @Get('retrieve')
+  @HotRoute()
   @ApiOperation({ summary: 'One flow snapshot by key' })
   @ApiOkResponse({ schema: STORED_FLOW_DATA_SCHEMA })
   @ApiBadRequestResponse({ description: 'key is not a liquidity-flow snapshot key' })

@@ -44,4 +44,18 @@ describe(MemoValidationPipe.name, () => {
       BadRequestException,
     );
   });
+
+  it('tells a remembered DTO without a promise, and nothing for what was not validated or never is kept', async () => {
+    const own = new MemoValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true });
+    const query = { sort: 'b', page: '2' };
+    expect(own.remembered(query, metadata)).toBeUndefined();
+    const validated = await own.transform(query, metadata);
+    expect(own.remembered({ sort: 'b', page: '2' }, metadata)).toBe(validated);
+    await expect(own.transform({ sort: 'x', page: '2' }, metadata)).rejects.toBeInstanceOf(
+      BadRequestException,
+    );
+    expect(own.remembered({ sort: 'x', page: '2' }, metadata)).toBeUndefined();
+    await own.transform(query, { ...metadata, type: 'body' });
+    expect(own.remembered(query, { ...metadata, type: 'body' })).toBeUndefined();
+  });
 });

@@ -18,14 +18,28 @@ export class MemoValidationPipe extends ValidationPipe {
 
   /** A remembered DTO costs no async function (this runs on every request of the hot routes). */
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const { metatype, type } = metadata;
-    if ((type !== 'query' && type !== 'param') || !metatype || !this.toValidate(metadata))
-      return super.transform(value, metadata);
-    const key = memoKeyOf(value);
-    if (key === undefined || key.length > MAX_MEMO_KEY_LENGTH) return super.transform(value, metadata);
-    const known = this.memos.get(metatype)?.get(key);
+    const key = this.memoKey(value, metadata);
+    if (key === undefined) return super.transform(value, metadata);
+    const known = this.memos.get(metadata.metatype!)?.get(key);
     if (known !== undefined) return Promise.resolve(known);
-    return this.validateAndRemember(value, metadata, metatype, key);
+    return this.validateAndRemember(value, metadata, metadata.metatype!, key);
+  }
+
+  /**
+   * The validated DTO remembered for these query or path parameters, or undefined: then `transform`
+   * validates them (a hot route's dispatcher asks this first, so a hit costs no promise at all).
+   */
+  remembered(value: unknown, metadata: ArgumentMetadata): unknown {
+    const key = this.memoKey(value, metadata);
+    return key === undefined ? undefined : this.memos.get(metadata.metatype!)?.get(key);
+  }
+
+  /** The memo key of remembered parameters, or undefined for what is never remembered (bodies, long input). */
+  private memoKey(value: unknown, metadata: ArgumentMetadata): string | undefined {
+    const { metatype, type } = metadata;
+    if ((type !== 'query' && type !== 'param') || !metatype || !this.toValidate(metadata)) return undefined;
+    const key = memoKeyOf(value);
+    return key === undefined || key.length > MAX_MEMO_KEY_LENGTH ? undefined : key;
   }
 
   private async validateAndRemember(

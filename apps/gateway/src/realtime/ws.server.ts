@@ -25,7 +25,7 @@ import { createRedisConnection, type Logger, type RedisClient } from '@mdp/platf
 import { AnswerCache } from '../answers/answer.cache';
 import { API_KEY_REVOKED_CHANNEL } from '../auth/api-key';
 import { ApiKeyAuthenticator, RateLimitedException } from '../auth/api-key.authenticator';
-import { apiKeyOf } from '../auth/api-key.guard';
+import { apiKeyOf } from '../auth/api-key.hook';
 import { GatewayConfig } from '../gateway.config';
 import { LOGGER, REDIS } from '../gateway.dependencies';
 import { unavailableBackend } from '../http/backend-error';

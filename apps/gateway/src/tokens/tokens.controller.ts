@@ -10,6 +10,7 @@ import type { FastifyReply } from 'fastify';
 import { TokenIdParams, TokenListQuery, VelocityHistoryQuery, VelocityQuery } from './token-requests.dto';
 import { TokenReadService, type VelocityPoint } from './token-read.service';
 import { TokenSummaryView, TokenView, VelocityPointView, VelocityView } from './token.views';
+import { HotRoute } from '../http/hot-route';
 import { JSON_TYPE } from '../http/json-type';
 
 const WEEK_MS = 7 * 24 * 3_600_000;
@@ -21,6 +22,7 @@ export class TokensController {
   constructor(private readonly tokens: TokenReadService) {}
 
   @Get()
+  @HotRoute()
   @ApiOperation({
     summary: 'One page of tokens by market cap, 24h volume, velocity or 24h change (descending)',
     description:
