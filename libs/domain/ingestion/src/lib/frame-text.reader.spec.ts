@@ -115,6 +115,20 @@ describe(FrameTextReader.name, () => {
     expect(() => keyCode('tradeIds')).toThrow('no key code');
   });
 
+  it('copies a string read, whatever its length', () => {
+    const reader = new FrameTextReader();
+    fc.assert(
+      fc.property(fc.string({ maxLength: 100 }), (text) => {
+        fc.pre(!text.includes('"'));
+        reader.reset(`{"i":"${text}"}`);
+        reader.take(0x7b);
+        reader.key();
+        expect(reader.string()).toBe(true);
+        expect(reader.copy()).toBe(text);
+      }),
+    );
+  });
+
   it('reads plain decimals and integers as Number does, and nothing else', () => {
     const reader = new FrameTextReader();
     const read = (text: string) => {

@@ -218,7 +218,7 @@ export class BybitFrameAdapter implements VenueAdapter {
           break;
         case ID:
           if (id !== null || !reader.plainString() || reader.end === reader.start) return null;
-          id = reader.slice();
+          id = reader.copy();
           break;
         case -1:
           return null;

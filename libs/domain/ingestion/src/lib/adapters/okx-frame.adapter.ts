@@ -223,7 +223,7 @@ export class OkxFrameAdapter implements VenueAdapter {
           break;
         case TRADE_ID:
           if (id !== null || !reader.plainString() || reader.end === reader.start) return null;
-          id = reader.slice();
+          id = reader.copy();
           break;
         case PX:
           if (price >= 0 || !reader.string()) return null;
