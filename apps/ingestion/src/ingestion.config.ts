@@ -60,6 +60,13 @@ export class IngestionConfig extends StreamConsumerConfig {
   @Min(0)
   INGESTION_GENERATOR_START_TS: number = 0;
 
+  @Describe(
+    'Time (epoch ms) at which the synthetic market ends: events from then on are not generated, and health says finished once every earlier one was handed over; 0 = never',
+  )
+  @IsInt()
+  @Min(0)
+  INGESTION_GENERATOR_END_TS: number = 0;
+
   @Describe('First reconnect delay in ms; doubles per failed attempt, with jitter')
   @IsInt()
   @Min(1)

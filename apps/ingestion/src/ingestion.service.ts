@@ -100,6 +100,7 @@ export class IngestionService implements OnApplicationBootstrap, OnApplicationSh
             bases,
             tradesPerSecond: config.INGESTION_GENERATOR_RATE,
           },
+          config.INGESTION_GENERATOR_END_TS,
           publisher,
           this.metrics,
           this.logger,

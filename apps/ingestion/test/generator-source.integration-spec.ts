@@ -127,4 +127,42 @@ describe(GeneratorSource.name, () => {
     expect(published).toHaveLength(due);
     expect(published.every((trade, i) => i === 0 || trade.ts >= published[i - 1]!.ts)).toBe(true);
   }, 180_000);
+
+  it('with an end time publishes exactly the events before it, then says finished', async () => {
+    const startTs = Date.now() - 120_000;
+    const endTs = startTs + 60_000;
+    const generator = new SyntheticMarketGenerator({
+      seed: 5,
+      startTs,
+      bases: ['BTC', 'ETH', 'HYPE'],
+      tradesPerSecond: 50,
+    });
+    const expected: TradeMessage[] = [];
+    while (generator.peekTs() < endTs) {
+      const event = generator.next();
+      if (event.kind === 'trade') expected.push(event.trade);
+    }
+    const ingestion = await startIngestion({
+      INGESTION_SOURCE: 'generator',
+      INGESTION_SYMBOLS: 'BTC,ETH,HYPE',
+      INGESTION_GENERATOR_SEED: '5',
+      INGESTION_GENERATOR_RATE: '50',
+      INGESTION_GENERATOR_START_TS: String(startTs),
+      INGESTION_GENERATOR_END_TS: String(endTs),
+    });
+    const source = async () =>
+      (await ingestion.app.get(HealthRegistry).run()).checks['ingestion-source'] as { finished?: boolean };
+    try {
+      await waitFor('the source to finish', async () => (await source()).finished === true);
+      await waitFor(
+        'every trade before the end',
+        async () => (await readStream(redis, TradeStream)).length >= expected.length,
+      );
+      // Nothing more comes: the market has ended.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    } finally {
+      await ingestion.close();
+    }
+    expect(await readStream<TradeMessage>(redis, TradeStream)).toEqual(expected);
+  });
 });

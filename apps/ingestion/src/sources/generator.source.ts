@@ -19,8 +19,13 @@ export class GeneratorSource implements EventSource {
   private timer: NodeJS.Timeout | null = null;
   events = 0;
 
+  /**
+   * @param endTs events from this time (epoch ms) on are not generated (0: never); `health()` says
+   * `finished` once every earlier event was handed to the publisher.
+   */
   constructor(
     options: SyntheticMarketOptions,
+    private readonly endTs: number,
     private readonly publisher: IngestionPublisher,
     private readonly metrics: IngestionMetrics,
     private readonly logger: Logger,
@@ -42,11 +47,13 @@ export class GeneratorSource implements EventSource {
   }
 
   health(): Record<string, unknown> {
-    return { source: this.name, events: this.events };
+    return this.endTs > 0
+      ? { source: this.name, events: this.events, finished: this.generator.peekTs() >= this.endTs }
+      : { source: this.name, events: this.events };
   }
 
   private pump(): void {
-    const now = Date.now();
+    const now = this.endTs > 0 ? Math.min(Date.now(), this.endTs - 1) : Date.now();
     const trades: TradeMessage[] = [];
     const liquidations: LiquidationMessage[] = [];
     // Never more than the publisher can hold: when Redis falls behind, the generator falls behind
