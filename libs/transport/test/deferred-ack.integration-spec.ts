@@ -83,26 +83,54 @@ describe(`${RedisStreamsServer.name} with ack: 'deferred'`, () => {
     expect(await pending()).toBe(0);
   });
 
-  it('still commits an entry with a dead letter itself; its valid events reach the handler', async () => {
-    const deliveries: Delivery[] = [];
-    await start(testRedisUrl(), recorder(deliveries), { deferred: true, singleConsumer: true });
+  it('dead-letters the invalid events of an entry once, however often it is delivered, and leaves the entry to the application', async () => {
+    const first: Delivery[] = [];
+    const predecessor = await startConsumer(testRedisUrl(), recorder(first), {
+      deferred: true,
+      singleConsumer: true,
+      consumer: 'predecessor',
+    });
     const bad = { ...aTrade({ tradeId: 'bad' }), price: -1 };
     const badEntry = (await redis.xadd(
       TradeStream.stream,
       '*',
       ...encodeEntry(TradeStream, [aTrade({ tradeId: 'good' }), bad]),
     ))!;
+    const onlyBad = (await redis.xadd(TradeStream.stream, '*', ...encodeEntry(TradeStream, [bad])))!;
     await publisher.publish(TradeStream, trades(3));
-    await waitFor('the valid events handled', () => deliveries.flatMap((d) => d.tradeIds).length === 4);
-    expect(deliveries.flatMap((d) => d.tradeIds)).toEqual(['good', '0', '1', '2']);
+    await waitFor('the valid events handled', () => first.flatMap((d) => d.tradeIds).length === 4);
+    expect(first.flatMap((d) => d.tradeIds)).toEqual(['good', '0', '1', '2']);
     await waitFor(
-      'the bad event dead-lettered',
-      async () => (await redis.xlen(TradeStream.deadLetterStream)) === 1,
+      'both bad events dead-lettered',
+      async () => (await redis.xlen(TradeStream.deadLetterStream)) === 2,
     );
-    const rows = (await redis.xpending(TradeStream.stream, 'test-group', '-', '+', 10)) as Array<[string]>;
-    const stillPending = rows.map(([id]) => id);
-    expect(stillPending).toHaveLength(1);
-    expect(stillPending).not.toContain(badEntry);
+    const pendingIds = async () =>
+      ((await redis.xpending(TradeStream.stream, 'test-group', '-', '+', 10)) as Array<[string]>).map(
+        ([id]) => id,
+      );
+    // The entry with a valid event waits for the application (its event is not in any checkpoint
+    // yet); the entry of nothing but a dead letter is done.
+    await waitFor('the commit', async () => (await pendingIds()).length === 2);
+    expect(await pendingIds()).toContain(badEntry);
+    expect(await pendingIds()).not.toContain(onlyBad);
+
+    // The application dies before acknowledging: its successor gets the entries again.
+    await predecessor.close();
+    const second: Delivery[] = [];
+    await start(testRedisUrl(), recorder(second), {
+      deferred: true,
+      singleConsumer: true,
+      consumer: 'successor',
+    });
+    await waitFor('the valid events handled again', () => second.flatMap((d) => d.tradeIds).length === 4);
+    expect(second.flatMap((d) => d.tradeIds)).toEqual(['good', '0', '1', '2']);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // its commit has run
+    expect(await redis.xlen(TradeStream.deadLetterStream)).toBe(2); // not written twice
+    await new StreamAcknowledger(redis, 'test-group').ack(
+      TradeStream.stream,
+      second.flatMap((d) => d.ids),
+    );
+    expect(await pendingIds()).toEqual([]);
   });
 
   it('in a single-consumer group, handles what a dead predecessor left pending before new entries, however recently it died', async () => {

@@ -119,26 +119,38 @@ class ShutdownDuringRetry extends Error {}
 
 /**
  * Acks the entries without dead letters; for each entry with dead letters, writes them and acks it
- * only if it is still pending to this consumer. KEYS: stream, dead-letter stream. ARGV: group,
- * consumer, dead-letter maxlen, n plain acks, ids..., n entries, then per entry: id, n letters,
+ * only if it is still pending to this consumer. An entry of an `ack: 'deferred'` handler (ack flag
+ * 0) is not acknowledged here, the application does that, so it may be delivered again after a
+ * crash: its dead letters are written only the first time (member `<group> <id>` of the sorted set
+ * KEYS[3], kept 7 days). KEYS: stream, dead-letter stream, written set. ARGV: group, consumer,
+ * dead-letter maxlen, n plain acks, ids..., n entries, then per entry: id, ack flag, n letters,
  * then per letter: n fields, fields...
  */
 const DEAD_LETTER_OWNED = `
-local stream, dlq = KEYS[1], KEYS[2]
+local stream, dlq, written_set = KEYS[1], KEYS[2], KEYS[3]
 local group, consumer, maxlen = ARGV[1], ARGV[2], ARGV[3]
 local i = 4
 local acks = {}
 local nPlain = tonumber(ARGV[i]); i = i + 1
 for _ = 1, nPlain do acks[#acks + 1] = ARGV[i]; i = i + 1 end
 local written = 0
+local now = nil
 local nEntries = tonumber(ARGV[i]); i = i + 1
 for _ = 1, nEntries do
-  local id, nLetters = ARGV[i], tonumber(ARGV[i + 1]); i = i + 2
+  local id, ack, nLetters = ARGV[i], ARGV[i + 1] == '1', tonumber(ARGV[i + 2]); i = i + 3
   local pending = redis.call('XPENDING', stream, group, id, id, 1)
-  local mine = pending[1] ~= nil and pending[1][2] == consumer
+  local write = pending[1] ~= nil and pending[1][2] == consumer
+  if write and not ack then
+    if now == nil then
+      local t = redis.call('TIME')
+      now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+      redis.call('ZREMRANGEBYSCORE', written_set, '-inf', now - 604800000)
+    end
+    write = redis.call('ZADD', written_set, 'NX', now, group .. ' ' .. id) == 1
+  end
   for _ = 1, nLetters do
     local nFields = tonumber(ARGV[i]); i = i + 1
-    if mine then
+    if write then
       local command = { 'XADD', dlq, 'MAXLEN', '~', maxlen, '*' }
       for f = 0, nFields - 1 do command[#command + 1] = ARGV[i + f] end
       redis.call(unpack(command))
@@ -146,7 +158,7 @@ for _ = 1, nEntries do
     end
     i = i + nFields
   end
-  if mine then acks[#acks + 1] = id end
+  if ack and pending[1] ~= nil and pending[1][2] == consumer then acks[#acks + 1] = id end
 end
 if #acks > 0 then redis.call('XACK', stream, group, unpack(acks)) end
 return written
@@ -457,6 +469,8 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
     const deadLetters: Array<Array<string | Buffer>> = [];
     const acks: string[] = [];
     const work: WorkItem[] = [];
+    /** Entries of deferred handlers -> their valid events: the application acknowledges these. */
+    const deferredValid = new Map<string, number>();
     const deadLetter = (entry: RawEntry, reason: string, payload: Buffer, type = '', attempts = 0) => {
       deadLetters.push([
         'stream',
@@ -522,8 +536,11 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
       }
       if (valid.length > 0) {
         work.push({ route, entry, events: valid });
-        // The application acknowledges it (an entry with dead letters is committed below all the same).
-        if (route.deferred) acks.pop();
+        // The application acknowledges it, also when some of its events are dead-lettered here.
+        if (route.deferred) {
+          acks.pop();
+          deferredValid.set(entry.id, valid.length);
+        }
       }
     }
 
@@ -537,6 +554,14 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
         ? await this.handleBatch(subscription, route, items)
         : await this.handleSingles(subscription, route, items);
       for (const failure of failures) {
+        // A deferred entry whose every valid event failed was never handled: nobody else acks it.
+        const left = deferredValid.get(failure.entry.id);
+        if (left !== undefined) {
+          if (left <= 1) {
+            deferredValid.delete(failure.entry.id);
+            acks.push(failure.entry.id);
+          } else deferredValid.set(failure.entry.id, left - 1);
+        }
         deadLetter(
           failure.entry,
           failure.error,
@@ -552,7 +577,7 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
     // The acknowledgement goes out while the next batch is read; the loop waits for it before
     // handling that batch, so at most one is outstanding and it is never overtaken.
     subscription.committing = subscription.committing
-      .then(() => this.commit(subscription, acks, deadLetters))
+      .then(() => this.commit(subscription, acks, deadLetters, deferredValid))
       .catch((error: unknown) => {
         subscription.commitError = error;
       });
@@ -576,12 +601,13 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
     subscription: Subscription,
     acks: string[],
     deadLetters: Array<Array<string | Buffer>>,
+    deferred: ReadonlyMap<string, number>,
   ): Promise<void> {
     let delay = 50;
     for (;;) {
       try {
         if (deadLetters.length > 0) {
-          this.stats.deadLettered += await this.commitOwned(subscription, acks, deadLetters);
+          this.stats.deadLettered += await this.commitOwned(subscription, acks, deadLetters, deferred);
           return;
         }
         const multi = this.opts.redis.multi();
@@ -622,6 +648,7 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
     subscription: Subscription,
     acks: string[],
     deadLetters: Array<Array<string | Buffer>>,
+    deferred: ReadonlyMap<string, number>,
   ): Promise<number> {
     const byEntry = new Map<string, Array<Array<string | Buffer>>>();
     for (const fields of deadLetters) {
@@ -640,21 +667,22 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
       byEntry.size,
     ];
     for (const [entry, letters] of byEntry) {
-      args.push(entry, letters.length);
+      args.push(entry, deferred.has(entry) ? '0' : '1', letters.length);
       for (const fields of letters) args.push(fields.length, ...fields);
     }
     const written = await this.opts.redis.eval(
       DEAD_LETTER_OWNED,
-      2,
+      3,
       subscription.stream,
       subscription.deadLetterStream,
+      `${subscription.deadLetterStream}:written`,
       ...args,
     );
     const skipped = deadLetters.length - Number(written);
     if (skipped > 0) {
       this.log?.warn(
         { stream: subscription.stream, skipped },
-        'dead letters left to the consumer that claimed their entries meanwhile',
+        'dead letters not written: another consumer claimed their entries meanwhile, or (an entry the application acknowledges, delivered again) they were written before',
       );
     }
     return Number(written);
