@@ -306,9 +306,25 @@ describe('flow aggregator (real Redis)', () => {
     expect(raw.length).toBeLessThanOrEqual(5_000);
     const stored = await new LiquidityFlowRepository(redis).retrieve(flowSnapshotKey('BTC', '1m', T));
     expect(stored!.data.nodes.length).toBeLessThan(400);
-    expect(stored!.data.metrics).toEqual(
-      referenceFlowData(many, [], { start: T, stepMs: 5_000, bucket: 1, whaleUsd: 100_000 }).metrics,
+    const reference = referenceFlowData(many, [], { start: T, stepMs: 5_000, bucket: 1, whaleUsd: 100_000 });
+    expect(stored!.data.metrics).toEqual(reference.metrics);
+    // The nodes kept are the largest (by volume) and as many as fit: every dropped one is no larger
+    // than the smallest kept, and adding back the largest dropped one would break the budget.
+    const kept = new Set(stored!.data.nodes.map(([price]) => price));
+    const volume = ([, node]: (typeof reference.nodes)[number]) => node.buyVolume + node.sellVolume;
+    const dropped = reference.nodes.filter(([price]) => !kept.has(price));
+    const pinned = [
+      reference.metrics.highestBuyLevel,
+      reference.metrics.highestSellLevel,
+      reference.metrics.mostActivePrice,
+    ];
+    const smallestKept = Math.min(
+      ...reference.nodes.filter(([price]) => kept.has(price) && !pinned.includes(price)).map(volume),
     );
+    expect(dropped.every((node) => volume(node) <= smallestKept)).toBe(true);
+    const largestDropped = dropped.reduce((a, b) => (volume(b) > volume(a) ? b : a));
+    expect(raw.length + JSON.stringify(largestDropped).length + 1).toBeGreaterThan(5_000);
+    expect(stored!.data.nodes.map(([price]) => price)).toEqual([...kept].sort((a, b) => a - b));
   }, 90_000);
 
   it('keeps live candles in candle:current hashes with a TTL, publishes closed candles, and writes RSI/MACD/Bollinger on close', async () => {
