@@ -153,6 +153,9 @@ export class IngestionPublisher {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly backfills = new Set<Promise<void>>();
   private closed = false;
+  /** Writes started, and the count `whenWritable` last saw. */
+  private writesStarted = 0;
+  private writesSeen = 0;
 
   constructor(
     private readonly redis: RedisClient,
@@ -246,10 +249,18 @@ export class IngestionPublisher {
   }
 
   /**
-   * Resolves once the buffer is below four batches again (for sources that can wait: replay). The
-   * next batches are parsed while earlier ones are being written.
+   * Resolves once the buffer is below four batches again (for sources that can wait: replay), and
+   * after one turn of the event loop when a write started since the last call. The next batches
+   * are parsed while earlier ones are being written.
    */
   async whenWritable(): Promise<void> {
+    if (this.writesStarted !== this.writesSeen) {
+      // A write started since the last call: one turn of the event loop lets Redis's replies in, so
+      // the stream publisher sends what it queued behind its running send (its sends go one at a
+      // time) while the source goes on, instead of all of it once the buffer is full.
+      this.writesSeen = this.writesStarted;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     while (this.buffered >= this.options.batchSize * 4) {
       if (this.inFlight.size > 0) await Promise.race(this.inFlight);
       else await this.flushNow(); // or the back-off, while the stream publisher is full
@@ -476,6 +487,7 @@ export class IngestionPublisher {
       return tickOf(state.latest!);
     });
     const count = batch.size;
+    this.writesStarted += 1;
     const run: Promise<void> = this.write(batch, latest)
       .catch((error: unknown) => {
         if (error instanceof PublisherOverloadedError) {
