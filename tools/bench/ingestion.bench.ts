@@ -58,10 +58,10 @@ const SETTINGS: VenueAdapterSettings = {
 const PROFILE_BUCKETS: ProfileBucket[] = [
   { name: 'garbage collection', pattern: /^\(garbage collector\)/ },
   { name: 'idle (waiting for Redis)', pattern: /^\(idle\)/ },
-  { name: 'parse (JSON.parse)', pattern: /^parseJson |JSON\.parse/ },
+  { name: 'parse (JSON.parse, frames the text readers leave)', pattern: /^parseJson |JSON\.parse/ },
   {
-    name: 'normalize (venue adapters)',
-    pattern: /libs\/domain\/ingestion\/src\/lib\/(adapters|frame-fields|instrument)/,
+    name: 'read + normalize (text readers, venue adapters)',
+    pattern: /libs\/domain\/ingestion\/src\/lib\/(adapters|frame-fields|frame-text|instrument)/,
   },
   {
     name: 'validate (schema rules)',
