@@ -163,20 +163,30 @@ export class BybitFrameAdapter implements VenueAdapter {
         if (topic || !reader.plainString() || !reader.startsWith('publicTrade.')) return null;
         topic = true;
       } else if (key === DATA) {
-        if (!topic || trades || !reader.take(LEFT_BRACKET)) return null;
-        trades = [];
-        if (!reader.take(RIGHT_BRACKET)) {
-          do {
-            const trade = this.readTrade(recvTs);
-            if (!trade) return null;
-            trades.push(trade);
-          } while (reader.take(COMMA));
-          if (!reader.take(RIGHT_BRACKET)) return null;
-        }
+        if (!topic || trades) return null;
+        trades = this.readTradeList(recvTs);
+        if (!trades) return null;
       } else if (key < 0 || !reader.skip()) return null;
     } while (reader.take(COMMA));
     if (!reader.take(RIGHT_BRACE) || !reader.done()) return null;
     return trades;
+  }
+
+  /** A `data` list of trades; one trade (what venues send mostly) in a list of its own size, not a growable one. */
+  private readTradeList(recvTs: number): TradeMessage[] | null {
+    const reader = this.reader;
+    if (!reader.take(LEFT_BRACKET)) return null;
+    if (reader.take(RIGHT_BRACKET)) return [];
+    const first = this.readTrade(recvTs);
+    if (!first) return null;
+    if (reader.take(RIGHT_BRACKET)) return [first];
+    const trades = [first];
+    while (reader.take(COMMA)) {
+      const trade = this.readTrade(recvTs);
+      if (!trade) return null;
+      trades.push(trade);
+    }
+    return reader.take(RIGHT_BRACKET) ? trades : null;
   }
 
   private readTrade(recvTs: number): TradeMessage | null {

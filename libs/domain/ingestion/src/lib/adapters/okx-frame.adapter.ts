@@ -174,16 +174,9 @@ export class OkxFrameAdapter implements VenueAdapter {
         if (arg || !this.readTradesArg()) return null;
         arg = true;
       } else if (key === DATA) {
-        if (!arg || trades || !reader.take(LEFT_BRACKET)) return null;
-        trades = [];
-        if (!reader.take(RIGHT_BRACKET)) {
-          do {
-            const trade = this.readTrade(recvTs);
-            if (!trade) return null;
-            trades.push(trade);
-          } while (reader.take(COMMA));
-          if (!reader.take(RIGHT_BRACKET)) return null;
-        }
+        if (!arg || trades) return null;
+        trades = this.readTradeList(recvTs);
+        if (!trades) return null;
       } else if (key < 0 || key === EVENT || !reader.skip()) return null;
     } while (reader.take(COMMA));
     if (!reader.take(RIGHT_BRACE) || !reader.done()) return null;
@@ -203,6 +196,23 @@ export class OkxFrameAdapter implements VenueAdapter {
       } else if (key < 0 || !reader.skip()) return false;
     } while (reader.take(COMMA));
     return reader.take(RIGHT_BRACE) && channel;
+  }
+
+  /** A `data` list of trades; one trade (what venues send mostly) in a list of its own size, not a growable one. */
+  private readTradeList(recvTs: number): TradeMessage[] | null {
+    const reader = this.reader;
+    if (!reader.take(LEFT_BRACKET)) return null;
+    if (reader.take(RIGHT_BRACKET)) return [];
+    const first = this.readTrade(recvTs);
+    if (!first) return null;
+    if (reader.take(RIGHT_BRACKET)) return [first];
+    const trades = [first];
+    while (reader.take(COMMA)) {
+      const trade = this.readTrade(recvTs);
+      if (!trade) return null;
+      trades.push(trade);
+    }
+    return reader.take(RIGHT_BRACKET) ? trades : null;
   }
 
   private readTrade(recvTs: number): TradeMessage | null {
