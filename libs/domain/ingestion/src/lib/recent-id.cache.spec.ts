@@ -37,6 +37,15 @@ describe(RecentIdCache.name, () => {
     };
     const id = fc.oneof(
       fc.integer({ min: 0, max: 40 }).map(String), // many repeats
+      fc.integer({ min: 0, max: 40 }).map((n) => String(n).padStart(2, '0')), // the same values, other texts
+      fc.constantFrom(
+        '999999999999999',
+        '0999999999999999',
+        '1000000000000000',
+        '9007199254740993',
+        '-1',
+        '1.0',
+      ),
       fc.string({ maxLength: 6 }),
       fc.string({ unit: 'grapheme', maxLength: 3 }),
       fc.constantFrom('', 'a', 'ab', 'ba', '\u0000', '00000000-0000-4000-8000-000000000001'),
