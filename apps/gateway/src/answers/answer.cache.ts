@@ -1,7 +1,6 @@
-import { answerCacheMetrics } from './answer-cache.metrics';
+import { answerCacheMetrics, answerReads, type AnswerArea } from './answer-cache.metrics';
 
-/** The areas whose answers are kept (the `area` label of the metrics). */
-export type AnswerArea = 'flow' | 'token-list';
+export type { AnswerArea };
 
 export interface AnswerCacheOptions {
   /** Longest an answer is kept (ms): the bound on how stale a kept answer can be; 0 = keep nothing. */
@@ -16,15 +15,6 @@ export interface AnswerCacheOptions {
   remainingMs: (key: string) => Promise<number>;
   clock?: () => number;
 }
-
-const HITS = {
-  flow: answerCacheMetrics.requests.labels('flow', 'hit'),
-  'token-list': answerCacheMetrics.requests.labels('token-list', 'hit'),
-};
-const MISSES = {
-  flow: answerCacheMetrics.requests.labels('flow', 'miss'),
-  'token-list': answerCacheMetrics.requests.labels('token-list', 'miss'),
-};
 
 interface Entry {
   body: Buffer;
@@ -72,12 +62,12 @@ export class AnswerCache {
     const entry = this.entries.get(key);
     if (entry !== undefined) {
       if (entry.expiresAt > this.clock()) {
-        HITS[area].inc();
+        answerReads[area].hit++;
         return entry.body;
       }
       this.remove(key, entry);
     }
-    MISSES[area].inc();
+    answerReads[area].miss++;
     return undefined;
   }
 

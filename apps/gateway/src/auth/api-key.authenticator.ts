@@ -21,17 +21,26 @@ export interface Authenticated {
   limitPerMinute: number;
 }
 
+/** Called once: with the caller, or with the 401 / 429 (HttpException) or the backend's error. */
+export type AuthenticatedCallback = (
+  error: Error | undefined,
+  authenticated: Authenticated | undefined,
+) => void;
+
 const PRINTABLE = /^[\x21-\x7e]+$/;
 /** Anonymous callers have a per-minute limit only; the month counter is given a bound it cannot reach. */
 const NO_MONTH_LIMIT = 2 ** 31 - 1;
 
 /**
  * Identifies the caller and counts the request against its limits: 401 for a missing, malformed,
- * unknown or revoked key, 429 with Retry-After when a limit is spent. Used by the HTTP guard and by
+ * unknown or revoked key, 429 with Retry-After when a limit is spent. Used by the HTTP hook and by
  * the WebSocket upgrade. A wrong key costs the same whatever its length or content (it is hashed
  * first, and only hashes are compared), so timing says nothing about valid keys.
  */
 export class ApiKeyAuthenticator {
+  /** The caller of each key record, made once per record (the key cache hands out the same record). */
+  private readonly callers = new WeakMap<ApiKeyRecord, Caller>();
+
   constructor(
     private readonly cache: ApiKeyCache,
     private readonly limiter: RateLimiter,
@@ -39,45 +48,84 @@ export class ApiKeyAuthenticator {
     private readonly anonymousPerMinute: number,
   ) {}
 
-  /**
-   * Rejects (never throws) with the 401 or 429. A key found in the key cache costs one promise
-   * beyond the rate-limit script's own: this runs on every request.
-   */
+  /** `check` as a promise (the WebSocket upgrade). */
   authenticate(request: CallerRequest): Promise<Authenticated> {
-    const key = request.key;
+    return new Promise((resolve, reject) =>
+      this.check(request.key, request.ip, request.readOnly, (error, authenticated) => {
+        if (authenticated !== undefined) resolve(authenticated);
+        else reject(error ?? new Error('called back with nothing'));
+      }),
+    );
+  }
+
+  /**
+   * Calls back with the caller, or with the 401 or 429. No promise of its own when the key is in
+   * the key cache (this runs on every request): the rate limiter calls back with the verdict.
+   */
+  check(key: string | undefined, ip: string, readOnly: boolean, callback: AuthenticatedCallback): void {
     if (key === undefined || key === '') {
-      if (this.anonymousPerMinute === 0) return refuse('missing API key: send it in the X-API-Key header');
-      if (!request.readOnly)
-        return refuse('an API key is required to change data: send it in the X-API-Key header');
-      const ip = request.ip;
+      if (this.anonymousPerMinute === 0)
+        return callback(refusal('missing API key: send it in the X-API-Key header'), undefined);
+      if (!readOnly)
+        return callback(
+          refusal('an API key is required to change data: send it in the X-API-Key header'),
+          undefined,
+        );
       const perMinute = this.anonymousPerMinute;
-      return this.limiter.consume(`ip:${ip}`, perMinute, NO_MONTH_LIMIT).then((verdict) => {
-        if (!verdict.allowed) throw tooMany(verdict, perMinute);
-        return { caller: { kind: 'anonymous', ip } as Caller, verdict, limitPerMinute: perMinute };
-      });
+      const caller: Caller = { kind: 'anonymous', ip };
+      return this.limiter.count(`ip:${ip}`, perMinute, NO_MONTH_LIMIT, Date.now(), (error, verdict) =>
+        this.decide(caller, perMinute, error, verdict, callback),
+      );
     }
-    if (key.length > MAX_API_KEY_LENGTH || !PRINTABLE.test(key)) return refuse('invalid API key');
+    if (key.length > MAX_API_KEY_LENGTH || !PRINTABLE.test(key))
+      return callback(refusal('invalid API key'), undefined);
     const found = this.cache.lookup(hashApiKey(key));
-    if (found instanceof Promise) return found.then((record) => this.admit(record));
-    return this.admit(found);
+    if (found instanceof Promise)
+      found.then(
+        (record) => this.admit(record, callback),
+        (error: unknown) => callback(error instanceof Error ? error : new Error(String(error)), undefined),
+      );
+    else this.admit(found, callback);
   }
 
-  private admit(record: ApiKeyRecord | null): Promise<Authenticated> {
-    if (record === null) return refuse('invalid API key');
-    if (!record.active) return refuse('API key revoked');
-    return this.limiter.consume(record.keyHash, record.perMinute, record.perMonth).then((verdict) => {
-      if (!verdict.allowed) throw tooMany(verdict, record.perMinute);
-      this.usage.record(record.id);
-      return { caller: { kind: 'key', key: record } as Caller, verdict, limitPerMinute: record.perMinute };
-    });
+  private admit(record: ApiKeyRecord | null, callback: AuthenticatedCallback): void {
+    if (record === null) return callback(refusal('invalid API key'), undefined);
+    if (!record.active) return callback(refusal('API key revoked'), undefined);
+    const caller = this.callerOf(record);
+    this.limiter.count(record.keyHash, record.perMinute, record.perMonth, Date.now(), (error, verdict) =>
+      this.decide(caller, record.perMinute, error, verdict, callback),
+    );
+  }
+
+  private callerOf(record: ApiKeyRecord): Caller {
+    let caller = this.callers.get(record);
+    if (caller === undefined) {
+      caller = { kind: 'key', key: record };
+      this.callers.set(record, caller);
+    }
+    return caller;
+  }
+
+  /** The rate limiter's verdict as the caller (its use counted when it is a key) or a 429. */
+  private decide(
+    caller: Caller,
+    perMinute: number,
+    error: Error | undefined,
+    verdict: RateLimitVerdict | undefined,
+    callback: AuthenticatedCallback,
+  ): void {
+    if (verdict === undefined) return callback(error, undefined);
+    if (!verdict.allowed) return callback(tooMany(verdict, perMinute), undefined);
+    if (caller.kind === 'key') this.usage.record(caller.key.id);
+    callback(undefined, { caller, verdict, limitPerMinute: perMinute });
   }
 }
 
-function refuse(message: string): Promise<never> {
-  return Promise.reject(new UnauthorizedException(message));
+function refusal(message: string): UnauthorizedException {
+  return new UnauthorizedException(message);
 }
 
-/** A 429 that carries its Retry-After (the guard copies it to the response headers). */
+/** A 429 that carries its Retry-After (ApiKeyHook copies it to the response headers). */
 export class RateLimitedException extends HttpException {
   constructor(
     readonly retryAfterSeconds: number,

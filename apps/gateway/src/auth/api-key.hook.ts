@@ -49,35 +49,32 @@ export class ApiKeyHook {
     });
   }
 
-  /** Not async: the authenticator's one promise and a callback (this runs on every request). */
+  /** No promise: the authenticator calls back (this runs on every request). */
   private readonly check: preHandlerHookHandler = (
     request: FastifyRequest,
     reply: FastifyReply,
     done: (error?: Error) => void,
   ) => {
     const method = request.method;
-    this.authenticator
-      .authenticate({
-        key: apiKeyOf(request.headers),
-        ip: request.ip,
-        readOnly: method === 'GET' || method === 'HEAD',
-      })
-      .then(
-        (authenticated) => {
-          const verdict = authenticated.verdict;
-          const limitPerMinute = authenticated.limitPerMinute;
-          request.caller = authenticated.caller;
-          request.rateLimit = verdict;
-          void reply.header('x-ratelimit-limit', limitPerMinute);
-          void reply.header('x-ratelimit-remaining', Math.max(0, limitPerMinute - verdict.minuteCount));
-          void reply.header('x-ratelimit-reset', verdict.resetSeconds);
-          done();
-        },
-        (error: Error) => {
+    this.authenticator.check(
+      apiKeyOf(request.headers),
+      request.ip,
+      method === 'GET' || method === 'HEAD',
+      (error, authenticated) => {
+        if (authenticated === undefined) {
           if (error instanceof RateLimitedException)
             void reply.header('retry-after', error.retryAfterSeconds);
-          done(error);
-        },
-      );
+          return done(error);
+        }
+        const verdict = authenticated.verdict;
+        const limitPerMinute = authenticated.limitPerMinute;
+        request.caller = authenticated.caller;
+        request.rateLimit = verdict;
+        void reply.header('x-ratelimit-limit', limitPerMinute);
+        void reply.header('x-ratelimit-remaining', Math.max(0, limitPerMinute - verdict.minuteCount));
+        void reply.header('x-ratelimit-reset', verdict.resetSeconds);
+        done();
+      },
+    );
   };
 }

@@ -135,7 +135,7 @@ describe(HotRoute.name, () => {
 
   it('calls the handler with the validated DTO, remembered or not, and answers errors as Nest does', async () => {
     const pipe = new MemoValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true });
-    const remembered = jest.spyOn(pipe, 'remembered');
+    const remembered = jest.spyOn(pipe, 'rememberedQuery');
     const fastify = await appWith(HotController, pipe);
     app = fastify;
     const controller = app.get(HotController);

@@ -112,11 +112,13 @@ function hotHandler(instance: unknown, target: HotRouteTarget, pipe: MemoValidat
     queryIndex === 0
       ? (query: unknown, reply: FastifyReply) => handler.call(instance, query, reply)
       : (query: unknown, reply: FastifyReply) => handler.call(instance, reply, query);
-  // Not async: a remembered query costs no promise; the handler's own (a miss) goes to Fastify.
+  // Not async: a remembered query costs no promise (nor a key: it is remembered by the raw URL);
+  // the handler's own promise (a miss) goes to Fastify.
   return function (request: FastifyRequest, reply: FastifyReply) {
-    const known = pipe.remembered(request.query, metadata);
+    const url = request.url;
+    const known = pipe.rememberedQuery(url, metadata);
     if (known !== undefined) return call(known, reply);
-    return pipe.transform(request.query, metadata).then((query) => call(query, reply));
+    return pipe.transformQuery(request.query, url, metadata).then((query) => call(query, reply));
   };
 }
 

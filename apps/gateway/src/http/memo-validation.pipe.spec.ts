@@ -45,17 +45,29 @@ describe(MemoValidationPipe.name, () => {
     );
   });
 
-  it('tells a remembered DTO without a promise, and nothing for what was not validated or never is kept', async () => {
+  it('remembers a query by its request URL too, apart from the parameters it holds', async () => {
     const own = new MemoValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true });
     const query = { sort: 'b', page: '2' };
-    expect(own.remembered(query, metadata)).toBeUndefined();
-    const validated = await own.transform(query, metadata);
-    expect(own.remembered({ sort: 'b', page: '2' }, metadata)).toBe(validated);
-    await expect(own.transform({ sort: 'x', page: '2' }, metadata)).rejects.toBeInstanceOf(
-      BadRequestException,
-    );
-    expect(own.remembered({ sort: 'x', page: '2' }, metadata)).toBeUndefined();
-    await own.transform(query, { ...metadata, type: 'body' });
-    expect(own.remembered(query, { ...metadata, type: 'body' })).toBeUndefined();
+    const url = '/things?sort=b&page=2';
+    expect(own.rememberedQuery(url, metadata)).toBeUndefined();
+    const validated = await own.transformQuery(query, url, metadata);
+    expect(validated).toBeInstanceOf(SortQuery);
+    expect(own.rememberedQuery(url, metadata)).toBe(validated);
+    expect(own.rememberedQuery('/things?page=2&sort=b', metadata)).toBeUndefined();
+    // A parameter named like a parameters key is not taken for those parameters.
+    const named = `/${memoKeyOf(query)}`;
+    expect(own.rememberedQuery(named, metadata)).toBeUndefined();
+    await expect(
+      own.transformQuery({ sort: 'x', page: '2' }, '/things?sort=x&page=2', metadata),
+    ).rejects.toBeInstanceOf(BadRequestException);
+    expect(own.rememberedQuery('/things?sort=x&page=2', metadata)).toBeUndefined();
+    // Not a path (absolute-form, too long) or not a query: validated, never remembered by URL.
+    await own.transformQuery(query, 'http://host/things?sort=b&page=2', metadata);
+    expect(own.rememberedQuery('http://host/things?sort=b&page=2', metadata)).toBeUndefined();
+    const long = `/things?sort=b&page=2&${'x'.repeat(600)}`;
+    await own.transformQuery(query, long, metadata);
+    expect(own.rememberedQuery(long, metadata)).toBeUndefined();
+    await own.transformQuery(query, url, { ...metadata, type: 'body' });
+    expect(own.rememberedQuery(url, { ...metadata, type: 'body' })).toBeUndefined();
   });
 });

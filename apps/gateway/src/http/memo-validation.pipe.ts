@@ -26,12 +26,21 @@ export class MemoValidationPipe extends ValidationPipe {
   }
 
   /**
-   * The validated DTO remembered for these query or path parameters, or undefined: then `transform`
-   * validates them (a hot route's dispatcher asks this first, so a hit costs no promise at all).
+   * For a hot route's dispatcher: the DTO remembered for the query of a request by its raw URL, or
+   * undefined (then `transformQuery`). The URL's string is already there, so a hit builds no key and
+   * costs no promise; one URL always parses to one query. A URL key starts with `/`, which no
+   * `memoKeyOf` key does, so the two kinds of key share the memo without meeting.
    */
-  remembered(value: unknown, metadata: ArgumentMetadata): unknown {
-    const key = this.memoKey(value, metadata);
-    return key === undefined ? undefined : this.memos.get(metadata.metatype!)?.get(key);
+  rememberedQuery(url: string, metadata: ArgumentMetadata): unknown {
+    return metadata.type === 'query' && isUrlKey(url)
+      ? this.memos.get(metadata.metatype!)?.get(url)
+      : undefined;
+  }
+
+  /** Validates the query of a request as `transform` does, remembering it under the request's URL. */
+  transformQuery(query: unknown, url: string, metadata: ArgumentMetadata): Promise<unknown> {
+    if (!isUrlKey(url) || this.memoKey(query, metadata) === undefined) return this.transform(query, metadata);
+    return this.validateAndRemember(query, metadata, metadata.metatype!, url);
   }
 
   /** The memo key of remembered parameters, or undefined for what is never remembered (bodies, long input). */
@@ -59,6 +68,10 @@ export class MemoValidationPipe extends ValidationPipe {
     memo.set(key, Object.freeze(validated));
     return validated;
   }
+}
+
+function isUrlKey(url: string): boolean {
+  return url.length <= MAX_MEMO_KEY_LENGTH && url.charCodeAt(0) === 0x2f; // '/'
 }
 
 /**
