@@ -24,7 +24,11 @@ export interface LiquidationDetectorDependencies {
   logger: Logger;
 }
 
-/** Starts the detector's timers; on shutdown (after the consumer stopped) writes what is held and closes Redis. */
+/**
+ * Joins the replicas (takes this replica's partitions from their checkpoints) and starts the
+ * detector's timers before the consumer reads; on shutdown (after the consumer stopped)
+ * checkpoints and releases the partitions, writes what is held and closes Redis.
+ */
 @Injectable()
 class DetectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
@@ -32,8 +36,9 @@ class DetectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdown
     @Inject(DETECTOR_REDIS) private readonly redis: RedisClient,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     registerDetectorMetrics(this.components);
+    await this.components.coordinator.join();
     this.components.start();
   }
 

@@ -1,6 +1,7 @@
 import { LiquidationDetector } from '@mdp/domain-liquidation';
 import {
   ActiveSignalRepository,
+  DetectorPartitionRepository,
   DetectorStateRepository,
   LiquidationStoreRepository,
   PercentileThresholdRepository,
@@ -8,7 +9,8 @@ import {
 import type { Logger, RedisClient } from '@mdp/platform';
 import { StreamPublisher, publisherOptionsFrom } from '@mdp/transport';
 import { LiquidationDetectionService } from './detection/liquidation-detection.service';
-import { DetectorShard } from './detector-shard';
+import { DetectorPartitions } from './partitions/detector-partitions';
+import { PartitionCoordinator } from './partitions/partition-coordinator.service';
 import type { LiquidationDetectorConfig } from './liquidation-detector.config';
 import { MemoryGuard } from './memory/memory-guard.service';
 import { parseMemorySize } from './memory-size.util';
@@ -19,8 +21,10 @@ import { PercentileThresholdPublisher } from './storage/percentile-threshold.pub
 
 /** Every part of the detector, wired from its config (used by the Nest module, the tests and the benchmark). */
 export interface DetectorComponents {
-  /** The symbols this replica owns and its consumer group (DETECTOR_SHARD_INDEX of DETECTOR_SHARD_COUNT). */
-  shard: DetectorShard;
+  /** This replica's number, its consumer group and the symbol -> partition rule. */
+  partitions: DetectorPartitions;
+  /** Membership, partition handover and checkpoints; `join()` before the consumer reads, `leave()` after it stopped. */
+  coordinator: PartitionCoordinator;
   detection: LiquidationDetectionService;
   writer: LiquidationBatchWriter;
   emitter: SignalEmitter;
@@ -34,7 +38,7 @@ export interface DetectorComponents {
   percentiles: PercentileThresholdPublisher;
   /** Starts the timers (counters flush, memory checks, cleanup, monitor). */
   start(): void;
-  /** Stops the timers and writes everything held (liquidations, signals, counters). */
+  /** Checkpoints and releases the partitions, stops the timers and writes everything held (liquidations, signals, counters). */
   stop(): Promise<void>;
 }
 
@@ -43,7 +47,7 @@ export function createDetectorComponents(
   redis: RedisClient,
   logger: Logger,
 ): DetectorComponents {
-  const shard = DetectorShard.from(config);
+  const partitions = DetectorPartitions.from(config);
   const store = new LiquidationStoreRepository(redis, {
     normalSeconds: config.LIQUIDATION_RETENTION_HOURS * 3600,
     reducedSeconds: config.REDUCED_RETENTION_MINUTES * 60,
@@ -57,7 +61,7 @@ export function createDetectorComponents(
     batchSize: config.LIQUIDATION_BATCH_SIZE,
     batchTimeoutMs: config.LIQUIDATION_BATCH_TIMEOUT_MS,
   });
-  const emitter = new SignalEmitter(signals, publisher, counters, logger, config.SIGNAL_TTL_SECONDS);
+  const emitter = new SignalEmitter(signals, publisher, logger, config.SIGNAL_TTL_SECONDS);
   const detector = new LiquidationDetector({
     thresholds: {
       perAsset: { BTC: config.MIN_LIQUIDATION_SIZE_BTC, ETH: config.MIN_LIQUIDATION_SIZE_ETH },
@@ -81,7 +85,21 @@ export function createDetectorComponents(
     counters,
     config.LOCAL_BUFFER_MAX_EVENTS,
     config.LIQUIDATION_ACK_AFTER_STORE,
-    shard,
+    partitions,
+  );
+  const coordinator = new PartitionCoordinator(
+    new DetectorPartitionRepository(redis, config.DETECTOR_PARTITIONS, config.DETECTOR_LEASE_MS),
+    detection,
+    writer,
+    emitter,
+    redis,
+    logger,
+    {
+      heartbeatMs: config.DETECTOR_HEARTBEAT_MS,
+      leaseMs: config.DETECTOR_LEASE_MS,
+      checkpointIntervalMs: config.DETECTOR_CHECKPOINT_INTERVAL_MS,
+      groupStart: config.STREAM_GROUP_START,
+    },
   );
   const percentiles = new PercentileThresholdPublisher(
     detector.percentiles,
@@ -100,7 +118,8 @@ export function createDetectorComponents(
     fallbackMaxBytes: parseMemorySize(config.REDIS_MAX_MEMORY),
   });
   return {
-    shard,
+    partitions,
+    coordinator,
     detection,
     writer,
     emitter,
@@ -117,23 +136,25 @@ export function createDetectorComponents(
       percentiles.start();
     },
     async stop() {
-      guard.stop();
-      percentiles.stop();
-      await Promise.all([writer.drain(), emitter.drain()]);
-      writer.stop();
-      emitter.stop();
       // Redis may still be down at shutdown: give the last writes a bound instead of hanging.
-      const bounded = async (work: Promise<void>, what: string): Promise<void> => {
+      const bounded = async (work: Promise<void>, what: string, ms = 5_000): Promise<void> => {
         let timer: NodeJS.Timeout | undefined;
         const late = new Promise<void>((resolve) => {
           timer = setTimeout(() => {
             logger.error({ what }, 'not written before shutdown (Redis refused)');
             resolve();
-          }, 5_000);
+          }, ms);
         });
         await Promise.race([work, late]);
         clearTimeout(timer);
       };
+      // Checkpoints and releases every partition (their leases expire otherwise).
+      await bounded(coordinator.leave(), 'partition checkpoints', 15_000);
+      guard.stop();
+      percentiles.stop();
+      await Promise.all([writer.drain(), emitter.drain()]);
+      writer.stop();
+      emitter.stop();
       await bounded(publisher.close(), 'signal stream entries');
       await bounded(counters.stop(), 'counters');
     },

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from '@mdp/platform';
 import { LiquidationDetectorConfig } from './liquidation-detector.config';
-import { DetectorShard } from './detector-shard';
+import { shardOf } from '@mdp/domain-flow';
+import { DetectorPartitions } from './partitions/detector-partitions';
 import { parseMemorySize } from './memory-size.util';
 
 describe(LiquidationDetectorConfig.name, () => {
@@ -60,38 +61,49 @@ describe(LiquidationDetectorConfig.name, () => {
     }
   });
 
-  it('defaults to one shard in group liquidation-detector, owning every symbol', () => {
-    const shard = DetectorShard.from(loadConfig(LiquidationDetectorConfig, {}));
-    expect([shard.index, shard.count, shard.group]).toEqual([0, 1, 'liquidation-detector']);
-    expect(['BTC-USDT', 'ETH-USDT', 'SOL-USDT', 'HYPE-USDT'].every((symbol) => shard.owns(symbol))).toBe(
-      true,
-    );
+  it('defaults to replica 0 in group liquidation-detector with 16 partitions', () => {
+    const partitions = DetectorPartitions.from(loadConfig(LiquidationDetectorConfig, {}));
+    expect([partitions.replica, partitions.count, partitions.group]).toEqual([0, 16, 'liquidation-detector']);
   });
 
-  it('reads the shard; each shard has a group of its own and every symbol has exactly one owner', () => {
-    const config = loadConfig(LiquidationDetectorConfig, {
-      DETECTOR_SHARD_INDEX: '2',
-      DETECTOR_SHARD_COUNT: '3',
-    });
-    expect([config.DETECTOR_SHARD_INDEX, config.DETECTOR_SHARD_COUNT]).toEqual([2, 3]);
-    expect(DetectorShard.from(config).group).toBe('liquidation-detector-shard-2-of-3');
-    const shards = [0, 1, 2].map((index) => new DetectorShard(index, 3));
+  it('gives replica k the group liquidation-detector-<k>, and reads the group names back', () => {
+    const config = loadConfig(LiquidationDetectorConfig, { DETECTOR_REPLICA: '3', DETECTOR_PARTITIONS: '8' });
+    const partitions = DetectorPartitions.from(config);
+    expect([partitions.replica, partitions.count, partitions.group]).toEqual([
+      3,
+      8,
+      'liquidation-detector-3',
+    ]);
+    expect(
+      [
+        'liquidation-detector',
+        'liquidation-detector-3',
+        'liquidation-detector-03',
+        'liquidation-detector-x',
+        'flow-aggregator',
+      ].map((group) => DetectorPartitions.replicaOfGroup(group)),
+    ).toEqual([0, 3, null, null, null]);
+  });
+
+  it('spreads the partitions over the live replicas in turn: each partition has exactly one owner', () => {
+    const live = [0, 2, 5];
+    const owners = Array.from({ length: 16 }, (_, partition) => DetectorPartitions.ownerOf(partition, live));
+    expect(owners).toEqual([0, 2, 5, 0, 2, 5, 0, 2, 5, 0, 2, 5, 0, 2, 5, 0]);
+    const partitions = new DetectorPartitions(0, 16);
     const symbols = ['BTC-USDT', 'ETH-USDT', 'SOL-USDT', 'HYPE-USDT', 'XRP-USDT', 'DOGE-USDT', 'BTC-USD'];
-    const owners = symbols.map((symbol) => shards.filter((shard) => shard.owns(symbol)).length);
-    expect(owners).toEqual(symbols.map(() => 1));
-    expect(new Set(symbols.map((symbol) => shards.findIndex((shard) => shard.owns(symbol))))).toEqual(
-      new Set([0, 1, 2]),
+    expect(symbols.map((symbol) => partitions.partitionOf(symbol))).toEqual(
+      symbols.map((symbol) => shardOf(symbol, 16)),
     );
   });
 
   it.each([
-    [{ DETECTOR_SHARD_COUNT: '0' }, 'DETECTOR_SHARD_COUNT'],
-    [{ DETECTOR_SHARD_COUNT: '65' }, 'DETECTOR_SHARD_COUNT'],
-    [{ DETECTOR_SHARD_COUNT: 'two' }, 'DETECTOR_SHARD_COUNT'],
-    [{ DETECTOR_SHARD_INDEX: '-1', DETECTOR_SHARD_COUNT: '2' }, 'DETECTOR_SHARD_INDEX'],
-    [{ DETECTOR_SHARD_INDEX: '0.5', DETECTOR_SHARD_COUNT: '2' }, 'DETECTOR_SHARD_INDEX'],
-    [{ DETECTOR_SHARD_INDEX: '2', DETECTOR_SHARD_COUNT: '2' }, 'DETECTOR_SHARD_INDEX'],
-    [{ DETECTOR_SHARD_INDEX: '1' }, 'DETECTOR_SHARD_INDEX'],
+    [{ DETECTOR_PARTITIONS: '0' }, 'DETECTOR_PARTITIONS'],
+    [{ DETECTOR_PARTITIONS: '1025' }, 'DETECTOR_PARTITIONS'],
+    [{ DETECTOR_PARTITIONS: 'two' }, 'DETECTOR_PARTITIONS'],
+    [{ DETECTOR_REPLICA: '-1' }, 'DETECTOR_REPLICA'],
+    [{ DETECTOR_REPLICA: '0.5' }, 'DETECTOR_REPLICA'],
+    [{ DETECTOR_CHECKPOINT_INTERVAL_MS: '5' }, 'DETECTOR_CHECKPOINT_INTERVAL_MS'],
+    [{ DETECTOR_HEARTBEAT_MS: '1000', DETECTOR_LEASE_MS: '2999' }, 'DETECTOR_LEASE_MS'],
   ])('rejects %j naming %s', (env, name) => {
     let error: unknown;
     try {
@@ -103,15 +115,15 @@ describe(LiquidationDetectorConfig.name, () => {
     expect((error as ConfigError).problems.join('\n')).toContain(name);
   });
 
-  it('names the count in the message when the index is not below it', () => {
+  it('names the heartbeat in the message when the lease is too short', () => {
     let error: unknown;
     try {
-      loadConfig(LiquidationDetectorConfig, { DETECTOR_SHARD_INDEX: '3', DETECTOR_SHARD_COUNT: '3' });
+      loadConfig(LiquidationDetectorConfig, { DETECTOR_HEARTBEAT_MS: '500', DETECTOR_LEASE_MS: '1000' });
     } catch (caught) {
       error = caught;
     }
     expect((error as ConfigError).problems).toEqual([
-      'DETECTOR_SHARD_INDEX: DETECTOR_SHARD_INDEX must be below DETECTOR_SHARD_COUNT (3) (got 3)',
+      'DETECTOR_LEASE_MS: DETECTOR_LEASE_MS must be at least 3 x DETECTOR_HEARTBEAT_MS (1500) (got 1000)',
     ]);
   });
 

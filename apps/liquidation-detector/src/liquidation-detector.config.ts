@@ -178,26 +178,50 @@ export class LiquidationDetectorConfig extends StreamConsumerConfig {
   COUNTERS_FLUSH_MS: number = 1_000;
 
   @Describe(
-    "This replica's shard (0-based, below DETECTOR_SHARD_COUNT): it detects the symbols whose hash modulo DETECTOR_SHARD_COUNT is this",
+    "This replica's number (0-based; on Kubernetes the StatefulSet pod index). Replica 0 reads in consumer group liquidation-detector, replica k in liquidation-detector-<k>; one process per number",
   )
   @IsInt()
   @Min(0)
-  @ValidateBy({
-    name: 'belowShardCount',
-    validator: {
-      validate: (value: unknown, args) =>
-        typeof value === 'number' && value < (args?.object as LiquidationDetectorConfig).DETECTOR_SHARD_COUNT,
-      defaultMessage: (args) =>
-        `$property must be below DETECTOR_SHARD_COUNT (${String((args?.object as LiquidationDetectorConfig).DETECTOR_SHARD_COUNT)})`,
-    },
-  })
-  DETECTOR_SHARD_INDEX: number = 0;
+  @Max(1023)
+  DETECTOR_REPLICA: number = 0;
 
   @Describe(
-    'Number of liquidation detector replicas sharing the symbols (above 1, each reads every event in a consumer group of its own)',
+    'Fixed number of partitions the symbols are hashed into; the live replicas share them and hand them over with checkpoints when their number changes',
   )
   @IsInt()
   @Min(1)
-  @Max(64)
-  DETECTOR_SHARD_COUNT: number = 1;
+  @Max(1024)
+  DETECTOR_PARTITIONS: number = 16;
+
+  @Describe(
+    'How often (ms) a replica renews its membership and partition leases and rebalances the partitions',
+  )
+  @IsInt()
+  @Min(20)
+  @Max(60_000)
+  DETECTOR_HEARTBEAT_MS: number = 1_000;
+
+  @Describe(
+    'Membership and partition lease time (ms): a replica silent this long is presumed dead and its partitions are taken over from their checkpoints; at least 3 x DETECTOR_HEARTBEAT_MS',
+  )
+  @IsInt()
+  @ValidateBy({
+    name: 'leaseAboveHeartbeats',
+    validator: {
+      validate: (value: unknown, args) =>
+        typeof value === 'number' &&
+        value >= 3 * (args?.object as LiquidationDetectorConfig).DETECTOR_HEARTBEAT_MS,
+      defaultMessage: (args) =>
+        `$property must be at least 3 x DETECTOR_HEARTBEAT_MS (${String(3 * (args?.object as LiquidationDetectorConfig).DETECTOR_HEARTBEAT_MS)})`,
+    },
+  })
+  DETECTOR_LEASE_MS: number = 10_000;
+
+  @Describe(
+    "How often (ms) each held partition's state is checkpointed (when it changed) and the stream entries it covers acknowledged",
+  )
+  @IsInt()
+  @Min(10)
+  @Max(600_000)
+  DETECTOR_CHECKPOINT_INTERVAL_MS: number = 1_000;
 }

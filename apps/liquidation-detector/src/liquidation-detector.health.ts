@@ -6,8 +6,9 @@ import { DETECTOR_COMPONENTS } from './liquidation-detector.tokens';
 import type { DetectorComponents } from './liquidation-detector.components';
 
 /**
- * Readiness: Redis answers; reports storage mode, memory, local buffer, this replica's shard and
- * consumer group, the group's lag per stream and the events skipped as another shard's.
+ * Readiness: Redis answers; reports storage mode, memory, local buffer, this replica's number,
+ * consumer group, the group's lag per stream, the partitions it holds, the live replicas, the
+ * events skipped as another replica's and the last checkpoint.
  */
 @Injectable()
 export class LiquidationDetectorHealth implements OnModuleInit {
@@ -30,11 +31,11 @@ export class LiquidationDetectorHealth implements OnModuleInit {
       }),
     );
     this.registry.register('consumer', async () => {
-      const { shard, detection } = this.components;
+      const { partitions, detection, coordinator } = this.components;
       const streams: Record<string, { lag: number | null; pending: number }> = {};
       for (const definition of [LiquidationStream, TradeStream]) {
         const groups = (await this.redis.xinfo('GROUPS', definition.stream).catch(() => [])) as unknown[][];
-        const group = groups.map(toRecord).find((fields) => fields['name'] === shard.group);
+        const group = groups.map(toRecord).find((fields) => fields['name'] === partitions.group);
         if (group)
           streams[definition.stream] = {
             lag: group['lag'] === null ? null : Number(group['lag']),
@@ -42,10 +43,23 @@ export class LiquidationDetectorHealth implements OnModuleInit {
           };
       }
       return {
-        group: shard.group,
-        shard: { index: shard.index, count: shard.count },
+        group: partitions.group,
+        replica: partitions.replica,
         streams,
-        otherShardEvents: { ...detection.otherShard },
+        /** Per stream, the last entry this replica handled. */
+        read: Object.fromEntries(detection.lastSeen),
+        partitions: {
+          count: partitions.count,
+          held: detection.heldPartitions(),
+          live: coordinator.live,
+          catchingUp: detection.catchingUp !== null,
+        },
+        otherPartitionEvents: { ...detection.otherPartition },
+        checkpoints: {
+          written: coordinator.stats.checkpoints,
+          failed: coordinator.stats.checkpointFailures,
+          last: coordinator.stats.lastCheckpoint,
+        },
       };
     });
   }

@@ -6,7 +6,8 @@ import type { DetectorComponents } from './liquidation-detector.components';
 /**
  * Prometheus gauges read from the running detector at scrape time: its counters since start
  * (processed, filtered, stored, memory_rejections, signals), the storage mode (1 for the current
- * one), Redis memory use, the local buffers and the events left to other shards. Registered once per process; they read the
+ * one), Redis memory use, the local buffers, the events left to other replicas, the partitions held
+ * and the checkpoints. Registered once per process; they read the
  * detector registered last (one per process outside tests).
  */
 let current: DetectorComponents | null = null;
@@ -50,14 +51,32 @@ export function registerDetectorMetrics(components: DetectorComponents): void {
     },
   });
   new Gauge({
-    name: 'liquidation_detector_other_shard_events',
-    help: 'Events skipped since start because another shard (DETECTOR_SHARD_INDEX) owns their symbol',
+    name: 'liquidation_detector_other_partition_events',
+    help: "Events skipped since start because their symbol's partition is held by another replica",
     labelNames: ['kind'],
     collect() {
       const c = read();
       if (!c) return;
-      this.set({ kind: 'liquidation' }, c.detection.otherShard.liquidations);
-      this.set({ kind: 'trade' }, c.detection.otherShard.trades);
+      this.set({ kind: 'liquidation' }, c.detection.otherPartition.liquidations);
+      this.set({ kind: 'trade' }, c.detection.otherPartition.trades);
+    },
+  });
+  new Gauge({
+    name: 'liquidation_detector_partitions_held',
+    help: 'Partitions (of DETECTOR_PARTITIONS) this replica holds',
+    collect() {
+      this.set(read()?.detection.heldPartitions().length ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'liquidation_detector_checkpoints',
+    help: 'Partition checkpoints since start, by outcome',
+    labelNames: ['outcome'],
+    collect() {
+      const c = read();
+      if (!c) return;
+      this.set({ outcome: 'written' }, c.coordinator.stats.checkpoints);
+      this.set({ outcome: 'failed' }, c.coordinator.stats.checkpointFailures);
     },
   });
 }

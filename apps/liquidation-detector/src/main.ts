@@ -24,19 +24,23 @@ async function main(): Promise<void> {
     logger: new NestPinoLogger(logger),
   });
   app.enableShutdownHooks();
-  const { shard } = app.get<DetectorComponents>(DETECTOR_COMPONENTS);
+  const { partitions } = app.get<DetectorComponents>(DETECTOR_COMPONENTS);
   const server = new RedisStreamsServer({
     redis,
-    group: shard.group,
+    group: partitions.group,
     logger,
     ...serverOptionsFrom(config),
+    // One consumer per group: its handlers acknowledge after the checkpoint covering their entries.
+    singleConsumer: true,
   });
   app.connectMicroservice({ strategy: server });
   registerStreamMetrics(redis, server);
+  // Joins the replicas and restores this replica's partitions (onApplicationBootstrap) before the consumer reads.
+  await app.init();
   await app.startAllMicroservices();
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   logger.info(
-    { port: config.HTTP_PORT, group: shard.group, shard: shard.toString() },
+    { port: config.HTTP_PORT, group: partitions.group, replica: partitions.replica },
     'liquidation detector started',
   );
 }

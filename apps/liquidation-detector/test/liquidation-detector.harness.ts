@@ -16,7 +16,7 @@ export interface RunningDetector {
   close(): Promise<void>;
 }
 
-/** Starts the detector as main.ts does (its shard's consumer group, HTTP on a free port), with the given environment. */
+/** Starts the detector as main.ts does (its replica's consumer group, joined before reading, HTTP on a free port), with the given environment. */
 export async function startDetector(
   env: Record<string, string>,
   overrides: Partial<LiquidationDetectorConfig> = {},
@@ -31,11 +31,13 @@ export async function startDetector(
   const app = await NestFactory.create(AppModule.register({ config, redis, logger }), { logger: false });
   const server = new RedisStreamsServer({
     redis,
-    group: app.get<DetectorComponents>(DETECTOR_COMPONENTS).shard.group,
+    group: app.get<DetectorComponents>(DETECTOR_COMPONENTS).partitions.group,
     logger,
     ...serverOptionsFrom(config),
+    singleConsumer: true,
   });
   app.connectMicroservice({ strategy: server });
+  await app.init();
   await app.startAllMicroservices();
   await app.listen(0, '127.0.0.1');
   const address = (app.getHttpServer() as { address(): { port: number } }).address();

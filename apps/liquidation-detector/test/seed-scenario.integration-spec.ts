@@ -56,8 +56,10 @@ describe('seed 001 integration scenario', () => {
     const config = Object.assign(loadConfig(LiquidationDetectorConfig, { REDIS_URL: testRedisUrl() }), {
       PERCENTILE_MIN_SAMPLES: 1_000_000, // step 2 stores every significant one, as the seed's add_liquidations_batch does
       COUNTERS_FLUSH_MS: 20,
+      DETECTOR_CHECKPOINT_INTERVAL_MS: 20,
     });
     components = createDetectorComponents(config, redis, logger);
+    await components.coordinator.join(); // holds every partition: the only replica
     components.start();
   });
   afterAll(async () => {

@@ -129,6 +129,7 @@ describe('memory protection on a private redis-server', () => {
       },
     });
     components = createDetectorComponents(config, redis, pino({ level: 'warn' }, capture));
+    await components.coordinator.join();
     const { guard, writer, store } = components;
     const fillTo = async (pct: number, tag: string) => {
       const chunk = 'x'.repeat(16 * 1024);
@@ -189,6 +190,7 @@ describe('memory protection on a private redis-server', () => {
       { LIQUIDATION_BATCH_TIMEOUT_MS: 10 },
     );
     components = createDetectorComponents(config, redis, logger);
+    await components.coordinator.join();
     components.detection.onTrades([aTrade({ price: 100, size: 1, ts: T0 })]);
 
     await server.stop();

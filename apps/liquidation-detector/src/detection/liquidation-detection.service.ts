@@ -1,10 +1,46 @@
-import { LiquidationDetector, type LiquidationOutcome } from '@mdp/domain-liquidation';
+import type { DetectorSymbolState, LiquidationDetector, LiquidationOutcome } from '@mdp/domain-liquidation';
+import type { PartitionCounterDeltas, StreamPositions } from '@mdp/data-access-liquidation';
 import type { LiquidationMessage, TradeMessage } from '@mdp/schemas';
-import { TransientError } from '@mdp/transport';
-import { DetectorShard } from '../detector-shard';
+import { TransientError, compareStreamIds } from '@mdp/transport';
+import { DetectorPartitions } from '../partitions/detector-partitions';
 import type { DetectorCounterBuffer } from '../storage/detector-counter.buffer';
 import type { LiquidationBatchWriter } from '../storage/liquidation-batch.writer';
 import type { SignalEmitter } from '../signals/signal.emitter';
+
+/** Which stream entries a delivered batch came from (the StreamContext's ids and events per entry). */
+export interface DeliveredEntries {
+  stream: string;
+  ids: readonly string[];
+  counts: readonly number[];
+}
+
+/** A partition this replica holds: its events are applied here. */
+interface HeldPartition {
+  readonly index: number;
+  /** Per stream: events of entries up to this id are in the state already (restored or caught up); skipped when redelivered. */
+  readonly skipUpTo: Map<string, string>;
+  deltas: PartitionCounterDeltas;
+  changed: boolean;
+}
+
+/** A partition taken out of the state (checkpoint, release): what a commit writes. */
+export interface CapturedPartition {
+  partition: number;
+  positions: StreamPositions;
+  symbols: DetectorSymbolState[];
+  deltas: PartitionCounterDeltas;
+  changed: boolean;
+  release: boolean;
+}
+
+/** A partition being taken over: its restored state, and the positions its checkpoint covers. */
+export interface AdoptedPartition {
+  partition: number;
+  positions: StreamPositions;
+  symbols: DetectorSymbolState[];
+}
+
+const noDeltas = (): PartitionCounterDeltas => ({ processed: 0, filtered: 0, stored: 0, signals: 0 });
 
 /**
  * The seed's process_liquidation over a batch: counts, filters (minimum size, percentile), hands
@@ -13,12 +49,28 @@ import type { SignalEmitter } from '../signals/signal.emitter';
  * refused with a TransientError before anything in it is applied: the transport holds the stream
  * and redelivers it later, so nothing is dropped and nothing is counted twice.
  *
- * With several shards every replica reads every event; events of symbols another shard owns are
- * skipped before anything (counters included) sees them, and counted in `otherShard`.
+ * Partitions: every replica reads every event; only the events of the partitions this replica
+ * holds are applied (the others are counted in `otherPartition`). For each held partition it
+ * knows which entries its state covers, so that a checkpoint names exact stream positions and a
+ * taken-over partition skips what its checkpoint covers (docs/liquidation-detector.md, Scaling).
+ * State, counts and the entry ids to acknowledge change together in one synchronous step.
  */
 export class LiquidationDetectionService {
-  /** Events skipped since start because another shard owns their symbol. */
-  readonly otherShard = { liquidations: 0, trades: 0 };
+  /** Events skipped since start because their partition is not held here. */
+  readonly otherPartition = { liquidations: 0, trades: 0 };
+  /** Per stream, the last entry id handled here (the replica's read position). */
+  readonly lastSeen = new Map<string, string>();
+  private readonly held: Array<HeldPartition | undefined>;
+  /** Per stream, ids of entries handled and not acknowledged yet (a checkpoint covers them first). */
+  private unacked = new Map<string, string[]>();
+  /** Set while taken-over partitions catch up: handlers wait for it (`idle()`). */
+  catchingUp: Promise<void> | null = null;
+  /** False until the replica joined and took its first partitions: handlers wait for it (`idle()`). */
+  joined = false;
+  private markJoinedNow: () => void = () => undefined;
+  private readonly joinedSignal = new Promise<void>((resolve) => {
+    this.markJoinedNow = resolve;
+  });
 
   constructor(
     readonly detector: LiquidationDetector,
@@ -27,13 +79,15 @@ export class LiquidationDetectionService {
     private readonly counters: DetectorCounterBuffer,
     private readonly localBufferMax: number,
     private readonly ackAfterStore = true,
-    readonly shard = new DetectorShard(),
-  ) {}
+    readonly partitions = new DetectorPartitions(),
+  ) {
+    this.held = new Array<HeldPartition | undefined>(partitions.count);
+  }
 
   /**
    * Resolves once the liquidations accepted so far are stored (ackAfterStore): the handler awaits
-   * it, so the transport acknowledges a batch only after its accepted liquidations are in Redis
-   * and a crash (kill -9) loses none. In critical storage mode they are held in memory instead.
+   * it, so accepted liquidations reach Redis at the end of their batch rather than at the batch
+   * timeout. In critical storage mode they are held in memory instead.
    */
   stored(): Promise<void> {
     return this.ackAfterStore ? this.writer.stored() : Promise.resolve();
@@ -43,33 +97,298 @@ export class LiquidationDetectionService {
     return this.writer.buffered + this.emitter.buffered;
   }
 
-  onTrades(trades: readonly TradeMessage[]): void {
-    for (const trade of trades) {
-      if (this.shard.owns(trade.symbol)) this.detector.onTrade(trade);
-      else this.otherShard.trades += 1;
-    }
+  /** Partitions held here, ascending. */
+  heldPartitions(): number[] {
+    const list: number[] = [];
+    for (let i = 0; i < this.held.length; i++) if (this.held[i]) list.push(i);
+    return list;
   }
 
-  onLiquidations(all: readonly LiquidationMessage[]): LiquidationOutcome[] {
-    const batch = this.shard.count === 1 ? all : all.filter((event) => this.shard.owns(event.symbol));
-    if (this.buffered + batch.length > this.localBufferMax) {
+  /** Resolves when the replica has joined and no catch-up is running (handlers apply nothing before). */
+  async idle(): Promise<void> {
+    if (!this.joined) await this.joinedSignal;
+    while (this.catchingUp) await this.catchingUp;
+  }
+
+  /** Called once the replica joined and took its first partitions (PartitionCoordinator.join). */
+  markJoined(): void {
+    this.joined = true;
+    this.markJoinedNow();
+  }
+
+  onTrades(trades: readonly TradeMessage[], entries?: DeliveredEntries): void {
+    const stream = entries?.stream ?? '';
+    let entry = -1;
+    let left = 0;
+    let id = '';
+    for (const trade of trades) {
+      if (entries) {
+        while (left === 0) {
+          entry += 1;
+          left = entries.counts[entry]!;
+          id = entries.ids[entry]!;
+        }
+        left -= 1;
+      }
+      const part = this.held[this.partitions.partitionOf(trade.symbol)];
+      if (part === undefined) {
+        this.otherPartition.trades += 1;
+        continue;
+      }
+      if (part.skipUpTo.size > 0 && covered(part, stream, id)) continue;
+      this.detector.onTrade(trade);
+      part.changed = true;
+    }
+    if (entries) this.handled(entries);
+  }
+
+  onLiquidations(all: readonly LiquidationMessage[], entries?: DeliveredEntries): LiquidationOutcome[] {
+    if (this.buffered + all.length > this.localBufferMax) {
       throw new TransientError(
         `local buffer full (${this.buffered} of ${this.localBufferMax} waiting for Redis)`,
       );
     }
+    const stream = entries?.stream ?? '';
     const outcomes: LiquidationOutcome[] = [];
-    for (const liquidation of batch) {
-      const outcome = this.detector.onLiquidation(liquidation);
-      this.counters.add('processed');
-      if (outcome.kind === 'filtered') {
-        this.counters.add('filtered');
-      } else {
-        this.writer.enqueue(liquidation);
-        if (outcome.signal) this.emitter.emit(outcome.signal);
+    let entry = -1;
+    let left = 0;
+    let id = '';
+    for (const liquidation of all) {
+      if (entries) {
+        while (left === 0) {
+          entry += 1;
+          left = entries.counts[entry]!;
+          id = entries.ids[entry]!;
+        }
+        left -= 1;
       }
-      outcomes.push(outcome);
+      const part = this.held[this.partitions.partitionOf(liquidation.symbol)];
+      if (part === undefined) {
+        this.otherPartition.liquidations += 1;
+        continue;
+      }
+      if (part.skipUpTo.size > 0 && covered(part, stream, id)) continue;
+      outcomes.push(this.apply(liquidation, part));
     }
-    this.otherShard.liquidations += all.length - batch.length;
+    if (entries) this.handled(entries);
     return outcomes;
   }
+
+  /**
+   * Takes over partitions: restores their state from their checkpoints, then (handlers waiting)
+   * applies the events of entries this replica has already read past their checkpoint positions,
+   * read with `readRange` (from the stream, after the position, up to and including the replica's
+   * own position). From then on a redelivered entry the state covers is skipped.
+   */
+  async adopt(
+    adopted: readonly AdoptedPartition[],
+    readRange: (
+      stream: string,
+      after: string | null,
+      upTo: string,
+    ) => Promise<Array<[string, Array<TradeMessage | LiquidationMessage>]>>,
+    streams: { trades: string; liquidations: string },
+  ): Promise<void> {
+    if (adopted.length === 0) return;
+    while (this.catchingUp) await this.catchingUp;
+    const run = (async () => {
+      const taking = new Map<number, AdoptedPartition>();
+      for (const partition of adopted) {
+        for (const state of partition.symbols) this.detector.restoreSymbol(state);
+        taking.set(partition.partition, partition);
+      }
+      const parts = new Map<number, HeldPartition>();
+      for (const partition of adopted)
+        parts.set(partition.partition, {
+          index: partition.partition,
+          skipUpTo: new Map(),
+          deltas: noDeltas(),
+          changed: false,
+        });
+      // Trades first, so the liquidations of the gap are judged against its trades' VWAP.
+      for (const stream of [streams.trades, streams.liquidations]) {
+        const upTo = this.lastSeen.get(stream);
+        if (upTo === undefined) continue;
+        let after: string | null = null;
+        for (const partition of adopted) {
+          const position = partition.positions[stream];
+          if (position === undefined) {
+            after = null;
+            break;
+          }
+          if (after === null || compareStreamIds(position, after) < 0) after = position;
+        }
+        if (after !== null && compareStreamIds(after, upTo) >= 0) continue;
+        for (const [id, events] of await readRange(stream, after, upTo)) {
+          for (const event of events) {
+            const partition = this.partitions.partitionOf(event.symbol);
+            const adoptedPartition = taking.get(partition);
+            if (!adoptedPartition) continue;
+            const position = adoptedPartition.positions[stream];
+            if (position !== undefined && compareStreamIds(id, position) <= 0) continue;
+            const part = parts.get(partition)!;
+            if (stream === streams.trades) {
+              this.detector.onTrade(event as TradeMessage);
+              part.changed = true;
+            } else {
+              this.apply(event as LiquidationMessage, part);
+            }
+          }
+        }
+      }
+      for (const partition of adopted) {
+        const skip = new Map<string, string>();
+        for (const stream of [streams.trades, streams.liquidations]) {
+          const position = latest(partition.positions[stream], this.lastSeen.get(stream));
+          if (position !== undefined) skip.set(stream, position);
+        }
+        const part = parts.get(partition.partition)!;
+        this.hold(partition.partition, skip, part);
+      }
+    })();
+    this.catchingUp = run;
+    try {
+      await run;
+    } finally {
+      if (this.catchingUp === run) this.catchingUp = null;
+    }
+  }
+
+  /**
+   * Captures (synchronously) the state of the held partitions that changed, and of those in
+   * `release`, which stop being held here; together with the counts since their last capture and
+   * the ids of the entries handled so far (to acknowledge once the capture is written).
+   */
+  capture(release: ReadonlySet<number>): { partitions: CapturedPartition[]; unacked: Map<string, string[]> } {
+    const captured: CapturedPartition[] = [];
+    const symbolsOf = this.symbolsByPartition();
+    for (let index = 0; index < this.held.length; index++) {
+      const part = this.held[index];
+      if (!part) continue;
+      const releasing = release.has(index);
+      if (!part.changed && !releasing) continue;
+      const symbols = symbolsOf.get(index) ?? [];
+      const positions: StreamPositions = {};
+      for (const [stream, seen] of this.lastSeen) {
+        const position = latest(part.skipUpTo.get(stream), seen);
+        if (position !== undefined) positions[stream] = position;
+      }
+      for (const [stream, position] of part.skipUpTo) positions[stream] ??= position;
+      captured.push({
+        partition: index,
+        positions,
+        symbols: symbols.map((symbol) => this.detector.symbolState(symbol)),
+        deltas: part.deltas,
+        changed: part.changed,
+        release: releasing,
+      });
+      part.deltas = noDeltas();
+      part.changed = false;
+      if (releasing) this.drop(index, symbols);
+    }
+    const unacked = this.unacked;
+    this.unacked = new Map();
+    return { partitions: captured, unacked };
+  }
+
+  /** A capture that could not be written: its counts and ids wait for the next one (released partitions are gone: their lease expires). */
+  restoreCapture(captured: readonly CapturedPartition[], unacked: Map<string, string[]>): void {
+    for (const partition of captured) {
+      const part = this.held[partition.partition];
+      if (!part) continue;
+      part.deltas.processed += partition.deltas.processed;
+      part.deltas.filtered += partition.deltas.filtered;
+      part.deltas.stored += partition.deltas.stored;
+      part.deltas.signals += partition.deltas.signals;
+      part.changed = true;
+    }
+    this.requeueAcks(unacked);
+  }
+
+  /** Ids whose acknowledgement failed: acknowledged after the next checkpoint. */
+  requeueAcks(unacked: Map<string, string[]>): void {
+    for (const [stream, ids] of unacked) {
+      const later = this.unacked.get(stream) ?? [];
+      this.unacked.set(stream, ids.concat(later));
+    }
+  }
+
+  /** Gives up partitions without a checkpoint (their lease was lost: another replica has them). */
+  lose(partitions: readonly number[]): void {
+    if (partitions.length === 0) return;
+    const symbolsOf = this.symbolsByPartition();
+    for (const index of partitions) if (this.held[index]) this.drop(index, symbolsOf.get(index) ?? []);
+  }
+
+  private apply(liquidation: LiquidationMessage, part: HeldPartition): LiquidationOutcome {
+    const outcome = this.detector.onLiquidation(liquidation);
+    part.changed = true;
+    part.deltas.processed += 1;
+    this.counters.tally('processed');
+    if (outcome.kind === 'filtered') {
+      part.deltas.filtered += 1;
+      this.counters.tally('filtered');
+    } else {
+      part.deltas.stored += 1;
+      this.counters.tally('stored');
+      this.writer.enqueue(liquidation);
+      if (outcome.signal) {
+        part.deltas.signals += 1;
+        this.counters.tally('signals');
+        this.emitter.emit(outcome.signal);
+      }
+    }
+    return outcome;
+  }
+
+  private handled(entries: DeliveredEntries): void {
+    const { stream, ids } = entries;
+    if (ids.length === 0) return;
+    const last = ids[ids.length - 1]!;
+    const seen = this.lastSeen.get(stream);
+    if (seen === undefined || compareStreamIds(last, seen) > 0) this.lastSeen.set(stream, last);
+    for (const part of this.held) {
+      if (!part || part.skipUpTo.size === 0) continue;
+      const skip = part.skipUpTo.get(stream);
+      if (skip !== undefined && compareStreamIds(last, skip) >= 0) part.skipUpTo.delete(stream);
+    }
+    const list = this.unacked.get(stream);
+    if (list) for (const id of ids) list.push(id);
+    else this.unacked.set(stream, ids.slice());
+  }
+
+  private hold(index: number, skipUpTo: Map<string, string>, part?: HeldPartition): void {
+    const held = part ?? { index, skipUpTo: new Map<string, string>(), deltas: noDeltas(), changed: false };
+    held.skipUpTo.clear();
+    for (const [stream, id] of skipUpTo) held.skipUpTo.set(stream, id);
+    this.held[index] = held;
+  }
+
+  private drop(index: number, symbols: readonly string[]): void {
+    for (const symbol of symbols) this.detector.forgetSymbol(symbol);
+    this.held[index] = undefined;
+  }
+
+  private symbolsByPartition(): Map<number, string[]> {
+    const byPartition = new Map<number, string[]>();
+    for (const symbol of this.detector.symbols()) {
+      const partition = this.partitions.partitionOf(symbol);
+      const list = byPartition.get(partition);
+      if (list) list.push(symbol);
+      else byPartition.set(partition, [symbol]);
+    }
+    return byPartition;
+  }
+}
+
+/** Whether entry `id` of `stream` is already in the partition's state. */
+function covered(part: HeldPartition, stream: string, id: string): boolean {
+  const skip = part.skipUpTo.get(stream);
+  return skip !== undefined && compareStreamIds(id, skip) <= 0;
+}
+
+function latest(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return compareStreamIds(a, b) >= 0 ? a : b;
 }

@@ -4,18 +4,21 @@ import { LiquidationStream, type LiquidationMessage } from '@mdp/schemas';
 import { OnStream, StreamContext } from '@mdp/transport';
 import { LiquidationDetectionService } from './liquidation-detection.service';
 
-/** Liquidations from the stream (group liquidation-detector) into the detector. */
+/** Liquidations from the stream (this replica's group) into the detector; acknowledged after the checkpoint covering them. */
 @Controller()
 export class LiquidationHandler {
   constructor(private readonly detection: LiquidationDetectionService) {}
 
-  @OnStream(LiquidationStream, { batch: true })
-  async onLiquidations(
-    @Payload() batch: LiquidationMessage[],
-    @Ctx() _context: StreamContext,
-  ): Promise<void> {
-    this.detection.onLiquidations(batch);
-    // Acknowledged only once stored (LIQUIDATION_ACK_AFTER_STORE): a crash loses no accepted one.
+  @OnStream(LiquidationStream, { batch: true, ack: 'deferred' })
+  async onLiquidations(@Payload() batch: LiquidationMessage[], @Ctx() context: StreamContext): Promise<void> {
+    if (!this.detection.joined || this.detection.catchingUp) await this.detection.idle();
+    // Acknowledged after the checkpoint covering it (PartitionCoordinator), once stored.
+    this.detection.onLiquidations(batch, {
+      stream: context.getStream(),
+      ids: context.getEntryIds(),
+      counts: context.getEntryEventCounts(),
+    });
+    // LIQUIDATION_ACK_AFTER_STORE: the batch's accepted liquidations are written now, not at their timeout.
     await this.detection.stored();
   }
 }

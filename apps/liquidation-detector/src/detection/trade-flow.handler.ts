@@ -4,13 +4,18 @@ import { TradeStream, type TradeMessage } from '@mdp/schemas';
 import { OnStream, StreamContext } from '@mdp/transport';
 import { LiquidationDetectionService } from './liquidation-detection.service';
 
-/** Trades from the stream into the per-symbol rolling VWAP windows. */
+/** Trades from the stream into the per-symbol rolling VWAP windows; acknowledged after the checkpoint covering them. */
 @Controller()
 export class TradeFlowHandler {
   constructor(private readonly detection: LiquidationDetectionService) {}
 
-  @OnStream(TradeStream, { batch: true })
-  onTrades(@Payload() trades: TradeMessage[], @Ctx() _context: StreamContext): void {
-    this.detection.onTrades(trades);
+  @OnStream(TradeStream, { batch: true, ack: 'deferred' })
+  async onTrades(@Payload() trades: TradeMessage[], @Ctx() context: StreamContext): Promise<void> {
+    if (!this.detection.joined || this.detection.catchingUp) await this.detection.idle();
+    this.detection.onTrades(trades, {
+      stream: context.getStream(),
+      ids: context.getEntryIds(),
+      counts: context.getEntryEventCounts(),
+    });
   }
 }

@@ -2,7 +2,6 @@ import { LiquidationSignalStream, type LiquidationSignalMessage } from '@mdp/sch
 import type { ActiveSignalRepository } from '@mdp/data-access-liquidation';
 import type { Logger } from '@mdp/platform';
 import type { StreamPublisher } from '@mdp/transport';
-import type { DetectorCounterBuffer } from '../storage/detector-counter.buffer';
 import { retryBackoff } from '../storage/retry-backoff';
 
 /**
@@ -17,11 +16,13 @@ export class SignalEmitter {
   private retryTimer: NodeJS.Timeout | null = null;
   private failures = 0;
   private readonly published = new Set<Promise<unknown>>();
+  /** Signals emitted and active keys written since start (the queue is FIFO: the written ones are a prefix). */
+  private emitted = 0;
+  private activated = 0;
 
   constructor(
     private readonly signals: ActiveSignalRepository,
     private readonly publisher: StreamPublisher,
-    private readonly counters: DetectorCounterBuffer,
     private readonly logger: Logger,
     private readonly ttlSeconds: number,
   ) {}
@@ -32,7 +33,7 @@ export class SignalEmitter {
   }
 
   emit(signal: LiquidationSignalMessage): void {
-    this.counters.add('signals');
+    this.emitted += 1;
     const sent = this.publisher.publish(LiquidationSignalStream, signal).catch((error: unknown) => {
       this.logger.error(
         { error: error instanceof Error ? error.message : String(error), signalId: signal.signalId },
@@ -63,6 +64,27 @@ export class SignalEmitter {
       );
   }
 
+  /**
+   * Resolves true once every signal emitted so far is in Redis (active key and stream entry), false
+   * if that takes longer than `deadlineMs` (a checkpoint then waits for the next round).
+   */
+  async written(deadlineMs = 5_000): Promise<boolean> {
+    const upTo = this.emitted;
+    const sent = [...this.published];
+    const deadline = Date.now() + deadlineMs;
+    while (this.activated < upTo) {
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+    });
+    const done = await Promise.race([Promise.all(sent).then(() => true), late]);
+    clearTimeout(timer);
+    return done;
+  }
+
   stop(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
@@ -82,6 +104,7 @@ export class SignalEmitter {
       try {
         await Promise.all(batch.map((signal) => this.signals.activate(signal, this.ttlSeconds)));
         this.queue.splice(0, batch.length);
+        this.activated += batch.length;
         if (this.failures > 0) this.logger.info({ after: this.failures }, 'active signals written again');
         this.failures = 0;
       } catch (error) {

@@ -8,6 +8,9 @@ import type { Logger } from '@mdp/platform';
 /**
  * The seed's stats dict: counted in memory on the hot path, added to the Redis hash every
  * COUNTERS_FLUSH_MS. Deltas that could not be written are kept and added next time.
+ * `processed`, `filtered`, `stored` and `signals` are counts of the events a partition's state holds: they
+ * reach Redis with the partition's checkpoint (DetectorPartitionRepository.commit), so a replayed
+ * event is never counted twice; here they only enter the process totals (`tally`).
  */
 export class DetectorCounterBuffer {
   /** Totals since start (this process). */
@@ -37,6 +40,11 @@ export class DetectorCounterBuffer {
   add(name: DetectorCounter, delta = 1): void {
     this.totals[name] += delta;
     this.pending[name] += delta;
+  }
+
+  /** Counts in the process totals only (the Redis hash gets it with the partition's checkpoint). */
+  tally(name: DetectorCounter): void {
+    this.totals[name] += 1;
   }
 
   start(): void {

@@ -176,9 +176,9 @@ export class LiquidationBatchWriter {
     ).filter((batch) => batch.length > 0);
     const taken = batches.reduce((sum, batch) => sum + batch.length, 0);
     const mode = force && this.storageMode === 'critical' ? 'reduced' : this.storageMode;
+    // `stored` is counted when a liquidation is accepted (with its partition's checkpoint), not here:
+    // after a crash the store (ZADD NX) cannot tell a redone record from a new one.
     const results = await Promise.allSettled(batches.map((batch) => this.store.storeBatch(batch, mode)));
-    for (const result of results)
-      if (result.status === 'fulfilled') this.counters.add('stored', result.value);
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (!failure) {
       this.queue.splice(0, taken);

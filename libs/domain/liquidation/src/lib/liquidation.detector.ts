@@ -3,7 +3,8 @@ import { evaluateLiquidationSignal, type SignalRuleSettings } from './liquidatio
 import { LiquidationThresholds, type LiquidationThresholdSettings } from './liquidation-thresholds';
 import { PercentileFilter, type PercentileFilterSettings } from './percentile-filter';
 import { VwapTracker } from './vwap-tracker';
-import type { RollingVwapWindowOptions } from './rolling-vwap.window';
+import type { RollingVwapWindowOptions, RollingVwapWindowState } from './rolling-vwap.window';
+import type { RollingQuantileSketchState } from './rolling-quantile.sketch';
 
 export interface LiquidationDetectorSettings {
   thresholds: LiquidationThresholdSettings;
@@ -21,6 +22,15 @@ export type LiquidationOutcome =
       vwap: number | undefined;
       signal: LiquidationSignalMessage | null;
     };
+
+/** Everything the detector keeps about one symbol, as plain data (a checkpoint holds these). */
+export interface DetectorSymbolState {
+  symbol: string;
+  /** The 24 h notional distribution of its liquidations (absent: none seen). */
+  percentiles?: RollingQuantileSketchState;
+  /** Its VWAP window (absent: no trade seen). */
+  vwap?: RollingVwapWindowState;
+}
 
 /**
  * The seed's process_liquidation, without I/O: minimum size per asset, then the percentile filter,
@@ -55,5 +65,31 @@ export class LiquidationDetector {
       ? evaluateLiquidationSignal(liquidation, reading.vwap, this.settings.signals)
       : null;
     return { kind: 'accepted', percentileThreshold: verdict.threshold, vwap: reading?.vwap, signal };
+  }
+
+  /** Symbols with any state (distribution or VWAP window). */
+  symbols(): string[] {
+    return [...new Set([...this.percentiles.symbols(), ...this.vwaps.symbols()])];
+  }
+
+  /** `symbol`'s state as plain data: `restoreSymbol` of it in a detector with the same settings behaves exactly as this one. */
+  symbolState(symbol: string): DetectorSymbolState {
+    const state: DetectorSymbolState = { symbol };
+    const percentiles = this.percentiles.stateOf(symbol);
+    if (percentiles) state.percentiles = percentiles;
+    const vwap = this.vwaps.stateOf(symbol);
+    if (vwap) state.vwap = vwap;
+    return state;
+  }
+
+  restoreSymbol(state: DetectorSymbolState): void {
+    if (state.percentiles) this.percentiles.restore(state.symbol, state.percentiles);
+    if (state.vwap) this.vwaps.restore(state.symbol, state.vwap);
+  }
+
+  /** Drops everything about `symbol` (it moved to another replica). */
+  forgetSymbol(symbol: string): void {
+    this.percentiles.forget(symbol);
+    this.vwaps.forget(symbol);
   }
 }

@@ -1,4 +1,4 @@
-import { RollingQuantileSketch } from './rolling-quantile.sketch';
+import { RollingQuantileSketch, type RollingQuantileSketchState } from './rolling-quantile.sketch';
 
 export interface PercentileFilterSettings {
   enabled: boolean;
@@ -53,6 +53,21 @@ export class PercentileFilter {
 
   sampleCount(symbol: string): number {
     return this.sketches.get(symbol)?.count ?? 0;
+  }
+
+  /** `symbol`'s distribution as plain data, or undefined when it has none. */
+  stateOf(symbol: string): RollingQuantileSketchState | undefined {
+    return this.sketches.get(symbol)?.toState();
+  }
+
+  /** Sets `symbol`'s distribution from `stateOf` (of a filter with the same settings). */
+  restore(symbol: string, state: RollingQuantileSketchState): void {
+    this.sketchOf(symbol).restore(state);
+  }
+
+  /** Drops `symbol`'s distribution (its symbol moved to another replica). */
+  forget(symbol: string): void {
+    this.sketches.delete(symbol);
   }
 
   private sketchOf(symbol: string): RollingQuantileSketch {

@@ -14,6 +14,33 @@ interface Slice {
   sketch: DDSketch;
 }
 
+/** One DDSketch store as plain data: every field the sketch reads, so a restored one answers and grows identically. */
+export interface DenseStoreState {
+  bins: number[];
+  count: number;
+  minKey: number;
+  maxKey: number;
+  offset: number;
+}
+
+/** One DDSketch as plain data (its summary statistics and both stores). */
+export interface SketchState {
+  count: number;
+  zeroCount: number;
+  min: number;
+  max: number;
+  sum: number;
+  store: DenseStoreState;
+  negativeStore: DenseStoreState;
+}
+
+/** A RollingQuantileSketch as plain data (for a checkpoint): the window position, every slice and the merged sketch. */
+export interface RollingQuantileSketchState {
+  newestIndex: number;
+  slices: Array<{ index: number; sketch: SketchState }>;
+  merged: SketchState;
+}
+
 /**
  * Distribution of a positive quantity over a rolling time window, as one DDSketch
  * (`@datadog/sketches-js`) per time slice plus a merged sketch of the whole window.
@@ -80,7 +107,68 @@ export class RollingQuantileSketch {
     }
   }
 
+  /** The whole sketch as plain data; `restore` of it gives a sketch that behaves exactly as this one. */
+  toState(): RollingQuantileSketchState {
+    return {
+      newestIndex: this.newestIndex,
+      slices: this.slices.map((slice) => ({ index: slice.index, sketch: sketchState(slice.sketch) })),
+      merged: sketchState(this.merged),
+    };
+  }
+
+  /** Replaces this sketch's content with `state` (from `toState` of a sketch with the same options). */
+  restore(state: RollingQuantileSketchState): void {
+    this.newestIndex = state.newestIndex;
+    this.slices = state.slices.map((slice) => ({
+      index: slice.index,
+      sketch: this.sketchFrom(slice.sketch),
+    }));
+    this.merged = this.sketchFrom(state.merged);
+  }
+
+  private sketchFrom(state: SketchState): DDSketch {
+    const sketch = this.newSketch();
+    sketch.count = state.count;
+    sketch.zeroCount = state.zeroCount;
+    sketch.min = state.min;
+    sketch.max = state.max;
+    sketch.sum = state.sum;
+    restoreStore(sketch.store, state.store);
+    restoreStore(sketch.negativeStore, state.negativeStore);
+    return sketch;
+  }
+
   private newSketch(): DDSketch {
     return new DDSketch({ relativeAccuracy: this.relativeAccuracy });
   }
+}
+
+function sketchState(sketch: DDSketch): SketchState {
+  return {
+    count: sketch.count,
+    zeroCount: sketch.zeroCount,
+    min: sketch.min,
+    max: sketch.max,
+    sum: sketch.sum,
+    store: storeState(sketch.store),
+    negativeStore: storeState(sketch.negativeStore),
+  };
+}
+
+function storeState(store: DDSketch['store']): DenseStoreState {
+  return {
+    bins: store.bins.slice(),
+    count: store.count,
+    minKey: store.minKey,
+    maxKey: store.maxKey,
+    offset: store.offset,
+  };
+}
+
+function restoreStore(store: DDSketch['store'], state: DenseStoreState): void {
+  store.bins = state.bins.slice();
+  store.count = state.count;
+  store.minKey = state.minKey;
+  store.maxKey = state.maxKey;
+  store.offset = state.offset;
 }

@@ -14,6 +14,11 @@ export interface VwapReading {
   trades: number;
 }
 
+/** A RollingVwapWindow as plain data: the buckets it holds (bucket number, price x size, size, trades). */
+export interface RollingVwapWindowState {
+  buckets: Array<[bucket: number, priceVolume: number, volume: number, trades: number]>;
+}
+
 /**
  * Volume-weighted average price of one symbol over a rolling window of trade time, kept as a ring
  * of per-bucket sums (price x size, size, count). The window at time `t` is the `windowMs / bucketMs`
@@ -69,5 +74,30 @@ export class RollingVwapWindow {
     }
     if (trades === 0 || volume <= 0) return undefined;
     return { vwap: pv / volume, volume, notional: pv, trades };
+  }
+
+  /** The buckets held, as plain data (empty slots left out). */
+  toState(): RollingVwapWindowState {
+    const buckets: RollingVwapWindowState['buckets'] = [];
+    for (let slot = 0; slot < this.size; slot++) {
+      const bucket = this.index[slot]!;
+      if (bucket >= 0) buckets.push([bucket, this.priceVolume[slot]!, this.volume[slot]!, this.count[slot]!]);
+    }
+    return { buckets };
+  }
+
+  /** Replaces the window's content with `state` (from `toState` of a window with the same options). */
+  restore(state: RollingVwapWindowState): void {
+    this.index.fill(-1);
+    this.priceVolume.fill(0);
+    this.volume.fill(0);
+    this.count.fill(0);
+    for (const [bucket, priceVolume, volume, trades] of state.buckets) {
+      const slot = bucket % this.size;
+      this.index[slot] = bucket;
+      this.priceVolume[slot] = priceVolume;
+      this.volume[slot] = volume;
+      this.count[slot] = trades;
+    }
   }
 }

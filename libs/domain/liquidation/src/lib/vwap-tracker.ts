@@ -1,4 +1,9 @@
-import { RollingVwapWindow, type RollingVwapWindowOptions, type VwapReading } from './rolling-vwap.window';
+import {
+  RollingVwapWindow,
+  type RollingVwapWindowOptions,
+  type RollingVwapWindowState,
+  type VwapReading,
+} from './rolling-vwap.window';
 
 /** One rolling VWAP window per symbol, fed by the trade flow. */
 export class VwapTracker {
@@ -7,12 +12,22 @@ export class VwapTracker {
   constructor(private readonly options: RollingVwapWindowOptions) {}
 
   addTrade(symbol: string, price: number, size: number, ts: number): void {
-    let window = this.windows.get(symbol);
-    if (!window) {
-      window = new RollingVwapWindow(this.options);
-      this.windows.set(symbol, window);
-    }
-    window.add(price, size, ts);
+    this.windowOf(symbol).add(price, size, ts);
+  }
+
+  /** `symbol`'s window as plain data, or undefined when it has none. */
+  stateOf(symbol: string): RollingVwapWindowState | undefined {
+    return this.windows.get(symbol)?.toState();
+  }
+
+  /** Sets `symbol`'s window from `stateOf` (of a tracker with the same options). */
+  restore(symbol: string, state: RollingVwapWindowState): void {
+    this.windowOf(symbol).restore(state);
+  }
+
+  /** Drops `symbol`'s window (its symbol moved to another replica). */
+  forget(symbol: string): void {
+    this.windows.delete(symbol);
   }
 
   read(symbol: string, at: number): VwapReading | undefined {
@@ -21,5 +36,14 @@ export class VwapTracker {
 
   symbols(): string[] {
     return [...this.windows.keys()];
+  }
+
+  private windowOf(symbol: string): RollingVwapWindow {
+    let window = this.windows.get(symbol);
+    if (!window) {
+      window = new RollingVwapWindow(this.options);
+      this.windows.set(symbol, window);
+    }
+    return window;
   }
 }

@@ -1,0 +1,351 @@
+import type { DetectorPartitionRepository, PartitionCommit } from '@mdp/data-access-liquidation';
+import type { Logger, RedisClient } from '@mdp/platform';
+import {
+  LiquidationStream,
+  MessageValidator,
+  TradeStream,
+  type LiquidationMessage,
+  type StreamDefinition,
+  type TradeMessage,
+} from '@mdp/schemas';
+import { StreamAcknowledger, decodeEntry, errorText } from '@mdp/transport';
+import type { LiquidationDetectionService } from '../detection/liquidation-detection.service';
+import type { LiquidationBatchWriter } from '../storage/liquidation-batch.writer';
+import type { SignalEmitter } from '../signals/signal.emitter';
+import { DetectorPartitions } from './detector-partitions';
+
+export interface PartitionCoordinatorOptions {
+  heartbeatMs: number;
+  leaseMs: number;
+  checkpointIntervalMs: number;
+  /** Where a replica's new consumer group starts when no partition has a checkpoint yet (STREAM_GROUP_START). */
+  groupStart: string;
+}
+
+/** Entries read per XRANGE call while a taken-over partition catches up. */
+const CATCH_UP_CHUNK = 1_000;
+/** Longest wait for the outputs of checkpointed events (stored liquidations, signals) before a checkpoint gives up this round. */
+const OUTPUTS_DEADLINE_MS = 5_000;
+/** Every this many heartbeats, the first live replica removes the consumer groups of replicas that are gone. */
+const GROUP_CLEANUP_EVERY = 30;
+
+/**
+ * Membership, partition handover and checkpoints of one detector replica (docs/liquidation-detector.md,
+ * Scaling). Every DETECTOR_HEARTBEAT_MS it renews its membership and leases, and moves partitions
+ * to match the live replicas: a partition another replica should hold is checkpointed and released;
+ * a free partition this replica should hold is leased, restored from its checkpoint and caught up.
+ * Every DETECTOR_CHECKPOINT_INTERVAL_MS (and at shutdown) the changed partitions are checkpointed,
+ * once the liquidations and signals of their events are in Redis, and then the stream entries the
+ * checkpoints cover are acknowledged. All of this runs one step at a time (one chain).
+ */
+export class PartitionCoordinator {
+  readonly stats = {
+    checkpoints: 0,
+    checkpointFailures: 0,
+    acquired: 0,
+    released: 0,
+    lost: 0,
+    caughtUpEntries: 0,
+    lastCheckpoint: null as { at: number; partitions: number; bytes: number; ms: number } | null,
+  };
+  /** Live replicas at the last heartbeat, ascending. */
+  live: number[] = [];
+  private joined = false;
+  private work: Promise<unknown> = Promise.resolve();
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private checkpointTimer: NodeJS.Timeout | null = null;
+  private beats = 0;
+  private stopped = false;
+  private readonly acknowledger: StreamAcknowledger;
+  private readonly validators = new Map<string, MessageValidator<object>>();
+
+  constructor(
+    private readonly repository: DetectorPartitionRepository,
+    private readonly detection: LiquidationDetectionService,
+    private readonly writer: LiquidationBatchWriter,
+    private readonly emitter: SignalEmitter,
+    private readonly redis: RedisClient,
+    private readonly logger: Logger,
+    private readonly options: PartitionCoordinatorOptions,
+  ) {
+    this.acknowledger = new StreamAcknowledger(redis, this.partitions.group);
+    for (const definition of [TradeStream, LiquidationStream] as StreamDefinition[])
+      this.validators.set(definition.stream, new MessageValidator(definition.messageClass, definition.type));
+  }
+
+  get partitions(): DetectorPartitions {
+    return this.detection.partitions;
+  }
+
+  get isJoined(): boolean {
+    return this.joined;
+  }
+
+  /**
+   * Joins the replicas before the consumer reads: waits for this replica number to be free (a
+   * previous process of it may still hold it, up to 2 x DETECTOR_LEASE_MS), creates the consumer
+   * group at the oldest checkpointed position if it does not exist, takes this replica's share of
+   * the free partitions, and starts the timers.
+   */
+  async join(): Promise<void> {
+    const { replica } = this.partitions;
+    const deadline = Date.now() + 2 * this.options.leaseMs;
+    let beat = await this.repository.heartbeat(replica, []);
+    while (!beat.joined) {
+      if (Date.now() >= deadline)
+        throw new Error(
+          `DETECTOR_REPLICA ${replica} is held by another live process (${this.options.leaseMs} ms lease): give each replica its own number`,
+        );
+      await sleep(this.options.heartbeatMs);
+      beat = await this.repository.heartbeat(replica, []);
+    }
+    this.joined = true;
+    await this.prepareGroups();
+    await this.serially(() => this.rebalance(beat.live));
+    this.detection.markJoined();
+    this.heartbeatTimer = setInterval(() => void this.serially(() => this.beat()), this.options.heartbeatMs);
+    this.heartbeatTimer.unref();
+    this.checkpointTimer = setInterval(
+      () => void this.serially(() => this.checkpoint(new Set())),
+      this.options.checkpointIntervalMs,
+    );
+    this.checkpointTimer.unref();
+    this.logger.info(
+      { replica, group: this.partitions.group, partitions: this.detection.heldPartitions(), live: this.live },
+      'detector replica joined',
+    );
+  }
+
+  /** Graceful stop (after the consumer stopped): checkpoints and releases every partition, leaves the membership. */
+  async leave(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    if (this.checkpointTimer) clearInterval(this.checkpointTimer);
+    if (!this.joined) return;
+    await this.serially(async () => {
+      await this.checkpoint(new Set(this.detection.heldPartitions()));
+      await this.repository.leave(this.partitions.replica);
+    });
+    this.joined = false;
+  }
+
+  /** Checkpoints now (tests, shutdown); resolves when written. */
+  checkpointNow(): Promise<void> {
+    return this.serially(() => this.checkpoint(new Set()));
+  }
+
+  private serially<T>(step: () => Promise<T>): Promise<T> {
+    const next = this.work.then(step);
+    this.work = next.catch((error: unknown) => {
+      this.logger.warn({ error: errorText(error) }, 'partition coordination step failed; retried next time');
+    });
+    return next;
+  }
+
+  private async beat(): Promise<void> {
+    if (this.stopped) return;
+    const { replica } = this.partitions;
+    const beat = await this.repository.heartbeat(replica, this.detection.heldPartitions());
+    if (beat.lost.length > 0) {
+      this.stats.lost += beat.lost.length;
+      this.detection.lose(beat.lost);
+      this.logger.warn({ partitions: beat.lost }, 'partition leases lost (another replica took them over)');
+    }
+    if (!beat.joined) {
+      this.logger.error({ replica }, 'replica number taken by another process; holding no partition');
+      this.detection.lose(this.detection.heldPartitions());
+      return;
+    }
+    this.beats += 1;
+    await this.rebalance(beat.live);
+    if (this.beats % GROUP_CLEANUP_EVERY === 0 && beat.live[0] === replica)
+      await this.removeGoneGroups(beat.live);
+  }
+
+  /** Releases the partitions another live replica should hold, takes the free ones this replica should hold. */
+  private async rebalance(live: number[]): Promise<void> {
+    this.live = live;
+    const { replica, count } = this.partitions;
+    const held = new Set(this.detection.heldPartitions());
+    const release = new Set([...held].filter((p) => DetectorPartitions.ownerOf(p, live) !== replica));
+    if (release.size > 0) {
+      await this.checkpoint(release);
+      this.stats.released += release.size;
+      this.logger.info({ partitions: [...release], live }, 'partitions released to other replicas');
+    }
+    const adopted = [];
+    for (let partition = 0; partition < count; partition++) {
+      if (held.has(partition) || DetectorPartitions.ownerOf(partition, live) !== replica) continue;
+      const taken = await this.repository.acquire(partition);
+      if (!taken) continue; // its holder releases it at its next heartbeat, or its lease expires
+      adopted.push({
+        partition,
+        positions: taken.checkpoint?.positions ?? {},
+        symbols: taken.checkpoint?.symbols ?? [],
+      });
+    }
+    if (adopted.length === 0) return;
+    await this.detection.adopt(adopted, (stream, after, upTo) => this.readRange(stream, after, upTo), {
+      trades: TradeStream.stream,
+      liquidations: LiquidationStream.stream,
+    });
+    this.stats.acquired += adopted.length;
+    this.logger.info(
+      {
+        partitions: adopted.map((a) => a.partition),
+        restored: adopted.filter((a) => a.symbols.length > 0).length,
+        live,
+      },
+      'partitions taken over',
+    );
+  }
+
+  /**
+   * Captures the changed partitions (and those in `release`), waits until the liquidations and
+   * signals of their events are in Redis, writes their checkpoints and counts in one script (only
+   * those whose lease is still this process's), then acknowledges the entries they cover.
+   */
+  private async checkpoint(release: ReadonlySet<number>): Promise<void> {
+    const started = performance.now();
+    const { partitions, unacked } = this.detection.capture(release);
+    if (partitions.length === 0 && unacked.size === 0) return;
+    const now = Date.now();
+    const commits: PartitionCommit[] = partitions.map((captured) => ({
+      partition: captured.partition,
+      checkpoint:
+        captured.changed || captured.release
+          ? this.repository.encode(captured.partition, captured.positions, captured.symbols, now)
+          : null,
+      positions: captured.positions,
+      deltas: captured.deltas,
+      release: captured.release,
+    }));
+    let lost: number[];
+    try {
+      const [stored, signalled] = await Promise.all([
+        withDeadline(this.writer.stored(), OUTPUTS_DEADLINE_MS),
+        this.emitter.written(OUTPUTS_DEADLINE_MS),
+      ]);
+      if (!stored || !signalled) throw new Error('liquidations or signals not in Redis yet');
+      lost = await this.repository.commit(commits);
+    } catch (error) {
+      this.stats.checkpointFailures += 1;
+      this.detection.restoreCapture(partitions, unacked);
+      this.logger.warn({ error: errorText(error) }, 'checkpoint not written; entries stay unacknowledged');
+      return;
+    }
+    if (lost.length > 0) {
+      this.stats.lost += lost.length;
+      this.detection.lose(lost);
+      this.logger.warn({ partitions: lost }, 'checkpoint refused: partition leases lost');
+    }
+    this.stats.checkpoints += 1;
+    this.stats.lastCheckpoint = {
+      at: now,
+      partitions: commits.length,
+      bytes: commits.reduce((sum, commit) => sum + (commit.checkpoint?.length ?? 0), 0),
+      ms: Math.round((performance.now() - started) * 100) / 100,
+    };
+    for (const [stream, ids] of unacked) {
+      if (ids.length === 0) continue;
+      try {
+        await this.acknowledger.ack(stream, ids);
+      } catch (error) {
+        this.detection.requeueAcks(new Map([[stream, ids]]));
+        this.logger.warn(
+          { error: errorText(error), stream, entries: ids.length },
+          'ack failed; retried after the next checkpoint',
+        );
+      }
+    }
+  }
+
+  /** Creates this replica's groups if missing (at the oldest checkpointed position), and notes where they are. */
+  private async prepareGroups(): Promise<void> {
+    const oldest = await this.repository.oldestPositions();
+    for (const definition of [TradeStream, LiquidationStream]) {
+      const start = oldest[definition.stream] ?? this.options.groupStart;
+      try {
+        await this.redis.xgroup('CREATE', definition.stream, this.partitions.group, start, 'MKSTREAM');
+      } catch (error) {
+        if (!errorText(error).includes('BUSYGROUP')) throw error;
+      }
+      const groups = (await this.redis.xinfo('GROUPS', definition.stream)) as unknown[][];
+      const mine = groups.map(toRecord).find((group) => group['name'] === this.partitions.group);
+      const position = mine ? String(mine['last-delivered-id']) : '0-0';
+      if (position !== '0-0') this.detection.lastSeen.set(definition.stream, position);
+    }
+  }
+
+  /** Entries of `stream` after `after` (null: from the start) up to `upTo`, decoded and validated as the transport does. */
+  private async readRange(
+    stream: string,
+    after: string | null,
+    upTo: string,
+  ): Promise<Array<[string, Array<TradeMessage | LiquidationMessage>]>> {
+    const definition = stream === TradeStream.stream ? TradeStream : LiquidationStream;
+    const validator = this.validators.get(stream)!;
+    const out: Array<[string, Array<TradeMessage | LiquidationMessage>]> = [];
+    let from = after === null ? '-' : `(${after}`;
+    for (;;) {
+      const entries = await this.redis.xrangeBuffer(stream, from, upTo, 'COUNT', CATCH_UP_CHUNK);
+      for (const [rawId, fields] of entries) {
+        const id = rawId.toString();
+        try {
+          const decoded = decodeEntry(fields);
+          if (decoded.type !== definition.type || decoded.version !== definition.version) continue;
+          const events = (decoded.events as object[]).filter((event) => validator.check(event) === null);
+          out.push([id, events as Array<TradeMessage | LiquidationMessage>]);
+        } catch {
+          // undecodable: the transport dead-letters it, the handlers never see it
+        }
+      }
+      this.stats.caughtUpEntries += entries.length;
+      if (entries.length < CATCH_UP_CHUNK) break;
+      from = `(${entries[entries.length - 1]![0].toString()}`;
+    }
+    return out;
+  }
+
+  /** Removes the consumer groups of replicas that are no longer live and whose consumers are idle past the lease. */
+  private async removeGoneGroups(live: readonly number[]): Promise<void> {
+    for (const definition of [TradeStream, LiquidationStream]) {
+      const groups = ((await this.redis.xinfo('GROUPS', definition.stream)) as unknown[][]).map(toRecord);
+      for (const group of groups) {
+        const name = String(group['name']);
+        const replica = DetectorPartitions.replicaOfGroup(name);
+        if (replica === null || live.includes(replica)) continue;
+        const consumers = ((await this.redis.xinfo('CONSUMERS', definition.stream, name)) as unknown[][]).map(
+          toRecord,
+        );
+        if (consumers.some((consumer) => Number(consumer['idle']) < this.options.leaseMs)) continue;
+        await this.redis.xgroup('DESTROY', definition.stream, name);
+        this.logger.info(
+          { stream: definition.stream, group: name },
+          'removed the consumer group of a replica that is gone',
+        );
+      }
+    }
+  }
+}
+
+function toRecord(fields: unknown[]): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) record[String(fields[i])] = fields[i + 1];
+  return record;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function withDeadline(work: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const done = await Promise.race([work.then(() => true), late]);
+  clearTimeout(timer);
+  return done;
+}
