@@ -13,7 +13,13 @@ import path from 'node:path';
 import Ajv from 'ajv';
 import { describeConfig } from '@mdp/platform';
 import { StreamConsumerConfig } from '@mdp/transport';
-import { CandleStream, FlowSnapshotStream, LiquidationSignalStream, LiquidationStream } from '@mdp/schemas';
+import {
+  CandleStream,
+  FlowSnapshotStream,
+  LiquidationSignalStream,
+  LiquidationStream,
+  TradeStream,
+} from '@mdp/schemas';
 import { appConfigClasses } from '../env/env-example';
 import { MigrateConfig } from '../migrate/migrate.config';
 import { CmcStandInConfig } from '../cmc-stand-in/cmc-stand-in.config';
@@ -307,8 +313,19 @@ const OVERLAYS = ['dev', 'prod'] as const;
 /** Stateful per symbol, partitioned: replicas = the shard count, the pod's ordinal is its shard. */
 const SHARDED = [
   { app: 'flow-aggregator', count: 'FLOW_SHARD_COUNT', index: 'FLOW_SHARD_INDEX', prod: 3 },
-  { app: 'liquidation-detector', count: 'DETECTOR_SHARD_COUNT', index: 'DETECTOR_SHARD_INDEX', prod: 2 },
 ] as const;
+/**
+ * Stream consumers scaled on their group's lag: KEDA's ScaledObject in prod, the CPU
+ * HorizontalPodAutoscaler fallback in dev. The group KEDA watches and the streams it reads.
+ */
+const LAG_SCALED = {
+  'warm-writer': { kind: 'Deployment', group: 'warm-writer', streams: WARM_WRITER_STREAMS },
+  'liquidation-detector': {
+    kind: 'StatefulSet',
+    group: 'liquidation-detector',
+    streams: [TradeStream.stream, LiquidationStream.stream],
+  },
+} as const;
 const rendered = new Map<string, K8sObject[]>();
 function render(dir: string): K8sObject[] {
   let objects = rendered.get(dir);
@@ -438,13 +455,14 @@ describe('Kubernetes manifests', () => {
         };
         expect(spec.metrics.map((metric) => metric.resource.name)).toEqual(['cpu']);
         expect(spec.minReplicas).toBeGreaterThanOrEqual(2);
-      } else if (app === 'warm-writer') {
+      } else if (app in LAG_SCALED) {
         // Lag-based with KEDA in prod; the CPU HorizontalPodAutoscaler fallback in dev (no KEDA needed).
         expect(scalers.map((scaler) => scaler.kind)).toEqual([
           overlay === 'prod' ? 'ScaledObject' : 'HorizontalPodAutoscaler',
         ]);
+        if (app === 'liquidation-detector') expect(rule).toMatch(/^autoscaled: /);
       } else {
-        // Stateful per symbol (detector and flow shards) or single by nature (one source, one poller):
+        // Stateful per symbol with fixed shards (flow) or single by nature (one source, one poller):
         // no autoscaler, and the annotation says why (README, Deployment / Scaling).
         expect(scalers).toEqual([]);
         expect(rule).toMatch(SHARDED.some((sharded) => sharded.app === app) ? /^shards: / : /^fixed: /);
@@ -452,39 +470,72 @@ describe('Kubernetes manifests', () => {
       expect(rule.length).toBeGreaterThan(20);
     });
 
-    it('the KEDA scaler reads the lag of the warm writer group on each stream it consumes', () => {
-      const scaledObject = find(objects(), 'ScaledObject', 'warm-writer');
-      if (overlay !== 'prod') {
-        expect(scaledObject).toBeUndefined();
-        return;
-      }
-      const spec = scaledObject!.spec as {
-        minReplicaCount: number;
-        maxReplicaCount: number;
-        triggers: Array<{
-          type: string;
-          metadata: Record<string, string>;
-          authenticationRef?: { name: string };
-        }>;
-      };
-      expect(spec.minReplicaCount).toBeGreaterThanOrEqual(1);
-      expect(spec.maxReplicaCount).toBeGreaterThan(spec.minReplicaCount);
-      for (const trigger of spec.triggers) {
-        expect(trigger.type).toBe('redis-streams');
-        expect([
-          trigger.metadata,
-          validateRedisStreamsMetadata(trigger.metadata),
-          validateRedisStreamsMetadata.errors,
-        ]).toEqual([trigger.metadata, true, null]);
-        expect(trigger.metadata['consumerGroup']).toBe('warm-writer');
-        expect(trigger.metadata['lagCount']).toMatch(/^\d+$/);
-        expect(find(objects(), 'TriggerAuthentication', trigger.authenticationRef!.name)).toBeDefined();
-      }
-      expect(spec.triggers.map((trigger) => trigger.metadata['stream']).sort()).toEqual(
-        [...WARM_WRITER_STREAMS].sort(),
+    it.each(Object.entries(LAG_SCALED))(
+      'the KEDA scaler of %s reads the lag of its group on each stream it consumes',
+      (app, { kind, group, streams }) => {
+        const scaledObject = find(objects(), 'ScaledObject', app);
+        if (overlay !== 'prod') {
+          expect(scaledObject).toBeUndefined();
+          return;
+        }
+        const spec = scaledObject!.spec as {
+          scaleTargetRef: { kind: string; name: string };
+          minReplicaCount: number;
+          maxReplicaCount: number;
+          triggers: Array<{
+            type: string;
+            metadata: Record<string, string>;
+            authenticationRef?: { name: string };
+          }>;
+        };
+        expect(spec.scaleTargetRef).toMatchObject({ kind, name: app });
+        expect(workloadOf(objects(), app as App).kind).toBe(kind);
+        expect(spec.minReplicaCount).toBeGreaterThanOrEqual(1);
+        expect(spec.maxReplicaCount).toBeGreaterThan(spec.minReplicaCount);
+        for (const trigger of spec.triggers) {
+          expect(trigger.type).toBe('redis-streams');
+          expect([
+            trigger.metadata,
+            validateRedisStreamsMetadata(trigger.metadata),
+            validateRedisStreamsMetadata.errors,
+          ]).toEqual([trigger.metadata, true, null]);
+          expect(trigger.metadata['consumerGroup']).toBe(group);
+          expect(trigger.metadata['lagCount']).toMatch(/^\d+$/);
+          expect(find(objects(), 'TriggerAuthentication', trigger.authenticationRef!.name)).toBeDefined();
+        }
+        expect(spec.triggers.map((trigger) => trigger.metadata['stream']).sort()).toEqual(
+          [...streams].sort(),
+        );
+        // The address the scaler reads from the target's environment is in its ConfigMap.
+        expect(configMap(objects(), 'mdp-config').data?.['REDIS_ADDRESS']).toMatch(/^[a-z0-9.-]+:\d+$/);
+      },
+    );
+
+    it('the liquidation detector: a StatefulSet whose pod ordinal is DETECTOR_REPLICA, no shard count to keep in step', () => {
+      const workload = workloadOf(objects(), 'liquidation-detector');
+      expect(workload.kind).toBe('StatefulSet');
+      expect(workload.spec.replicas).toBeUndefined(); // the autoscaler's
+      const variable = workload.spec.template.spec.containers[0]!.env?.find(
+        (entry) => entry.name === 'DETECTOR_REPLICA',
       );
-      // The address the scaler reads from the target's environment is in its ConfigMap.
-      expect(configMap(objects(), 'mdp-config').data?.['REDIS_ADDRESS']).toMatch(/^[a-z0-9.-]+:\d+$/);
+      expect(variable?.valueFrom?.fieldRef?.fieldPath).toBe(
+        "metadata.labels['apps.kubernetes.io/pod-index']",
+      );
+      const config = configMap(objects(), 'liquidation-detector-config').data ?? {};
+      expect(config['DETECTOR_PARTITIONS']).toBe('16');
+      expect(Object.keys(config).filter((name) => name.startsWith('DETECTOR_SHARD'))).toEqual([]);
+      // Graceful stop checkpoints and releases the partitions (bounded at 15 s) within the grace period.
+      expect(
+        (workload.spec.template.spec as { terminationGracePeriodSeconds?: number })
+          .terminationGracePeriodSeconds,
+      ).toBeGreaterThanOrEqual(20);
+      const service = find(objects(), 'Service', 'liquidation-detector') as K8sObject & {
+        spec: { clusterIP?: string };
+      };
+      expect([(workload.spec as { serviceName?: string }).serviceName, service.spec.clusterIP]).toEqual([
+        'liquidation-detector',
+        'None',
+      ]);
     });
 
     it.each(SHARDED)(
