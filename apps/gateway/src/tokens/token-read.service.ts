@@ -31,8 +31,20 @@ export interface VelocityPoint {
  * key share a single warm-store read. Lists read from Redis are also kept in the process (AnswerCache,
  * dropped when the lists are invalidated).
  */
+/** Which page of which list: the validated `GET /api/tokens` query. */
+export interface TokenListPage {
+  readonly sort: TokenListSort;
+  readonly limit: number;
+  readonly offset: number;
+}
+
 export class TokenReadService {
   private readonly inFlight = new Map<string, Promise<unknown>>();
+  /**
+   * The cache key of each remembered (frozen) page query: the validation memo hands out the same
+   * object for the same query string, so its key is built once rather than per request.
+   */
+  private readonly listKeys = new WeakMap<TokenListPage, string>();
 
   constructor(
     private readonly cache: TokenCacheRepository,
@@ -42,8 +54,13 @@ export class TokenReadService {
   ) {}
 
   /** The page kept in the process, or undefined (then `loadList` reads it). */
-  keptList(sort: TokenListSort, limit: number, offset: number): Buffer | undefined {
-    return this.answers.lookup(tokenListKey(sort, limit, offset), 'token-list');
+  keptList(page: TokenListPage): Buffer | undefined {
+    let key = this.listKeys.get(page);
+    if (key === undefined) {
+      key = tokenListKey(page.sort, page.limit, page.offset);
+      if (Object.isFrozen(page)) this.listKeys.set(page, key);
+    }
+    return this.answers.lookup(key, 'token-list');
   }
 
   /**

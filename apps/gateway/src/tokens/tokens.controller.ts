@@ -32,7 +32,7 @@ export class TokensController {
   @ApiBadRequestResponse({ description: 'Unknown sort, limit outside 1..500, offset outside 0..10000' })
   list(@Query() query: TokenListQuery, @Res() reply: FastifyReply): Promise<void> | undefined {
     // A kept page is sent at once, without an async function or awaiting the reply (a hot route).
-    const kept = this.tokens.keptList(query.sort, query.limit, query.offset);
+    const kept = this.tokens.keptList(query);
     if (kept !== undefined) {
       void reply.type(JSON_TYPE).send(kept);
       return undefined;
