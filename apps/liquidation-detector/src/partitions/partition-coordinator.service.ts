@@ -56,6 +56,10 @@ export class PartitionCoordinator {
   private checkpointTimer: NodeJS.Timeout | null = null;
   private beats = 0;
   private stopped = false;
+  private renewing = false;
+  private rebalanceQueued = false;
+  /** Partitions leased and being restored and caught up (their leases are renewed too). */
+  private adopting: number[] = [];
   private readonly acknowledger: StreamAcknowledger;
   private readonly validators = new Map<string, MessageValidator<object>>();
 
@@ -103,7 +107,8 @@ export class PartitionCoordinator {
     await this.prepareGroups();
     await this.serially(() => this.rebalance(beat.live));
     this.detection.markJoined();
-    this.heartbeatTimer = setInterval(() => void this.serially(() => this.beat()), this.options.heartbeatMs);
+    // Renewals run beside the serialized steps, so a long catch-up cannot let the leases lapse.
+    this.heartbeatTimer = setInterval(() => void this.renew(), this.options.heartbeatMs);
     this.heartbeatTimer.unref();
     this.checkpointTimer = setInterval(
       () => void this.serially(() => this.checkpoint(new Set())),
@@ -143,24 +148,46 @@ export class PartitionCoordinator {
     return next;
   }
 
-  private async beat(): Promise<void> {
-    if (this.stopped) return;
-    const { replica } = this.partitions;
-    const beat = await this.repository.heartbeat(replica, this.detection.heldPartitions());
-    if (beat.lost.length > 0) {
-      this.stats.lost += beat.lost.length;
-      this.detection.lose(beat.lost);
-      this.logger.warn({ partitions: beat.lost }, 'partition leases lost (another replica took them over)');
+  /**
+   * Renews the membership and the leases of the partitions held or being taken over, drops those
+   * lost, and queues a rebalance on the live replicas (one at a time, after the step in hand).
+   */
+  private async renew(): Promise<void> {
+    if (this.stopped || this.renewing) return;
+    this.renewing = true;
+    try {
+      const { replica } = this.partitions;
+      const beat = await this.repository.heartbeat(replica, [
+        ...this.detection.heldPartitions(),
+        ...this.adopting,
+      ]);
+      if (this.stopped) return;
+      if (beat.lost.length > 0) {
+        this.stats.lost += beat.lost.length;
+        this.detection.lose(beat.lost);
+        this.logger.warn({ partitions: beat.lost }, 'partition leases lost (another replica took them over)');
+      }
+      if (!beat.joined) {
+        this.logger.error({ replica }, 'replica number taken by another process; holding no partition');
+        this.detection.lose(this.detection.heldPartitions());
+        return;
+      }
+      this.live = beat.live;
+      this.beats += 1;
+      if (this.rebalanceQueued) return;
+      this.rebalanceQueued = true;
+      const cleanup = this.beats % GROUP_CLEANUP_EVERY === 0 && beat.live[0] === replica;
+      void this.serially(async () => {
+        this.rebalanceQueued = false;
+        if (this.stopped) return;
+        await this.rebalance(this.live);
+        if (cleanup) await this.removeGoneGroups(this.live);
+      });
+    } catch (error) {
+      this.logger.warn({ error: errorText(error) }, 'heartbeat failed; retried next time');
+    } finally {
+      this.renewing = false;
     }
-    if (!beat.joined) {
-      this.logger.error({ replica }, 'replica number taken by another process; holding no partition');
-      this.detection.lose(this.detection.heldPartitions());
-      return;
-    }
-    this.beats += 1;
-    await this.rebalance(beat.live);
-    if (this.beats % GROUP_CLEANUP_EVERY === 0 && beat.live[0] === replica)
-      await this.removeGoneGroups(beat.live);
   }
 
   /** Releases the partitions another live replica should hold, takes the free ones this replica should hold. */
@@ -175,21 +202,30 @@ export class PartitionCoordinator {
       this.logger.info({ partitions: [...release], live }, 'partitions released to other replicas');
     }
     const adopted = [];
-    for (let partition = 0; partition < count; partition++) {
-      if (held.has(partition) || DetectorPartitions.ownerOf(partition, live) !== replica) continue;
-      const taken = await this.repository.acquire(partition);
-      if (!taken) continue; // its holder releases it at its next heartbeat, or its lease expires
-      adopted.push({
-        partition,
-        positions: taken.checkpoint?.positions ?? {},
-        symbols: taken.checkpoint?.symbols ?? [],
+    try {
+      for (let partition = 0; partition < count; partition++) {
+        if (held.has(partition) || DetectorPartitions.ownerOf(partition, live) !== replica) continue;
+        const taken = await this.repository.acquire(partition);
+        if (!taken) continue; // its holder releases it at its next heartbeat, or its lease expires
+        this.adopting.push(partition);
+        adopted.push({
+          partition,
+          // No checkpoint yet: from the start of the retained stream, as a new group with
+          // STREAM_GROUP_START=0 (with '$': from here on).
+          positions:
+            taken.checkpoint?.positions ??
+            (this.options.groupStart === '$' ? Object.fromEntries(this.detection.lastSeen) : {}),
+          symbols: taken.checkpoint?.symbols ?? [],
+        });
+      }
+      if (adopted.length === 0) return;
+      await this.detection.adopt(adopted, (stream, after, upTo) => this.readRange(stream, after, upTo), {
+        trades: TradeStream.stream,
+        liquidations: LiquidationStream.stream,
       });
+    } finally {
+      this.adopting = [];
     }
-    if (adopted.length === 0) return;
-    await this.detection.adopt(adopted, (stream, after, upTo) => this.readRange(stream, after, upTo), {
-      trades: TradeStream.stream,
-      liquidations: LiquidationStream.stream,
-    });
     this.stats.acquired += adopted.length;
     this.logger.info(
       {
