@@ -7,6 +7,9 @@ import type { IngestionPublisher } from '../publishing/ingestion.publisher';
 import type { RawFrameRecorder } from '../recording/raw-frame.recorder';
 
 const LOGGED_ERRORS_PER_VENUE = 20;
+/** The two ways to accept a frame's events, made once rather than an options object per frame. */
+const SEQUENTIAL = Object.freeze({ sequentialTradeIds: true });
+const NOT_SEQUENTIAL = Object.freeze({ sequentialTradeIds: false });
 
 /**
  * Where every raw frame goes, live or replayed: recorded (live only), parsed by the venue's adapter,
@@ -31,7 +34,7 @@ export class FrameIntake {
     try {
       const parsed = adapter.parse(frame, recvTs);
       if (parsed.trades.length + parsed.liquidations.length + parsed.ticks.length > 0) {
-        this.publisher.accept(venue, parsed, { sequentialTradeIds: adapter.sequentialTradeIds });
+        this.publisher.accept(venue, parsed, adapter.sequentialTradeIds ? SEQUENTIAL : NOT_SEQUENTIAL);
       }
       return parsed.replies;
     } catch (error) {
