@@ -7,8 +7,9 @@
  *
  * Frames: the sample recording (Binance aggTrade/forceOrder, Hyperliquid, Bybit and OKX frames),
  * repeated with ids and times shifted per pass so nothing is deduplicated away. Prints trades/s, the
- * same run's raw `redis-benchmark -P 100 -n 200000 XADD` rate and the ratio. Uses REDIS_URL
- * (default redis://127.0.0.1:6379/14, a database it flushes). `--profile <file>` takes a V8 CPU
+ * same run's raw `redis-benchmark -P 100 -n 200000 XADD` rate and the ratio. Uses BENCH_REDIS_URL
+ * (a URL with its database, which it flushes) or else leases a test database of the server at
+ * REDIS_URL (default redis://127.0.0.1:6379) as a test run does, so it never flushes one in use. `--profile <file>` takes a V8 CPU
  * profile of the full-path phase only, writes it to <file> and prints self time per part of the
  * pipeline and the top functions.
  */
@@ -35,6 +36,7 @@ import { IngestionMetrics } from '../../apps/ingestion/src/metrics/ingestion.met
 import { IngestionPublisher } from '../../apps/ingestion/src/publishing/ingestion.publisher';
 import { FrameIntake } from '../../apps/ingestion/src/sources/frame-intake.service';
 import { CpuProfile, type ProfileBucket } from './cpu-profile';
+import { leaseRedisDbs, releaseRedisDbs } from '@mdp/testing';
 import { measureRawXaddRate } from './redis-baseline';
 
 const arg = (name: string, fallback: number) => {
@@ -45,7 +47,9 @@ const TRADES = arg('trades', 400_000);
 const PROFILE_FILE = process.argv.includes('--profile')
   ? process.argv[process.argv.indexOf('--profile') + 1]
   : undefined;
-const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379/14';
+/** A Redis URL with its database (flushed); by default a test database leased like a test run's. */
+const GIVEN_REDIS_URL = process.env['BENCH_REDIS_URL'] ?? '';
+const LOCAL_REDIS = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const SAMPLE = join(__dirname, '../fixtures/sample-session.jsonl.gz');
 const SETTINGS: VenueAdapterSettings = {
   bases: ['BTC', 'ETH', 'HYPE'],
@@ -133,6 +137,9 @@ function shifted(
 }
 
 async function main(): Promise<void> {
+  const owner = `ingestion-bench-${process.pid}`;
+  const leased = GIVEN_REDIS_URL === '' ? await leaseRedisDbs(LOCAL_REDIS, 1, owner) : [];
+  const REDIS_URL = leased.length > 0 ? `${LOCAL_REDIS}/${leased[0]}` : GIVEN_REDIS_URL;
   const redis = createRedisConnection(REDIS_URL);
   await redis.flushdb();
   const baseline = measureRawXaddRate(REDIS_URL, 200_000);
@@ -239,6 +246,7 @@ async function main(): Promise<void> {
   if (profile) out([...profileSummary, `profile written to ${PROFILE_FILE}`].join('\n'));
   await redis.flushdb();
   redis.disconnect();
+  if (leased.length > 0) await releaseRedisDbs(LOCAL_REDIS, leased, owner);
 }
 
 function createOnce(adapterFor: (venue: LiveVenue) => VenueAdapter, frame: RecordedFrame) {
