@@ -4,7 +4,8 @@
  * beside a bare node:http server answering the same bytes in the same run, and the ratio (and, as a
  * middle line, Fastify without Nest doing the same key check and rate-limit script and answering
  * bytes held in memory, as the gateway's answer cache does: tools/bench/gateway-floor.child.ts); then a
- * fixed rate of 2000 and 5000 requests/s against the gateway (autocannon overallRate) with its p99.
+ * fixed rate of 2000 and 5000 requests/s, evenly paced (tools/bench/gateway-paced-load.ts, latency
+ * from when each request was due), against the gateway and, for reference, the bare server, with p99.
  *
  *   npm run bench:gateway
  *   node -r @swc-node/register -r reflect-metadata tools/bench/gateway.bench.ts [seconds] [connections]
@@ -34,6 +35,7 @@ import { TokenStoreRepository } from '@mdp/data-access-tokens';
 import { MigrationRunner, PgClientSession, createWarmStoreDataSource } from '@mdp/data-access-warm-store';
 import { freePort, leaseRedisDbs, releaseRedisDbs, spawnTs } from '@mdp/testing';
 import { ApiKeyStore } from '../../apps/gateway/src/auth/api-key.store';
+import { pacedLoad } from './gateway-paced-load';
 
 const env = process.env;
 const ADMIN_URL = env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -160,7 +162,7 @@ async function load(
   url: string,
   apiKey: string,
   pid: number,
-  options: { overallRate?: number; seconds?: number } = {},
+  options: { seconds?: number } = {},
 ): Promise<Run> {
   const cpuBefore = cpuTimeUs(pid);
   const result = await autocannon({
@@ -168,7 +170,6 @@ async function load(
     connections: CONNECTIONS,
     duration: options.seconds ?? SECONDS,
     headers: { 'x-api-key': apiKey },
-    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
   });
   return {
     rps: result.requests.average,
@@ -177,6 +178,26 @@ async function load(
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     cpuUs: (cpuTimeUs(pid) - cpuBefore) / Math.max(1, result.requests.total),
+  };
+}
+
+/** A fixed rate, evenly paced (gateway-paced-load.ts: not autocannon's bursty overallRate). */
+async function paced(url: string, apiKey: string, pid: number, rate: number): Promise<Run> {
+  const cpuBefore = cpuTimeUs(pid);
+  const result = await pacedLoad({
+    url,
+    headers: { 'x-api-key': apiKey },
+    rate,
+    seconds: SECONDS,
+    connections: CONNECTIONS,
+  });
+  return {
+    rps: result.rps,
+    p50: result.p50,
+    p99: result.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    cpuUs: (cpuTimeUs(pid) - cpuBefore) / Math.max(1, result.total),
   };
 }
 
@@ -337,14 +358,20 @@ async function bench(): Promise<void> {
     }
     const fixed: Array<[string, number, Run]> = [];
     for (const rate of FIXED_RATES) {
-      out(`fixed rate ${rate} req/s (overallRate), ${SECONDS} s:`);
+      out(`fixed rate ${rate} req/s, evenly paced (latency from when each request was due), ${SECONDS} s:`);
       for (const [label, urlPath] of [
         ['retrieve', retrievePath],
         ['token list', listPath],
       ] as const) {
-        const run = await load(`${gatewayUrl}${urlPath}`, apiKey, gateway.pid!, { overallRate: rate });
+        const run = await paced(`${gatewayUrl}${urlPath}`, apiKey, gateway.pid!, rate);
         fixed.push([label, rate, run]);
         out(row(`${label}: gateway @ ${rate}/s`, run));
+        out(
+          row(
+            `${label}: bare node:http @ ${rate}/s`,
+            await paced(`${bareUrl}${urlPath}`, apiKey, bare.pid!, rate),
+          ),
+        );
       }
     }
     for (const [label, viaGateway, viaBare] of results) {
@@ -353,7 +380,7 @@ async function bench(): Promise<void> {
       out(
         `${label}: ratio ${ratio.toFixed(2)} (target >= 0.5: ${ratio >= 0.5 ? 'met' : 'missed'})` +
           (at5k
-            ? `, p99 at 5k req/s ${at5k.p99} ms (target < 10 ms: ${at5k.p99 < 10 && at5k.rps >= 4_900 ? 'met' : 'missed'})`
+            ? `, p99 at 5k req/s ${at5k.p99.toFixed(2)} ms (target < 10 ms: ${at5k.p99 < 10 && at5k.rps >= 4_900 ? 'met' : 'missed'})`
             : ''),
       );
     }
