@@ -5,7 +5,7 @@
  * middle line, Fastify without Nest doing the same key check and rate-limit script and answering
  * bytes held in memory, as the gateway's answer cache does: tools/bench/gateway-floor.child.ts); then a
  * fixed rate of 2000 and 5000 requests/s, evenly paced (tools/bench/gateway-paced-load.ts, latency
- * from when each request was due), against the gateway and, for reference, the bare server, with p99.
+ * from each request's release), against the gateway and, for reference, the bare server, with p99.
  *
  *   npm run bench:gateway
  *   node -r @swc-node/register -r reflect-metadata tools/bench/gateway.bench.ts [seconds] [connections]
@@ -138,6 +138,8 @@ async function waitReady(url: string): Promise<void> {
 
 interface Run {
   rps: number;
+  /** Paced runs: how late the client released requests (p99, max ms), its own stalls. */
+  late?: [number, number];
   p50: number;
   p99: number;
   non2xx: number;
@@ -198,6 +200,7 @@ async function paced(url: string, apiKey: string, pid: number, rate: number): Pr
     non2xx: result.non2xx,
     errors: result.errors,
     cpuUs: (cpuTimeUs(pid) - cpuBefore) / Math.max(1, result.total),
+    late: [result.lateP99, result.lateMax],
   };
 }
 
@@ -206,7 +209,7 @@ function row(name: string, run: Run): string {
     .toFixed(2)
     .padStart(
       6,
-    )} ms  server CPU ${run.cpuUs.toFixed(0).padStart(4)} µs/req${run.non2xx + run.errors > 0 ? `  (${run.non2xx} non-2xx, ${run.errors} errors)` : ''}`;
+    )} ms  server CPU ${run.cpuUs.toFixed(0).padStart(4)} µs/req${run.late ? `  (client late p99 ${run.late[0].toFixed(1)} ms, max ${run.late[1].toFixed(1)} ms)` : ''}${run.non2xx + run.errors > 0 ? `  (${run.non2xx} non-2xx, ${run.errors} errors)` : ''}`;
 }
 
 async function main(): Promise<void> {
@@ -358,7 +361,7 @@ async function bench(): Promise<void> {
     }
     const fixed: Array<[string, number, Run]> = [];
     for (const rate of FIXED_RATES) {
-      out(`fixed rate ${rate} req/s, evenly paced (latency from when each request was due), ${SECONDS} s:`);
+      out(`fixed rate ${rate} req/s, evenly paced (latency from each request's release), ${SECONDS} s:`);
       for (const [label, urlPath] of [
         ['retrieve', retrievePath],
         ['token list', listPath],
