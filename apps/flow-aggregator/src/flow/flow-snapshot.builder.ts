@@ -6,11 +6,11 @@ import { FLOW_SNAPSHOT_ESTIMATE_BYTES, flowSnapshotKey } from '@mdp/data-access-
 const EXPIRES_AT_BYTES = 20;
 
 /**
- * Builds the StoredFlowData of a window: nodes pruned by volume share, then, when the JSON is over
- * the size budget (the seed's estimate for the window times `budgetFactor`), the smallest nodes (by
- * volume, then the higher price) are dropped until it fits, in one pass over each node's JSON size:
- * the nodes of the highest buy, highest sell and most active levels always stay, and a dropped node
- * is never larger than a kept one. Metrics and time series always cover every event.
+ * Builds the StoredFlowData of a window: nodes pruned by volume share, then, within the size budget
+ * (the seed's estimate for the window times `budgetFactor`), the nodes of the highest buy, highest
+ * sell and most active levels and as many of the largest others (by volume, then the lower price)
+ * as fit: a dropped node is never larger than a kept one. Metrics and time series always cover
+ * every event.
  */
 export class FlowSnapshotBuilder {
   constructor(
@@ -29,22 +29,30 @@ export class FlowSnapshotBuilder {
     };
     const budget = FLOW_SNAPSHOT_ESTIMATE_BYTES[window] * this.budgetFactor;
     if (budget <= 0) return snapshot;
-    let bytes = JSON.stringify(snapshot).length + EXPIRES_AT_BYTES;
-    if (bytes <= budget) return snapshot;
     const { nodes, metrics } = snapshot.data;
     const pinned = new Set([metrics.highestBuyLevel, metrics.highestSellLevel, metrics.mostActivePrice]);
-    const volume = (i: number) => nodes[i]![1].buyVolume + nodes[i]![1].sellVolume;
-    // Smallest first: least volume, then the higher price.
+    const kept = new Uint8Array(nodes.length);
     const candidates: number[] = [];
-    for (let i = 0; i < nodes.length; i++) if (!pinned.has(nodes[i]![0])) candidates.push(i);
-    candidates.sort((a, b) => volume(a) - volume(b) || nodes[b]![0] - nodes[a]![0]);
-    const dropped = new Uint8Array(nodes.length);
-    for (const i of candidates) {
-      if (bytes <= budget) break;
-      dropped[i] = 1;
-      bytes -= JSON.stringify(nodes[i]).length + 1; // the node and its comma
+    const volumes = new Float64Array(nodes.length);
+    for (let i = 0; i < nodes.length; i++) {
+      const [price, node] = nodes[i]!;
+      volumes[i] = node.buyVolume + node.sellVolume;
+      if (pinned.has(price)) kept[i] = 1;
+      else candidates.push(i);
     }
-    snapshot.data.nodes = nodes.filter((_, i) => dropped[i] === 0);
+    // The JSON with the pinned nodes only, then the others largest first (by volume, then the lower
+    // price) while they fit: each node's JSON is measured once, and only up to the first that does
+    // not fit (a window of thousands of nodes keeps a few dozen).
+    snapshot.data.nodes = nodes.filter((_, i) => kept[i] === 1);
+    let bytes = JSON.stringify(snapshot).length + EXPIRES_AT_BYTES;
+    candidates.sort((a, b) => volumes[b]! - volumes[a]! || nodes[a]![0] - nodes[b]![0]);
+    for (const i of candidates) {
+      const more = JSON.stringify(nodes[i]).length + 1; // the node and its comma
+      if (bytes + more > budget) break;
+      bytes += more;
+      kept[i] = 1;
+    }
+    snapshot.data.nodes = nodes.filter((_, i) => kept[i] === 1);
     return snapshot;
   }
 }
