@@ -32,6 +32,26 @@ export class FrameTextReader {
     this.at = 0;
   }
 
+  /**
+   * A JSON list of items each read by `item(arg)` (null: not readable here), or null. One item (what
+   * venues send mostly) comes back in a list of its own size, not a growable one. `item` is a bound
+   * function kept by the caller, so reading a list allocates no closure.
+   */
+  list<T, A>(item: (arg: A) => T | null, arg: A): T[] | null {
+    if (!this.take(LEFT_BRACKET)) return null;
+    if (this.take(RIGHT_BRACKET)) return [];
+    const first = item(arg);
+    if (!first) return null;
+    if (this.take(RIGHT_BRACKET)) return [first];
+    const items = [first];
+    while (this.take(COMMA)) {
+      const next = item(arg);
+      if (!next) return null;
+      items.push(next);
+    }
+    return this.take(RIGHT_BRACKET) ? items : null;
+  }
+
   /** True at the end of the text. */
   done(): boolean {
     return this.at === this.text.length;

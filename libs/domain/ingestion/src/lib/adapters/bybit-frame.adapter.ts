@@ -1,15 +1,7 @@
 import type { LiquidationMessage, TradeMessage } from '@mdp/schemas';
 import { FrameParseError } from '../frame-parse.error';
 import { asArray, asRecord, millis, parseJson, positive, str } from '../frame-fields';
-import {
-  COMMA,
-  FrameTextReader,
-  LEFT_BRACE,
-  LEFT_BRACKET,
-  RIGHT_BRACE,
-  RIGHT_BRACKET,
-  keyCode,
-} from '../frame-text.reader';
+import { COMMA, FrameTextReader, LEFT_BRACE, RIGHT_BRACE, keyCode } from '../frame-text.reader';
 import type { Instrument, InstrumentCatalog } from '../instrument-catalog';
 import {
   CONTROL_FRAME,
@@ -164,7 +156,7 @@ export class BybitFrameAdapter implements VenueAdapter {
         topic = true;
       } else if (key === DATA) {
         if (!topic || trades) return null;
-        trades = this.readTradeList(recvTs);
+        trades = reader.list(this.readTrade, recvTs);
         if (!trades) return null;
       } else if (key < 0 || !reader.skip()) return null;
     } while (reader.take(COMMA));
@@ -172,24 +164,8 @@ export class BybitFrameAdapter implements VenueAdapter {
     return trades;
   }
 
-  /** A `data` list of trades; one trade (what venues send mostly) in a list of its own size, not a growable one. */
-  private readTradeList(recvTs: number): TradeMessage[] | null {
-    const reader = this.reader;
-    if (!reader.take(LEFT_BRACKET)) return null;
-    if (reader.take(RIGHT_BRACKET)) return [];
-    const first = this.readTrade(recvTs);
-    if (!first) return null;
-    if (reader.take(RIGHT_BRACKET)) return [first];
-    const trades = [first];
-    while (reader.take(COMMA)) {
-      const trade = this.readTrade(recvTs);
-      if (!trade) return null;
-      trades.push(trade);
-    }
-    return reader.take(RIGHT_BRACKET) ? trades : null;
-  }
-
-  private readTrade(recvTs: number): TradeMessage | null {
+  /** One trade record (bound: `FrameTextReader.list` calls it). */
+  private readonly readTrade = (recvTs: number): TradeMessage | null => {
     const reader = this.reader;
     if (!reader.take(LEFT_BRACE)) return null;
     let instrument: Instrument | undefined;
@@ -239,5 +215,5 @@ export class BybitFrameAdapter implements VenueAdapter {
     if (!reader.take(RIGHT_BRACE) || !instrument || !side || price < 0 || size < 0 || id === null || time < 0)
       return null;
     return tradeMessage(instrument, id, price, size, side, time, recvTs);
-  }
+  };
 }

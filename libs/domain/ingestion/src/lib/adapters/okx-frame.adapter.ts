@@ -1,15 +1,7 @@
 import type { LiquidationMessage, TradeMessage } from '@mdp/schemas';
 import { FrameParseError } from '../frame-parse.error';
 import { asArray, asRecord, millis, multiply, parseJson, positive, str } from '../frame-fields';
-import {
-  COMMA,
-  FrameTextReader,
-  LEFT_BRACE,
-  LEFT_BRACKET,
-  RIGHT_BRACE,
-  RIGHT_BRACKET,
-  keyCode,
-} from '../frame-text.reader';
+import { COMMA, FrameTextReader, LEFT_BRACE, RIGHT_BRACE, keyCode } from '../frame-text.reader';
 import type { Instrument, InstrumentCatalog } from '../instrument-catalog';
 import {
   CONTROL_FRAME,
@@ -175,7 +167,7 @@ export class OkxFrameAdapter implements VenueAdapter {
         arg = true;
       } else if (key === DATA) {
         if (!arg || trades) return null;
-        trades = this.readTradeList(recvTs);
+        trades = reader.list(this.readTrade, recvTs);
         if (!trades) return null;
       } else if (key < 0 || key === EVENT || !reader.skip()) return null;
     } while (reader.take(COMMA));
@@ -198,24 +190,8 @@ export class OkxFrameAdapter implements VenueAdapter {
     return reader.take(RIGHT_BRACE) && channel;
   }
 
-  /** A `data` list of trades; one trade (what venues send mostly) in a list of its own size, not a growable one. */
-  private readTradeList(recvTs: number): TradeMessage[] | null {
-    const reader = this.reader;
-    if (!reader.take(LEFT_BRACKET)) return null;
-    if (reader.take(RIGHT_BRACKET)) return [];
-    const first = this.readTrade(recvTs);
-    if (!first) return null;
-    if (reader.take(RIGHT_BRACKET)) return [first];
-    const trades = [first];
-    while (reader.take(COMMA)) {
-      const trade = this.readTrade(recvTs);
-      if (!trade) return null;
-      trades.push(trade);
-    }
-    return reader.take(RIGHT_BRACKET) ? trades : null;
-  }
-
-  private readTrade(recvTs: number): TradeMessage | null {
+  /** One trade record (bound: `FrameTextReader.list` calls it). */
+  private readonly readTrade = (recvTs: number): TradeMessage | null => {
     const reader = this.reader;
     if (!reader.take(LEFT_BRACE)) return null;
     let instrument: Instrument | undefined;
@@ -281,5 +257,5 @@ export class OkxFrameAdapter implements VenueAdapter {
       ts,
       recvTs,
     );
-  }
+  };
 }
