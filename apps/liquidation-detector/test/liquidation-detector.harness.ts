@@ -37,9 +37,16 @@ export async function startDetector(
     singleConsumer: true,
   });
   app.connectMicroservice({ strategy: server });
-  await app.init();
-  await app.startAllMicroservices();
-  await app.listen(0, '127.0.0.1');
+  try {
+    await app.init();
+    await app.startAllMicroservices();
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    // A refused start (another process holds the replica number) leaves no open connection behind.
+    await app.close().catch(() => undefined);
+    redis.disconnect();
+    throw error;
+  }
   const address = (app.getHttpServer() as { address(): { port: number } }).address();
   const components = app.get<DetectorComponents>(DETECTOR_COMPONENTS);
   return {
