@@ -52,6 +52,36 @@ export class FrameTextReader {
     return this.take(RIGHT_BRACKET) ? items : null;
   }
 
+  /**
+   * The whole text as an object `{"<tag>": ..., "data": [items]}`: the `tag` key (checked by
+   * `tagOk`, which reads its value) before `data`, each once, other keys skipped, a `refused` key
+   * refusing the frame; the items read with `list`, or null for anything else.
+   */
+  envelope<T, A>(
+    tag: number,
+    tagOk: () => boolean,
+    item: (arg: A) => T | null,
+    arg: A,
+    refused = -1,
+  ): T[] | null {
+    if (!this.take(LEFT_BRACE)) return null;
+    let tagged = false;
+    let items: T[] | null = null;
+    do {
+      const key = this.key();
+      if (key === tag) {
+        if (tagged || !tagOk()) return null;
+        tagged = true;
+      } else if (key === DATA_KEY) {
+        if (!tagged || items) return null;
+        items = this.list(item, arg);
+        if (!items) return null;
+      } else if (key < 0 || key === refused || !this.skip()) return null;
+    } while (this.take(COMMA));
+    if (!this.take(RIGHT_BRACE) || !this.done()) return null;
+    return items;
+  }
+
   /** True at the end of the text. */
   done(): boolean {
     return this.at === this.text.length;
@@ -277,3 +307,5 @@ export const LEFT_BRACE = 0x7b;
 export const RIGHT_BRACE = 0x7d;
 export const LEFT_BRACKET = 0x5b;
 export const RIGHT_BRACKET = 0x5d;
+
+const DATA_KEY = keyCode('data');

@@ -13,7 +13,6 @@ import {
 } from '../venue-adapter';
 
 const TOPIC = keyCode('topic');
-const DATA = keyCode('data');
 const TIME = keyCode('T');
 const SYMBOL = keyCode('s');
 const SIDE = keyCode('S');
@@ -144,25 +143,13 @@ export class BybitFrameAdapter implements VenueAdapter {
    * and the general path, so trades and errors are those of the general path.
    */
   private readTrades(frame: string, recvTs: number): TradeMessage[] | null {
-    const reader = this.reader;
-    reader.reset(frame);
-    if (!reader.take(LEFT_BRACE)) return null;
-    let topic = false;
-    let trades: TradeMessage[] | null = null;
-    do {
-      const key = reader.key();
-      if (key === TOPIC) {
-        if (topic || !reader.plainString() || !reader.startsWith('publicTrade.')) return null;
-        topic = true;
-      } else if (key === DATA) {
-        if (!topic || trades) return null;
-        trades = reader.list(this.readTrade, recvTs);
-        if (!trades) return null;
-      } else if (key < 0 || !reader.skip()) return null;
-    } while (reader.take(COMMA));
-    if (!reader.take(RIGHT_BRACE) || !reader.done()) return null;
-    return trades;
+    this.reader.reset(frame);
+    return this.reader.envelope(TOPIC, this.tradesTag, this.readTrade, recvTs);
   }
+
+  /** The tag of a trades frame (bound: `FrameTextReader.envelope` calls it). */
+  private readonly tradesTag = (): boolean =>
+    this.reader.plainString() && this.reader.startsWith('publicTrade.');
 
   /** One trade record (bound: `FrameTextReader.list` calls it). */
   private readonly readTrade = (recvTs: number): TradeMessage | null => {

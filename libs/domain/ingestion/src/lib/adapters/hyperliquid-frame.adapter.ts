@@ -12,7 +12,6 @@ import {
 } from '../venue-adapter';
 
 const CHANNEL = keyCode('channel');
-const DATA = keyCode('data');
 const COIN = keyCode('coin');
 const SIDE = keyCode('side');
 const PX = keyCode('px');
@@ -98,25 +97,12 @@ export class HyperliquidFrameAdapter implements VenueAdapter {
    * and the general path, so trades and errors are those of the general path.
    */
   private readTrades(frame: string, recvTs: number): TradeMessage[] | null {
-    const reader = this.reader;
-    reader.reset(frame);
-    if (!reader.take(LEFT_BRACE)) return null;
-    let channel = false;
-    let trades: TradeMessage[] | null = null;
-    do {
-      const key = reader.key();
-      if (key === CHANNEL) {
-        if (channel || !reader.string() || !reader.is('trades')) return null;
-        channel = true;
-      } else if (key === DATA) {
-        if (!channel || trades) return null;
-        trades = reader.list(this.readTrade, recvTs);
-        if (!trades) return null;
-      } else if (key < 0 || !reader.skip()) return null;
-    } while (reader.take(COMMA));
-    if (!reader.take(RIGHT_BRACE) || !reader.done()) return null;
-    return trades;
+    this.reader.reset(frame);
+    return this.reader.envelope(CHANNEL, this.tradesTag, this.readTrade, recvTs);
   }
+
+  /** The tag of a trades frame (bound: `FrameTextReader.envelope` calls it). */
+  private readonly tradesTag = (): boolean => this.reader.string() && this.reader.is('trades');
 
   /** One trade record (bound: `FrameTextReader.list` calls it). */
   private readonly readTrade = (recvTs: number): TradeMessage | null => {

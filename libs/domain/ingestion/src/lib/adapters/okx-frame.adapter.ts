@@ -15,7 +15,6 @@ import {
 const ARG = keyCode('arg');
 const CHANNEL = keyCode('channel');
 const EVENT = keyCode('event');
-const DATA = keyCode('data');
 const INSTRUMENT = keyCode('instId');
 const TRADE_ID = keyCode('tradeId');
 const PX = keyCode('px');
@@ -155,25 +154,12 @@ export class OkxFrameAdapter implements VenueAdapter {
    * and takes JSON.parse and the general path, so trades and errors are those of the general path.
    */
   private readTrades(frame: string, recvTs: number): TradeMessage[] | null {
-    const reader = this.reader;
-    reader.reset(frame);
-    if (!reader.take(LEFT_BRACE)) return null;
-    let arg = false;
-    let trades: TradeMessage[] | null = null;
-    do {
-      const key = reader.key();
-      if (key === ARG) {
-        if (arg || !this.readTradesArg()) return null;
-        arg = true;
-      } else if (key === DATA) {
-        if (!arg || trades) return null;
-        trades = reader.list(this.readTrade, recvTs);
-        if (!trades) return null;
-      } else if (key < 0 || key === EVENT || !reader.skip()) return null;
-    } while (reader.take(COMMA));
-    if (!reader.take(RIGHT_BRACE) || !reader.done()) return null;
-    return trades;
+    this.reader.reset(frame);
+    return this.reader.envelope(ARG, this.tradesTag, this.readTrade, recvTs, EVENT);
   }
+
+  /** The tag of a trades frame (bound: `FrameTextReader.envelope` calls it). */
+  private readonly tradesTag = (): boolean => this.readTradesArg();
 
   /** True after an `arg` object whose `channel` is `trades` (once); false for anything else. */
   private readTradesArg(): boolean {
