@@ -118,18 +118,9 @@ export class LiquidationDetectionService {
 
   onTrades(trades: readonly TradeMessage[], entries?: DeliveredEntries): void {
     const stream = entries?.stream ?? '';
-    let entry = -1;
-    let left = 0;
-    let id = '';
+    const cursor = new EntryCursor(entries);
     for (const trade of trades) {
-      if (entries) {
-        while (left === 0) {
-          entry += 1;
-          left = entries.counts[entry]!;
-          id = entries.ids[entry]!;
-        }
-        left -= 1;
-      }
+      const id = cursor.next();
       const part = this.held[this.partitions.partitionOf(trade.symbol)];
       if (part === undefined) {
         this.otherPartition.trades += 1;
@@ -150,18 +141,9 @@ export class LiquidationDetectionService {
     }
     const stream = entries?.stream ?? '';
     const outcomes: LiquidationOutcome[] = [];
-    let entry = -1;
-    let left = 0;
-    let id = '';
+    const cursor = new EntryCursor(entries);
     for (const liquidation of all) {
-      if (entries) {
-        while (left === 0) {
-          entry += 1;
-          left = entries.counts[entry]!;
-          id = entries.ids[entry]!;
-        }
-        left -= 1;
-      }
+      const id = cursor.next();
       const part = this.held[this.partitions.partitionOf(liquidation.symbol)];
       if (part === undefined) {
         this.otherPartition.liquidations += 1;
@@ -391,4 +373,25 @@ function latest(a: string | undefined, b: string | undefined): string | undefine
   if (a === undefined) return b;
   if (b === undefined) return a;
   return compareStreamIds(a, b) >= 0 ? a : b;
+}
+
+/** The id of the entry each event of a delivery came from, in order (`counts[i]` events from `ids[i]`); '' without entries. */
+class EntryCursor {
+  private entry = -1;
+  private left = 0;
+  private id = '';
+
+  constructor(private readonly entries: DeliveredEntries | undefined) {}
+
+  next(): string {
+    const entries = this.entries;
+    if (!entries) return '';
+    while (this.left === 0) {
+      this.entry += 1;
+      this.left = entries.counts[this.entry]!;
+      this.id = entries.ids[this.entry]!;
+    }
+    this.left -= 1;
+    return this.id;
+  }
 }
