@@ -1,16 +1,26 @@
 import { LiquidationDetector } from '@mdp/domain-liquidation';
 import {
   ActiveSignalRepository,
-  DetectorPartitionRepository,
+  DETECTOR_COUNTERS_TTL_SECONDS,
   DetectorStateRepository,
+  detectorCountersKey,
   LiquidationStoreRepository,
   PercentileThresholdRepository,
 } from '@mdp/data-access-liquidation';
 import type { Logger, RedisClient } from '@mdp/platform';
-import { StreamPublisher, publisherOptionsFrom } from '@mdp/transport';
-import { LiquidationDetectionService } from './detection/liquidation-detection.service';
-import { DetectorPartitions } from './partitions/detector-partitions';
-import { PartitionCoordinator } from './partitions/partition-coordinator.service';
+import { LiquidationStream, TradeStream } from '@mdp/schemas';
+import {
+  PartitionCoordinator,
+  PartitionLeaseRepository,
+  StreamPublisher,
+  publisherOptionsFrom,
+} from '@mdp/transport';
+import {
+  DETECTOR_CHECKPOINT_VERSION,
+  LiquidationDetectionService,
+  type DetectorCheckpointBody,
+} from './detection/liquidation-detection.service';
+import { DETECTOR_SERVICE, DetectorPartitions } from './partitions/detector-partitions';
 import type { LiquidationDetectorConfig } from './liquidation-detector.config';
 import { MemoryGuard } from './memory/memory-guard.service';
 import { parseMemorySize } from './memory-size.util';
@@ -24,7 +34,7 @@ export interface DetectorComponents {
   /** This replica's number, its consumer group and the symbol -> partition rule. */
   partitions: DetectorPartitions;
   /** Membership, partition handover and checkpoints; `join()` before the consumer reads, `leave()` after it stopped. */
-  coordinator: PartitionCoordinator;
+  coordinator: PartitionCoordinator<DetectorCheckpointBody>;
   detection: LiquidationDetectionService;
   writer: LiquidationBatchWriter;
   emitter: SignalEmitter;
@@ -41,6 +51,9 @@ export interface DetectorComponents {
   /** Checkpoints and releases the partitions, stops the timers and writes everything held (liquidations, signals, counters). */
   stop(): Promise<void>;
 }
+
+/** Counts that travel with the partition checkpoints into the counters hash. */
+const DETECTOR_PARTITION_COUNTERS = ['processed', 'filtered', 'stored', 'signals'] as const;
 
 export function createDetectorComponents(
   config: LiquidationDetectorConfig,
@@ -87,20 +100,27 @@ export function createDetectorComponents(
     config.LIQUIDATION_ACK_AFTER_STORE,
     partitions,
   );
-  const coordinator = new PartitionCoordinator(
-    new DetectorPartitionRepository(redis, config.DETECTOR_PARTITIONS, config.DETECTOR_LEASE_MS),
-    detection,
-    writer,
-    emitter,
-    redis,
-    logger,
-    {
-      heartbeatMs: config.DETECTOR_HEARTBEAT_MS,
-      leaseMs: config.DETECTOR_LEASE_MS,
-      checkpointIntervalMs: config.DETECTOR_CHECKPOINT_INTERVAL_MS,
-      groupStart: config.STREAM_GROUP_START,
+  const repository = new PartitionLeaseRepository(redis, {
+    service: DETECTOR_SERVICE,
+    partitions: config.DETECTOR_PARTITIONS,
+    leaseMs: config.DETECTOR_LEASE_MS,
+    version: DETECTOR_CHECKPOINT_VERSION,
+    // processed, filtered, stored, signals: added with each partition's checkpoint (once per event).
+    counters: {
+      key: detectorCountersKey(),
+      names: DETECTOR_PARTITION_COUNTERS,
+      ttlSeconds: DETECTOR_COUNTERS_TTL_SECONDS,
     },
-  );
+  });
+  const coordinator = new PartitionCoordinator(partitions, repository, detection, redis, logger, {
+    heartbeatMs: config.DETECTOR_HEARTBEAT_MS,
+    leaseMs: config.DETECTOR_LEASE_MS,
+    checkpointIntervalMs: config.DETECTOR_CHECKPOINT_INTERVAL_MS,
+    groupStart: config.STREAM_GROUP_START,
+    // Trades first: a taken-over partition judges the gap's liquidations against its trades' VWAP.
+    streams: [TradeStream, LiquidationStream],
+    replicaSetting: 'DETECTOR_REPLICA',
+  });
   const percentiles = new PercentileThresholdPublisher(
     detector.percentiles,
     new PercentileThresholdRepository(redis),

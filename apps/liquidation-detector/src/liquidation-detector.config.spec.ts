@@ -81,7 +81,7 @@ describe(LiquidationDetectorConfig.name, () => {
         'liquidation-detector-03',
         'liquidation-detector-x',
         'flow-aggregator',
-      ].map((group) => DetectorPartitions.replicaOfGroup(group)),
+      ].map((group) => DetectorPartitions.replicaOfGroup('liquidation-detector', group)),
     ).toEqual([0, 3, null, null, null]);
   });
 

@@ -11,3 +11,8 @@ export * from './lib/redis-streams.server';
 export * from './lib/redis-streams.client';
 export * from './lib/stream-consumer.config';
 export * from './lib/stream-metrics';
+export * from './lib/partitions/partition.keys';
+export * from './lib/partitions/replica-partitions';
+export * from './lib/partitions/partition-lease.repository';
+export * from './lib/partitions/partition-coordinator';
+export * from './lib/partitions/entry-cursor';

@@ -1,17 +1,36 @@
 import type { DetectorSymbolState, LiquidationDetector, LiquidationOutcome } from '@mdp/domain-liquidation';
-import type { PartitionCounterDeltas, StreamPositions } from '@mdp/data-access-liquidation';
-import type { LiquidationMessage, TradeMessage } from '@mdp/schemas';
-import { TransientError, compareStreamIds } from '@mdp/transport';
+import { LiquidationStream, TradeStream, type LiquidationMessage, type TradeMessage } from '@mdp/schemas';
+import {
+  EntryCursor,
+  TransientError,
+  compareStreamIds,
+  type DeliveredEntries,
+  type AdoptedPartition,
+  type CapturedPartition,
+  type PartitionedState,
+  type StreamPositions,
+  type StreamRangeReader,
+} from '@mdp/transport';
 import { DetectorPartitions } from '../partitions/detector-partitions';
 import type { DetectorCounterBuffer } from '../storage/detector-counter.buffer';
 import type { LiquidationBatchWriter } from '../storage/liquidation-batch.writer';
 import type { SignalEmitter } from '../signals/signal.emitter';
 
-/** Which stream entries a delivered batch came from (the StreamContext's ids and events per entry). */
-export interface DeliveredEntries {
-  stream: string;
-  ids: readonly string[];
-  counts: readonly number[];
+/** Version of the detector's checkpoint layout; a checkpoint of another version is refused, never guessed at. */
+export const DETECTOR_CHECKPOINT_VERSION = 1;
+
+/** The detector's part of a partition checkpoint: the state of each of the partition's symbols. */
+export interface DetectorCheckpointBody {
+  symbols: DetectorSymbolState[];
+}
+
+/** Counts of a partition's events since its last checkpoint, added to the counters hash with it. */
+export interface PartitionCounterDeltas {
+  processed: number;
+  filtered: number;
+  /** Accepted liquidations handed to the store (each stored once: ZADD NX). */
+  stored: number;
+  signals: number;
 }
 
 /** A partition this replica holds: its events are applied here. */
@@ -21,23 +40,6 @@ interface HeldPartition {
   readonly skipUpTo: Map<string, string>;
   deltas: PartitionCounterDeltas;
   changed: boolean;
-}
-
-/** A partition taken out of the state (checkpoint, release): what a commit writes. */
-export interface CapturedPartition {
-  partition: number;
-  positions: StreamPositions;
-  symbols: DetectorSymbolState[];
-  deltas: PartitionCounterDeltas;
-  changed: boolean;
-  release: boolean;
-}
-
-/** A partition being taken over: its restored state, and the positions its checkpoint covers. */
-export interface AdoptedPartition {
-  partition: number;
-  positions: StreamPositions;
-  symbols: DetectorSymbolState[];
 }
 
 const noDeltas = (): PartitionCounterDeltas => ({ processed: 0, filtered: 0, stored: 0, signals: 0 });
@@ -55,7 +57,7 @@ const noDeltas = (): PartitionCounterDeltas => ({ processed: 0, filtered: 0, sto
  * taken-over partition skips what its checkpoint covers (docs/liquidation-detector.md, Scaling).
  * State, counts and the entry ids to acknowledge change together in one synchronous step.
  */
-export class LiquidationDetectionService {
+export class LiquidationDetectionService implements PartitionedState<DetectorCheckpointBody> {
   /** Events skipped since start because their partition is not held here. */
   readonly otherPartition = { liquidations: 0, trades: 0 };
   /** Per stream, the last entry id handled here (the replica's read position). */
@@ -163,20 +165,16 @@ export class LiquidationDetectionService {
    * own position). From then on a redelivered entry the state covers is skipped.
    */
   async adopt(
-    adopted: readonly AdoptedPartition[],
-    readRange: (
-      stream: string,
-      after: string | null,
-      upTo: string,
-    ) => Promise<Array<[string, Array<TradeMessage | LiquidationMessage>]>>,
-    streams: { trades: string; liquidations: string },
+    adopted: ReadonlyArray<AdoptedPartition<DetectorCheckpointBody>>,
+    readRange: StreamRangeReader,
   ): Promise<void> {
+    const streams = { trades: TradeStream.stream, liquidations: LiquidationStream.stream };
     if (adopted.length === 0) return;
     while (this.catchingUp) await this.catchingUp;
     const run = (async () => {
-      const taking = new Map<number, AdoptedPartition>();
+      const taking = new Map<number, AdoptedPartition<DetectorCheckpointBody>>();
       for (const partition of adopted) {
-        for (const state of partition.symbols) this.detector.restoreSymbol(state);
+        for (const state of partition.checkpoint?.symbols ?? []) this.detector.restoreSymbol(state);
         taking.set(partition.partition, partition);
       }
       const parts = new Map<number, HeldPartition>();
@@ -201,7 +199,8 @@ export class LiquidationDetectionService {
           if (after === null || compareStreamIds(position, after) < 0) after = position;
         }
         if (after !== null && compareStreamIds(after, upTo) >= 0) continue;
-        for (const [id, events] of await readRange(stream, after, upTo)) {
+        for (const [id, entryEvents] of await readRange(stream, after, upTo)) {
+          const events = entryEvents as Array<TradeMessage | LiquidationMessage>;
           for (const event of events) {
             const partition = this.partitions.partitionOf(event.symbol);
             const adoptedPartition = taking.get(partition);
@@ -256,11 +255,14 @@ export class LiquidationDetectionService {
         if (position !== undefined) positions[stream] = position;
       }
       for (const [stream, position] of part.skipUpTo) positions[stream] ??= position;
+      const body: DetectorCheckpointBody = {
+        symbols: symbols.map((symbol) => this.detector.symbolState(symbol)),
+      };
       captured.push({
         partition: index,
         positions,
-        symbols: symbols.map((symbol) => this.detector.symbolState(symbol)),
-        deltas: part.deltas,
+        body,
+        counts: { ...part.deltas },
         changed: part.changed,
         release: releasing,
       });
@@ -278,13 +280,23 @@ export class LiquidationDetectionService {
     for (const partition of captured) {
       const part = this.held[partition.partition];
       if (!part) continue;
-      part.deltas.processed += partition.deltas.processed;
-      part.deltas.filtered += partition.deltas.filtered;
-      part.deltas.stored += partition.deltas.stored;
-      part.deltas.signals += partition.deltas.signals;
+      const counts = partition.counts ?? {};
+      part.deltas.processed += counts['processed'] ?? 0;
+      part.deltas.filtered += counts['filtered'] ?? 0;
+      part.deltas.stored += counts['stored'] ?? 0;
+      part.deltas.signals += counts['signals'] ?? 0;
       part.changed = true;
     }
     this.requeueAcks(unacked);
+  }
+
+  /** Resolves true once the accepted liquidations and the signals handed on so far are in Redis (false: not within `deadlineMs`). */
+  async outputsWritten(deadlineMs: number): Promise<boolean> {
+    const [stored, signalled] = await Promise.all([
+      withDeadline(this.writer.stored(), deadlineMs),
+      this.emitter.written(deadlineMs),
+    ]);
+    return stored && signalled;
   }
 
   /** Ids whose acknowledgement failed: acknowledged after the next checkpoint. */
@@ -363,6 +375,16 @@ export class LiquidationDetectionService {
   }
 }
 
+async function withDeadline(work: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const done = await Promise.race([work.then(() => true), late]);
+  clearTimeout(timer);
+  return done;
+}
+
 /** Whether entry `id` of `stream` is already in the partition's state. */
 function covered(part: HeldPartition, stream: string, id: string): boolean {
   const skip = part.skipUpTo.get(stream);
@@ -373,25 +395,4 @@ function latest(a: string | undefined, b: string | undefined): string | undefine
   if (a === undefined) return b;
   if (b === undefined) return a;
   return compareStreamIds(a, b) >= 0 ? a : b;
-}
-
-/** The id of the entry each event of a delivery came from, in order (`counts[i]` events from `ids[i]`); '' without entries. */
-class EntryCursor {
-  private entry = -1;
-  private left = 0;
-  private id = '';
-
-  constructor(private readonly entries: DeliveredEntries | undefined) {}
-
-  next(): string {
-    const entries = this.entries;
-    if (!entries) return '';
-    while (this.left === 0) {
-      this.entry += 1;
-      this.left = entries.counts[this.entry]!;
-      this.id = entries.ids[this.entry]!;
-    }
-    this.left -= 1;
-    return this.id;
-  }
 }

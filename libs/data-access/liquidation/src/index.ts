@@ -4,4 +4,3 @@ export * from './lib/liquidation-store.repository';
 export * from './lib/active-signal.repository';
 export * from './lib/detector-state.repository';
 export * from './lib/percentile-threshold.repository';
-export * from './lib/detector-partition.repository';

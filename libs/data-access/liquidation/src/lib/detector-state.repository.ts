@@ -21,7 +21,8 @@ export interface StorageState extends RedisMemoryReading {
   updatedAt: number;
 }
 
-const COUNTERS_TTL_SECONDS = 7 * 86_400;
+/** TTL of the counters hash, refreshed by every write (also by the partition checkpoints that add to it). */
+export const DETECTOR_COUNTERS_TTL_SECONDS = 7 * 86_400;
 
 /** The service's counters, its storage mode and Redis memory readings: written by the detector, read by the gateway and the dashboard. */
 export class DetectorStateRepository {
@@ -32,7 +33,7 @@ export class DetectorStateRepository {
     const key = detectorCountersKey();
     const multi = this.redis.multi();
     for (const [name, delta] of Object.entries(deltas)) if (delta) multi.hincrby(key, name, delta);
-    multi.expire(key, COUNTERS_TTL_SECONDS);
+    multi.expire(key, DETECTOR_COUNTERS_TTL_SECONDS);
     const replies = await multi.exec();
     const failed = replies?.find(([error]) => error);
     if (failed?.[0]) throw failed[0];

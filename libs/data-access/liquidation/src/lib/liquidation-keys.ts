@@ -58,31 +58,3 @@ export function percentileThresholdsKey(): string {
 export function storageStateKey(): string {
   return `liquidation-detector:${SERVICE_TAG}:storage`;
 }
-
-/**
- * Sorted set of the live detector replicas (member: replica number; score: heartbeat expiry, ms of
- * the server's clock), with a TTL refreshed by every heartbeat.
- */
-export function detectorMembersKey(): string {
-  return `liquidation-detector:${SERVICE_TAG}:members`;
-}
-
-/** Hash replica number -> token of the process holding it (one process per replica number), with a TTL. */
-export function detectorInstancesKey(): string {
-  return `liquidation-detector:${SERVICE_TAG}:instances`;
-}
-
-/** String: token of the process holding partition `partition` of `count`, with a TTL (the lease). */
-export function detectorPartitionLeaseKey(partition: number, count: number): string {
-  return `liquidation-detector:${SERVICE_TAG}:lease:${partition}-of-${count}`;
-}
-
-/** String (MessagePack): checkpoint of partition `partition` of `count`, no TTL (it is the state). */
-export function detectorCheckpointKey(partition: number, count: number): string {
-  return `liquidation-detector:${SERVICE_TAG}:checkpoint:${partition}-of-${count}`;
-}
-
-/** Hash partition -> JSON of the stream positions its checkpoint covers, for `count` partitions; no TTL. */
-export function detectorCheckpointPositionsKey(count: number): string {
-  return `liquidation-detector:${SERVICE_TAG}:positions:${count}`;
-}

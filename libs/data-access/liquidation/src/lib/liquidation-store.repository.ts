@@ -1,13 +1,12 @@
 import type { LiquidationMessage } from '@mdp/schemas';
 import type { StorageMode } from '@mdp/domain-liquidation';
-import type { RedisClient } from '@mdp/platform';
+import { RedisScript, type RedisClient } from '@mdp/platform';
 import { liquidationEventsKey, liquidationStatsKey, liquidationSymbolsKey } from './liquidation-keys';
 import {
   decodeStoredLiquidation,
   encodeStoredLiquidation,
   type StoredLiquidation,
 } from './liquidation-record';
-import { RedisScript } from './redis-script';
 
 export interface LiquidationRetention {
   /** TTL and trim horizon of the events set in normal mode, seconds (24 h). */

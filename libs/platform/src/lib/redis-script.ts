@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RedisClient } from '@mdp/platform';
+import type { RedisClient } from './redis-connection';
 
 /** A Lua script run by EVALSHA, loaded with EVAL when the server does not have it (after a restart). */
 export class RedisScript {

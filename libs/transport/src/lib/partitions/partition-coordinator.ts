@@ -1,18 +1,77 @@
-import type { DetectorPartitionRepository, PartitionCommit } from '@mdp/data-access-liquidation';
+import { performance } from 'node:perf_hooks';
 import type { Logger, RedisClient } from '@mdp/platform';
-import {
-  LiquidationStream,
-  MessageValidator,
-  TradeStream,
-  type LiquidationMessage,
-  type StreamDefinition,
-  type TradeMessage,
-} from '@mdp/schemas';
-import { StreamAcknowledger, decodeEntry, errorText } from '@mdp/transport';
-import type { LiquidationDetectionService } from '../detection/liquidation-detection.service';
-import type { LiquidationBatchWriter } from '../storage/liquidation-batch.writer';
-import type { SignalEmitter } from '../signals/signal.emitter';
-import { DetectorPartitions } from './detector-partitions';
+import { MessageValidator, type StreamDefinition } from '@mdp/schemas';
+import { StreamAcknowledger } from '../stream-acknowledger';
+import { decodeEntry } from '../stream-codec';
+import { errorText } from '../transport-errors';
+import type {
+  PartitionCheckpoint,
+  PartitionCommit,
+  PartitionLeaseRepository,
+  StreamPositions,
+} from './partition-lease.repository';
+import { ReplicaPartitions } from './replica-partitions';
+
+/** A partition taken out of the state (checkpoint, release): what a commit writes. */
+export interface CapturedPartition {
+  partition: number;
+  positions: StreamPositions;
+  /** The service's part of the checkpoint (its state), taken in the capture's synchronous step. */
+  body: object;
+  /** Counts since the last capture, added to the repository's counters hash with the checkpoint. */
+  counts?: Readonly<Record<string, number>>;
+  changed: boolean;
+  release: boolean;
+}
+
+/** A partition being taken over: its checkpoint (null: none yet) and the positions its state covers. */
+export interface AdoptedPartition<B extends object> {
+  partition: number;
+  positions: StreamPositions;
+  checkpoint: (PartitionCheckpoint & B) | null;
+}
+
+/** Entries of `stream` after `after` (null: from the start) up to and including `upTo`, decoded and validated: [id, events]. */
+export type StreamRangeReader = (
+  stream: string,
+  after: string | null,
+  upTo: string,
+) => Promise<Array<[string, object[]]>>;
+
+/**
+ * The service side of partitioned consumption: the state of the partitions this replica holds,
+ * which the coordinator captures (checkpoint, release), restores and catches up (adopt).
+ */
+export interface PartitionedState<B extends object> {
+  /** Per stream, the last entry id handled here (the replica's read position). */
+  readonly lastSeen: Map<string, string>;
+  /** Partitions held here, ascending. */
+  heldPartitions(): number[];
+  /** Called once the replica joined and took its first partitions: the handlers may apply events. */
+  markJoined(): void;
+  /**
+   * Takes over partitions: restores their checkpoints, then (handlers waiting) applies the events
+   * of the entries this replica has already read past their positions, read with `readRange`.
+   */
+  adopt(adopted: ReadonlyArray<AdoptedPartition<B>>, readRange: StreamRangeReader): Promise<void>;
+  /**
+   * Captures the held partitions that changed and those in `release` (which stop being held), with
+   * the ids of the entries handled so far (acknowledged once the capture is written).
+   */
+  capture(
+    release: ReadonlySet<number>,
+  ):
+    | { partitions: CapturedPartition[]; unacked: Map<string, string[]> }
+    | Promise<{ partitions: CapturedPartition[]; unacked: Map<string, string[]> }>;
+  /** A capture that could not be written: its counts and ids wait for the next one. */
+  restoreCapture(captured: readonly CapturedPartition[], unacked: Map<string, string[]>): void;
+  /** Ids whose acknowledgement failed: acknowledged after the next checkpoint. */
+  requeueAcks(unacked: Map<string, string[]>): void;
+  /** Gives up partitions without a checkpoint (their lease was lost: another replica has them). */
+  lose(partitions: readonly number[]): void;
+  /** Resolves true once the outputs of the events captured so far are in Redis, false if not within `deadlineMs`. */
+  outputsWritten(deadlineMs: number): Promise<boolean>;
+}
 
 export interface PartitionCoordinatorOptions {
   heartbeatMs: number;
@@ -20,25 +79,30 @@ export interface PartitionCoordinatorOptions {
   checkpointIntervalMs: number;
   /** Where a replica's new consumer group starts when no partition has a checkpoint yet (STREAM_GROUP_START). */
   groupStart: string;
+  /** The streams consumed, in catch-up order (a taken-over partition applies the gap of the first one first). */
+  streams: readonly StreamDefinition[];
+  /** The setting that numbers the replicas, named in errors (DETECTOR_REPLICA, FLOW_REPLICA). */
+  replicaSetting: string;
 }
 
 /** Entries read per XRANGE call while a taken-over partition catches up. */
 const CATCH_UP_CHUNK = 1_000;
-/** Longest wait for the outputs of checkpointed events (stored liquidations, signals) before a checkpoint gives up this round. */
+/** Longest wait for the outputs of checkpointed events before a checkpoint gives up this round. */
 const OUTPUTS_DEADLINE_MS = 5_000;
 /** Every this many heartbeats, the first live replica removes the consumer groups of replicas that are gone. */
 const GROUP_CLEANUP_EVERY = 30;
 
 /**
- * Membership, partition handover and checkpoints of one detector replica (docs/liquidation-detector.md,
- * Scaling). Every DETECTOR_HEARTBEAT_MS it renews its membership and leases, and moves partitions
- * to match the live replicas: a partition another replica should hold is checkpointed and released;
- * a free partition this replica should hold is leased, restored from its checkpoint and caught up.
- * Every DETECTOR_CHECKPOINT_INTERVAL_MS (and at shutdown) the changed partitions are checkpointed,
- * once the liquidations and signals of their events are in Redis, and then the stream entries the
- * checkpoints cover are acknowledged. All of this runs one step at a time (one chain).
+ * Membership, partition handover and checkpoints of one replica of a partitioned stream consumer
+ * (docs/liquidation-detector.md and docs/flow-aggregator.md, Scaling). Every heartbeat it renews its
+ * membership and leases, and moves partitions to match the live replicas: a partition another
+ * replica should hold is checkpointed and released; a free partition this replica should hold is
+ * leased, restored from its checkpoint and caught up. Every checkpoint interval (and at shutdown)
+ * the changed partitions are checkpointed, once the outputs of their events are in Redis, and then
+ * the stream entries the checkpoints cover are acknowledged. All of this runs one step at a time
+ * (one chain); lease renewals run beside it.
  */
-export class PartitionCoordinator {
+export class PartitionCoordinator<B extends object> {
   readonly stats = {
     checkpoints: 0,
     checkpointFailures: 0,
@@ -61,24 +125,22 @@ export class PartitionCoordinator {
   /** Partitions leased and being restored and caught up (their leases are renewed too). */
   private adopting: number[] = [];
   private readonly acknowledger: StreamAcknowledger;
+  private readonly definitions = new Map<string, StreamDefinition>();
   private readonly validators = new Map<string, MessageValidator<object>>();
 
   constructor(
-    private readonly repository: DetectorPartitionRepository,
-    private readonly detection: LiquidationDetectionService,
-    private readonly writer: LiquidationBatchWriter,
-    private readonly emitter: SignalEmitter,
+    readonly partitions: ReplicaPartitions,
+    private readonly repository: PartitionLeaseRepository,
+    private readonly state: PartitionedState<B>,
     private readonly redis: RedisClient,
     private readonly logger: Logger,
     private readonly options: PartitionCoordinatorOptions,
   ) {
-    this.acknowledger = new StreamAcknowledger(redis, this.partitions.group);
-    for (const definition of [TradeStream, LiquidationStream] as StreamDefinition[])
+    this.acknowledger = new StreamAcknowledger(redis, partitions.group);
+    for (const definition of options.streams) {
+      this.definitions.set(definition.stream, definition);
       this.validators.set(definition.stream, new MessageValidator(definition.messageClass, definition.type));
-  }
-
-  get partitions(): DetectorPartitions {
-    return this.detection.partitions;
+    }
   }
 
   get isJoined(): boolean {
@@ -87,9 +149,9 @@ export class PartitionCoordinator {
 
   /**
    * Joins the replicas before the consumer reads: waits for this replica number to be free (a
-   * previous process of it may still hold it, up to 2 x DETECTOR_LEASE_MS), creates the consumer
-   * group at the oldest checkpointed position if it does not exist, takes this replica's share of
-   * the free partitions, and starts the timers.
+   * previous process of it may still hold it, up to 2 x the lease), creates the consumer group at
+   * the oldest checkpointed position if it does not exist, takes this replica's share of the free
+   * partitions, and starts the timers.
    */
   async join(): Promise<void> {
     const { replica } = this.partitions;
@@ -98,7 +160,7 @@ export class PartitionCoordinator {
     while (!beat.joined) {
       if (Date.now() >= deadline)
         throw new Error(
-          `DETECTOR_REPLICA ${replica} is held by another live process (${this.options.leaseMs} ms lease): give each replica its own number`,
+          `${this.options.replicaSetting} ${replica} is held by another live process (${this.options.leaseMs} ms lease): give each replica its own number`,
         );
       await sleep(this.options.heartbeatMs);
       beat = await this.repository.heartbeat(replica, []);
@@ -106,7 +168,7 @@ export class PartitionCoordinator {
     this.joined = true;
     await this.prepareGroups();
     await this.serially(() => this.rebalance(beat.live));
-    this.detection.markJoined();
+    this.state.markJoined();
     // Renewals run beside the serialized steps, so a long catch-up cannot let the leases lapse.
     this.heartbeatTimer = setInterval(() => void this.renew(), this.options.heartbeatMs);
     this.heartbeatTimer.unref();
@@ -116,8 +178,8 @@ export class PartitionCoordinator {
     );
     this.checkpointTimer.unref();
     this.logger.info(
-      { replica, group: this.partitions.group, partitions: this.detection.heldPartitions(), live: this.live },
-      'detector replica joined',
+      { replica, group: this.partitions.group, partitions: this.state.heldPartitions(), live: this.live },
+      'replica joined',
     );
   }
 
@@ -129,7 +191,7 @@ export class PartitionCoordinator {
     if (this.checkpointTimer) clearInterval(this.checkpointTimer);
     if (!this.joined) return;
     await this.serially(async () => {
-      await this.checkpoint(new Set(this.detection.heldPartitions()));
+      await this.checkpoint(new Set(this.state.heldPartitions()));
       await this.repository.leave(this.partitions.replica);
     });
     this.joined = false;
@@ -158,18 +220,18 @@ export class PartitionCoordinator {
     try {
       const { replica } = this.partitions;
       const beat = await this.repository.heartbeat(replica, [
-        ...this.detection.heldPartitions(),
+        ...this.state.heldPartitions(),
         ...this.adopting,
       ]);
       if (this.stopped) return;
       if (beat.lost.length > 0) {
         this.stats.lost += beat.lost.length;
-        this.detection.lose(beat.lost);
+        this.state.lose(beat.lost);
         this.logger.warn({ partitions: beat.lost }, 'partition leases lost (another replica took them over)');
       }
       if (!beat.joined) {
         this.logger.error({ replica }, 'replica number taken by another process; holding no partition');
-        this.detection.lose(this.detection.heldPartitions());
+        this.state.lose(this.state.heldPartitions());
         return;
       }
       this.live = beat.live;
@@ -194,18 +256,18 @@ export class PartitionCoordinator {
   private async rebalance(live: number[]): Promise<void> {
     this.live = live;
     const { replica, count } = this.partitions;
-    const held = new Set(this.detection.heldPartitions());
-    const release = new Set([...held].filter((p) => DetectorPartitions.ownerOf(p, live) !== replica));
+    const held = new Set(this.state.heldPartitions());
+    const release = new Set([...held].filter((p) => ReplicaPartitions.ownerOf(p, live) !== replica));
     if (release.size > 0) {
       await this.checkpoint(release);
       this.stats.released += release.size;
       this.logger.info({ partitions: [...release], live }, 'partitions released to other replicas');
     }
-    const adopted = [];
+    const adopted: Array<AdoptedPartition<B>> = [];
     try {
       for (let partition = 0; partition < count; partition++) {
-        if (held.has(partition) || DetectorPartitions.ownerOf(partition, live) !== replica) continue;
-        const taken = await this.repository.acquire(partition);
+        if (held.has(partition) || ReplicaPartitions.ownerOf(partition, live) !== replica) continue;
+        const taken = await this.repository.acquire<B>(partition);
         if (!taken) continue; // its holder releases it at its next heartbeat, or its lease expires
         this.adopting.push(partition);
         adopted.push({
@@ -214,15 +276,12 @@ export class PartitionCoordinator {
           // STREAM_GROUP_START=0 (with '$': from here on).
           positions:
             taken.checkpoint?.positions ??
-            (this.options.groupStart === '$' ? Object.fromEntries(this.detection.lastSeen) : {}),
-          symbols: taken.checkpoint?.symbols ?? [],
+            (this.options.groupStart === '$' ? Object.fromEntries(this.state.lastSeen) : {}),
+          checkpoint: taken.checkpoint,
         });
       }
       if (adopted.length === 0) return;
-      await this.detection.adopt(adopted, (stream, after, upTo) => this.readRange(stream, after, upTo), {
-        trades: TradeStream.stream,
-        liquidations: LiquidationStream.stream,
-      });
+      await this.state.adopt(adopted, (stream, after, upTo) => this.readRange(stream, after, upTo));
     } finally {
       this.adopting = [];
     }
@@ -230,7 +289,7 @@ export class PartitionCoordinator {
     this.logger.info(
       {
         partitions: adopted.map((a) => a.partition),
-        restored: adopted.filter((a) => a.symbols.length > 0).length,
+        restored: adopted.filter((a) => a.checkpoint !== null).length,
         live,
       },
       'partitions taken over',
@@ -238,42 +297,39 @@ export class PartitionCoordinator {
   }
 
   /**
-   * Captures the changed partitions (and those in `release`), waits until the liquidations and
-   * signals of their events are in Redis, writes their checkpoints and counts in one script (only
-   * those whose lease is still this process's), then acknowledges the entries they cover.
+   * Captures the changed partitions (and those in `release`), waits until the outputs of their
+   * events are in Redis, writes their checkpoints and counts in one script (only those whose lease
+   * is still this process's), then acknowledges the entries they cover.
    */
   private async checkpoint(release: ReadonlySet<number>): Promise<void> {
     const started = performance.now();
-    const { partitions, unacked } = this.detection.capture(release);
+    const { partitions, unacked } = await this.state.capture(release);
     if (partitions.length === 0 && unacked.size === 0) return;
     const now = Date.now();
     const commits: PartitionCommit[] = partitions.map((captured) => ({
       partition: captured.partition,
       checkpoint:
         captured.changed || captured.release
-          ? this.repository.encode(captured.partition, captured.positions, captured.symbols, now)
+          ? this.repository.encode(captured.partition, captured.positions, captured.body, now)
           : null,
       positions: captured.positions,
-      deltas: captured.deltas,
+      counts: captured.counts,
       release: captured.release,
     }));
     let lost: number[];
     try {
-      const [stored, signalled] = await Promise.all([
-        withDeadline(this.writer.stored(), OUTPUTS_DEADLINE_MS),
-        this.emitter.written(OUTPUTS_DEADLINE_MS),
-      ]);
-      if (!stored || !signalled) throw new Error('liquidations or signals not in Redis yet');
+      if (!(await this.state.outputsWritten(OUTPUTS_DEADLINE_MS)))
+        throw new Error('outputs of the checkpointed events not in Redis yet');
       lost = await this.repository.commit(commits);
     } catch (error) {
       this.stats.checkpointFailures += 1;
-      this.detection.restoreCapture(partitions, unacked);
+      this.state.restoreCapture(partitions, unacked);
       this.logger.warn({ error: errorText(error) }, 'checkpoint not written; entries stay unacknowledged');
       return;
     }
     if (lost.length > 0) {
       this.stats.lost += lost.length;
-      this.detection.lose(lost);
+      this.state.lose(lost);
       this.logger.warn({ partitions: lost }, 'checkpoint refused: partition leases lost');
     }
     this.stats.checkpoints += 1;
@@ -288,7 +344,7 @@ export class PartitionCoordinator {
       try {
         await this.acknowledger.ack(stream, ids);
       } catch (error) {
-        this.detection.requeueAcks(new Map([[stream, ids]]));
+        this.state.requeueAcks(new Map([[stream, ids]]));
         this.logger.warn(
           { error: errorText(error), stream, entries: ids.length },
           'ack failed; retried after the next checkpoint',
@@ -300,7 +356,7 @@ export class PartitionCoordinator {
   /** Creates this replica's groups if missing (at the oldest checkpointed position), and notes where they are. */
   private async prepareGroups(): Promise<void> {
     const oldest = await this.repository.oldestPositions();
-    for (const definition of [TradeStream, LiquidationStream]) {
+    for (const definition of this.options.streams) {
       const start = oldest[definition.stream] ?? this.options.groupStart;
       try {
         await this.redis.xgroup('CREATE', definition.stream, this.partitions.group, start, 'MKSTREAM');
@@ -310,7 +366,7 @@ export class PartitionCoordinator {
       const groups = (await this.redis.xinfo('GROUPS', definition.stream)) as unknown[][];
       const mine = groups.map(toRecord).find((group) => group['name'] === this.partitions.group);
       const position = mine ? String(mine['last-delivered-id']) : '0-0';
-      if (position !== '0-0') this.detection.lastSeen.set(definition.stream, position);
+      if (position !== '0-0') this.state.lastSeen.set(definition.stream, position);
     }
   }
 
@@ -319,10 +375,10 @@ export class PartitionCoordinator {
     stream: string,
     after: string | null,
     upTo: string,
-  ): Promise<Array<[string, Array<TradeMessage | LiquidationMessage>]>> {
-    const definition = stream === TradeStream.stream ? TradeStream : LiquidationStream;
+  ): Promise<Array<[string, object[]]>> {
+    const definition = this.definitions.get(stream)!;
     const validator = this.validators.get(stream)!;
-    const out: Array<[string, Array<TradeMessage | LiquidationMessage>]> = [];
+    const out: Array<[string, object[]]> = [];
     let from = after === null ? '-' : `(${after}`;
     for (;;) {
       const entries = await this.redis.xrangeBuffer(stream, from, upTo, 'COUNT', CATCH_UP_CHUNK);
@@ -331,8 +387,7 @@ export class PartitionCoordinator {
         try {
           const decoded = decodeEntry(fields);
           if (decoded.type !== definition.type || decoded.version !== definition.version) continue;
-          const events = (decoded.events as object[]).filter((event) => validator.check(event) === null);
-          out.push([id, events as Array<TradeMessage | LiquidationMessage>]);
+          out.push([id, (decoded.events as object[]).filter((event) => validator.check(event) === null)]);
         } catch {
           // undecodable: the transport dead-letters it, the handlers never see it
         }
@@ -346,11 +401,12 @@ export class PartitionCoordinator {
 
   /** Removes the consumer groups of replicas that are no longer live and whose consumers are idle past the lease. */
   private async removeGoneGroups(live: readonly number[]): Promise<void> {
-    for (const definition of [TradeStream, LiquidationStream]) {
+    const { service } = this.partitions;
+    for (const definition of this.options.streams) {
       const groups = ((await this.redis.xinfo('GROUPS', definition.stream)) as unknown[][]).map(toRecord);
       for (const group of groups) {
         const name = String(group['name']);
-        const replica = DetectorPartitions.replicaOfGroup(name);
+        const replica = ReplicaPartitions.replicaOfGroup(service, name);
         if (replica === null || live.includes(replica)) continue;
         const consumers = ((await this.redis.xinfo('CONSUMERS', definition.stream, name)) as unknown[][]).map(
           toRecord,
@@ -374,14 +430,4 @@ function toRecord(fields: unknown[]): Record<string, unknown> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function withDeadline(work: Promise<void>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  const done = await Promise.race([work.then(() => true), late]);
-  clearTimeout(timer);
-  return done;
 }
