@@ -660,7 +660,28 @@ async function main(): Promise<void> {
       .replace(/^flow-aggregator.*/, 'flow')
       .replace('warm-writer', 'warm')} ev/s lag`;
 
+  /**
+   * The flow aggregator's own view of the sustained phase, from its /metrics: event-loop delay
+   * (prom-client's monitorEventLoopDelay, reset at each scrape, so the scrape at s0 starts the
+   * window), garbage collection by kind, and the last checkpoint's size and cost.
+   */
+  const scrapeFlow = async (): Promise<Map<string, number>> => {
+    const values = new Map<string, number>();
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${ports.get('flow-aggregator')}/metrics`)).text();
+      for (const line of text.split('\n')) {
+        if (line.startsWith('#')) continue;
+        const space = line.lastIndexOf(' ');
+        if (space > 0) values.set(line.slice(0, space), Number(line.slice(space + 1)));
+      }
+    } catch (error) {
+      log(`flow-aggregator /metrics not read: ${String(error)}`);
+    }
+    return values;
+  };
   await sleep(Math.max(0, s0 - Date.now()));
+  const flowMetricsAtStart = await scrapeFlow();
+  let flowMetricsAtEnd: Map<string, number> | undefined;
   phaseSamples.set('sustained', await sample());
   loadAt.set('sustained', loads());
   header();
@@ -671,6 +692,7 @@ async function main(): Promise<void> {
     await sleep(1000 - (Date.now() % 1000));
     const now = Date.now();
     if (!phaseSamples.has('burst') && now >= b0) {
+      flowMetricsAtEnd = await scrapeFlow();
       phaseSamples.set('burst', await sample());
       loadAt.set('burst', loads());
     }
@@ -828,6 +850,19 @@ async function main(): Promise<void> {
     );
   }
   out.push(`  CPU: ${cpuLine(phaseSamples.get('sustained')!, sustainedEnd)}`);
+  if (flowMetricsAtEnd) {
+    const m = flowMetricsAtEnd;
+    const ms = (name: string) => fmt((m.get(name) ?? NaN) * 1000, 1);
+    const gc = (kind: string) => {
+      const key = (what: string) => `nodejs_gc_duration_seconds_${what}{kind="${kind}"}`;
+      const count = (m.get(key('count')) ?? 0) - (flowMetricsAtStart.get(key('count')) ?? 0);
+      const sum = (m.get(key('sum')) ?? 0) - (flowMetricsAtStart.get(key('sum')) ?? 0);
+      return `${kind} ${fmt(count)} (${fmt(sum * 1000)} ms)`;
+    };
+    out.push(
+      `  flow-aggregator itself: event-loop delay p50 ${ms('nodejs_eventloop_lag_p50_seconds')} ms, p99 ${ms('nodejs_eventloop_lag_p99_seconds')} ms, max ${ms('nodejs_eventloop_lag_max_seconds')} ms; GC ${['minor', 'incremental', 'major'].map(gc).join(', ')}; last checkpoint ${fmt((m.get('flow_checkpoint_bytes') ?? 0) / 1024)} KB, capture + encode ${fmt(m.get('flow_checkpoint_ms{step="encode"}') ?? NaN, 1)} ms, store ${fmt(m.get('flow_checkpoint_ms{step="store"}') ?? NaN, 1)} ms`,
+    );
+  }
   out.push(
     `  Redis used_memory: ${mb(phaseSamples.get('sustained')!.usedMemory)} at start, ${mb(sustainedEnd.usedMemory)} at end (whole server)`,
   );
