@@ -32,9 +32,9 @@
  * - processed events/s per group: events acknowledged per second; also XINFO `entries-read` deltas;
  * - CPU per service: utime + stime of /proc/<pid>/stat, per phase; Redis used_memory from INFO.
  *
- * Event time is the generator's own clock (`ts`); ingestion publishes due events every 10 ms and
- * writes its buffer every INGESTION_FLUSH_MS (set here with `--flush-ms`, default 5), so event ->
- * XADD includes up to about 15 ms of pacing by design. REDIS_URL (default redis://127.0.0.1:6379)
+ * Event time is the generator's own clock (`ts`); ingestion hands over due events every 5 ms and
+ * writes its buffer at once, or INGESTION_FLUSH_MS (set here with `--flush-ms`, default 5) after
+ * its last write started, so event -> XADD includes up to about 10 ms of pacing by design. REDIS_URL (default redis://127.0.0.1:6379)
  * names the server; DATABASE_URL / the test services' PostgreSQL hosts the scratch database.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -867,7 +867,9 @@ async function main(): Promise<void> {
     `  Redis used_memory: ${mb(phaseSamples.get('sustained')!.usedMemory)} at start, ${mb(sustainedEnd.usedMemory)} at end (whole server)`,
   );
   out.push('  latency from event time (generator ts):');
-  out.push(`    -> XADD (ingestion, incl. its 10 ms pacing and flush): ${q(publishDelay.get('sustained'))}`);
+  out.push(
+    `    -> XADD (ingestion, incl. its 5 ms pacing and flush spacing): ${q(publishDelay.get('sustained'))}`,
+  );
   const byGroup = (stream: string, prefix: string) =>
     trackList().find((t) => t.stream === stream && t.group.startsWith(prefix));
   out.push(

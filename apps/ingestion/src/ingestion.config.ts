@@ -97,7 +97,9 @@ export class IngestionConfig extends StreamConsumerConfig {
   @Min(1)
   INGESTION_DEDUP_CAPACITY: number = 10_000;
 
-  @Describe('Most time in ms events wait in the ingestion buffer before they are written')
+  @Describe(
+    'Least time in ms between the starts of two writes of the ingestion buffer: events are written at once when the last write started this long ago, else when it has (so at most this long in the buffer)',
+  )
   @IsInt()
   @Min(1)
   @Max(10_000)

@@ -128,4 +128,46 @@ describe(IngestionPublisher.name, () => {
     );
     expect(await redis.hget(tickLatestKey('ETH-USDT'), 'ts')).toBe(String(T0 + (perInstrument - 1) * 10));
   });
+
+  it('writes at once after a quiet spell, then no sooner than INGESTION_FLUSH_MS after the last write started', async () => {
+    const logger = createLogger('ingestion-publisher-test', 'error');
+    const streams = new StreamPublisher(connection, { validate: false, logger });
+    const publisher = new IngestionPublisher(connection, streams, new IngestionMetrics(), logger, {
+      dedupCapacity: 1_000,
+      flushMs: 1_500,
+      batchSize: 1_000,
+      tickTtlSeconds: 60,
+      tickIntervalMs: 100,
+    });
+    const btc = SYMBOLS[0];
+    const written = async () => (await readStream<TradeMessage>(redis, TradeStream)).length;
+    const waitForCount = async (count: number, withinMs: number): Promise<number> => {
+      const started = Date.now();
+      while ((await written()) < count && Date.now() - started < withinMs)
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      return Date.now() - started;
+    };
+    // Nothing written before: the first frame goes out within the event loop's turn, not 1.5 s later.
+    publisher.accept('binance', { trades: [trade(btc, 0), trade(btc, 1)], liquidations: [], ticks: [] });
+    expect(await waitForCount(2, 1_000)).toBeLessThan(1_000);
+    expect(await written()).toBe(2);
+    // The next frame, right after: it waits for the spacing (1.5 s after the first write started).
+    publisher.accept('binance', { trades: [trade(btc, 2)], liquidations: [], ticks: [] });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(await written()).toBe(2);
+    await waitForCount(3, 3_000);
+    expect(await written()).toBe(3);
+    // A quiet spell longer than the spacing: the next frame goes out at once again.
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    publisher.accept('binance', { trades: [trade(btc, 3)], liquidations: [], ticks: [] });
+    expect(await waitForCount(4, 1_000)).toBeLessThan(1_000);
+    await publisher.close();
+    await streams.close();
+    expect((await readStream<TradeMessage>(redis, TradeStream)).map((t) => t.tradeId)).toEqual([
+      '1000',
+      '1001',
+      '1002',
+      '1003',
+    ]);
+  });
 });

@@ -17,6 +17,7 @@ import {
   type RecentIds,
   type TradeIdGap,
 } from '@mdp/domain-ingestion';
+import { performance } from 'node:perf_hooks';
 import { isCluster, type Logger, type RedisClient } from '@mdp/platform';
 import { PublisherOverloadedError, errorText, type StreamPublisher } from '@mdp/transport';
 import type { IngestionMetrics } from '../metrics/ingestion.metrics';
@@ -147,7 +148,9 @@ export class IngestionPublisher {
   private dirty: InstrumentState[] = [];
   private readonly latestWrittenTs = new Map<string, number>();
   private buffered = 0;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  /** performance.now() when the last write started. */
+  private lastWriteAt = -Infinity;
   /** Set while writes pause because the stream publisher is full. */
   private backOff: Promise<void> | null = null;
   private readonly inFlight = new Set<Promise<void>>();
@@ -286,8 +289,7 @@ export class IngestionPublisher {
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.cancelTimer();
   }
 
   /**
@@ -296,8 +298,7 @@ export class IngestionPublisher {
    */
   private waitForRoom(): Promise<void> {
     if (this.backOff) return this.backOff;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.cancelTimer();
     this.backOff = new Promise<void>((resolve) => {
       setTimeout(() => {
         this.backOff = null;
@@ -450,21 +451,34 @@ export class IngestionPublisher {
     return this.pending.size + this.dirty.length > 0;
   }
 
+  /**
+   * Starts the next write when it is due: at once for a full batch; otherwise `flushMs` after the
+   * last write started, or at the end of this turn of the event loop when that is already past (so
+   * events arriving after a quiet spell wait for nothing, and writes still start at most every
+   * `flushMs` under a steady stream).
+   */
   private schedule(): void {
     if (this.inFlight.size >= MAX_IN_FLIGHT) return; // a finishing write schedules again
     if (this.backOff) return; // the end of the back-off schedules again
     if (this.buffered >= this.options.batchSize) {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = null;
+      this.cancelTimer();
       void this.flushNow();
       return;
     }
-    if (!this.timer && this.hasBuffered()) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        void this.flushNow();
-      }, this.options.flushMs);
-    }
+    if (this.timer || !this.hasBuffered()) return;
+    const wait = this.lastWriteAt + this.options.flushMs - performance.now();
+    const fire = () => {
+      this.timer = null;
+      void this.flushNow();
+    };
+    this.timer = wait > 0 ? setTimeout(fire, wait) : setImmediate(fire);
+  }
+
+  private cancelTimer(): void {
+    if (!this.timer) return;
+    clearTimeout(this.timer as NodeJS.Timeout);
+    clearImmediate(this.timer as NodeJS.Immediate);
+    this.timer = null;
   }
 
   /**
@@ -488,6 +502,7 @@ export class IngestionPublisher {
     });
     const count = batch.size;
     this.writesStarted += 1;
+    this.lastWriteAt = performance.now();
     const run: Promise<void> = this.write(batch, latest)
       .catch((error: unknown) => {
         if (error instanceof PublisherOverloadedError) {

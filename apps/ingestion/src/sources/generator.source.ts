@@ -6,11 +6,11 @@ import type { IngestionPublisher } from '../publishing/ingestion.publisher';
 import type { EventSource } from './event-source';
 
 /** Events are handed over every TICK_MS: an event waits at most this long after its time. */
-const TICK_MS = 10;
+const TICK_MS = 5;
 const MAX_EVENTS_PER_TICK = 100_000;
 
 /**
- * Runs the synthetic market in real time: every 10 ms it publishes the generated events whose time
+ * Runs the synthetic market in real time: every 5 ms it publishes the generated events whose time
  * has come. Event times come from the generator's own clock (seeded), so a run is reproducible.
  */
 export class GeneratorSource implements EventSource {
