@@ -107,6 +107,13 @@ const loads = () =>
     .map((l) => l.toFixed(2))
     .join(' ');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The services this run started; stopped by `abort` when the run fails or is interrupted. */
+const children = new Map<App, ChildProcess>();
+let abort = (code: number): Promise<void> => {
+  for (const child of children.values())
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  return Promise.resolve(process.exit(code));
+};
 
 /** One stream entry as the bench read it: its events' times (run-length encoded), and coins for trades. */
 interface Entry {
@@ -227,16 +234,15 @@ async function main(): Promise<void> {
       throw new Error(`dist/apps/${app}/main.js missing`);
   }
 
-  const children = new Map<App, ChildProcess>();
   const owner = `bench-e2e:${process.pid}`;
   const [db] = await leaseRedisDbs(REDIS_SERVER, 1, owner);
-  // Interrupted (Ctrl-C, timeout): stop the services and give the database lease back.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      for (const child of children.values()) if (running(child)) child.kill('SIGTERM');
-      void releaseRedisDbs(REDIS_SERVER, [db!], owner).finally(() => process.exit(130));
-    });
-  }
+  // Interrupted (Ctrl-C, timeout) or failed: stop the services and give the database lease back.
+  abort = async (code) => {
+    for (const child of children.values()) if (running(child)) child.kill('SIGTERM');
+    await releaseRedisDbs(REDIS_SERVER, [db!], owner).catch(() => undefined);
+    process.exit(code);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void abort(130));
   const redisUrl = new URL(REDIS_SERVER);
   redisUrl.pathname = `/${db}`;
   const REDIS_URL = redisUrl.toString();
@@ -987,5 +993,5 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
+  void abort(1);
 });
