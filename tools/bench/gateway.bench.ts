@@ -21,10 +21,10 @@
  */
 import 'reflect-metadata';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import Redis from 'ioredis';
 import { Client, Pool } from 'pg';
@@ -49,9 +49,64 @@ const FIXED_RATES = (env['BENCH_FIXED_RATES'] ?? '2000,5000')
   .split(',')
   .map(Number)
   .filter((rate) => rate > 0);
+/** Length of each fixed-rate run (BENCH_FIXED_SECONDS): long enough for a p99 to hold several major GCs' worth of time. */
+const FIXED_SECONDS = Number(env['BENCH_FIXED_SECONDS'] ?? 30);
+/** BENCH_SATURATION=0 skips the autocannon saturation runs (and so the ratio): fixed-rate runs only. */
+const SATURATION = env['BENCH_SATURATION'] !== '0';
+/**
+ * BENCH_PIN=1 (default on a machine with 2+ CPUs and taskset): this process (the load client) on CPU 0, the
+ * servers on the other CPUs, so the client's timer and the server under test do not take turns on one core.
+ */
+const PIN = (env['BENCH_PIN'] ?? (os.cpus().length >= 2 ? '1' : '0')) === '1' && hasTaskset();
 const TOKENS = 500;
 const ROOT = path.resolve(__dirname, '../..');
 const out = (line: string) => process.stdout.write(`${line}\n`);
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+function hasTaskset(): boolean {
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Binds every thread of a process to `cpus` (taskset list syntax, e.g. `0` or `1-3`). */
+function pin(pid: number, cpus: string): void {
+  execFileSync('taskset', ['-a', '-cp', cpus, String(pid)], { stdio: 'ignore' });
+}
+
+/** The servers' CPUs when pinned: all but CPU 0, which the client keeps. */
+const SERVER_CPUS = `1-${Math.max(1, os.cpus().length - 1)}`;
+
+/** Count and total time (ms) of the gateway's garbage collections by kind, from its /metrics (prom-client's default metrics). */
+async function gcTotals(gatewayUrl: string): Promise<Map<string, [number, number]>> {
+  const text = await (await fetch(`${gatewayUrl}/metrics`)).text();
+  const totals = new Map<string, [number, number]>();
+  for (const match of text.matchAll(/^nodejs_gc_duration_seconds_(count|sum)\{kind="(\w+)"\} (\S+)$/gm)) {
+    const entry = totals.get(match[2]!) ?? [0, 0];
+    if (match[1] === 'count') entry[0] = Number(match[3]);
+    else entry[1] = Number(match[3]) * 1000;
+    totals.set(match[2]!, entry);
+  }
+  return totals;
+}
+
+/** The GCs between two gcTotals readings, e.g. `major 1 (4.2 ms), minor 150 (180.3 ms)`. */
+function gcDelta(before: Map<string, [number, number]>, after: Map<string, [number, number]>): string {
+  return ['major', 'minor', 'incremental']
+    .map((kind) => {
+      const [count0, sum0] = before.get(kind) ?? [0, 0];
+      const [count1, sum1] = after.get(kind) ?? [0, 0];
+      return `${kind} ${count1 - count0} (${(sum1 - sum0).toFixed(1)} ms)`;
+    })
+    .join(', ');
+}
 
 async function admin(sql: string): Promise<void> {
   const client = new Client({ connectionString: ADMIN_URL });
@@ -190,7 +245,7 @@ async function paced(url: string, apiKey: string, pid: number, rate: number): Pr
     url,
     headers: { 'x-api-key': apiKey },
     rate,
-    seconds: SECONDS,
+    seconds: FIXED_SECONDS,
     connections: CONNECTIONS,
   });
   return {
@@ -224,6 +279,7 @@ async function main(): Promise<void> {
 }
 
 async function bench(): Promise<void> {
+  if (PIN) pin(process.pid, '0');
   const name = `mdp_gateway_bench_${randomBytes(4).toString('hex')}`;
   await admin(`CREATE DATABASE "${name}" TEMPLATE template0`);
   const dbUrl = new URL(ADMIN_URL);
@@ -280,7 +336,12 @@ async function bench(): Promise<void> {
       ],
       {
         cwd: ROOT,
-        stdio: ['ignore', 'ignore', 'inherit'],
+        // BENCH_GATEWAY_LOG: a file for the gateway's stdout (e.g. with GATEWAY_NODE_ARGS=--trace-gc).
+        stdio: [
+          'ignore',
+          env['BENCH_GATEWAY_LOG'] ? openSync(env['BENCH_GATEWAY_LOG'], 'w') : 'ignore',
+          'inherit',
+        ],
         env: {
           ...process.env,
           SWC_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'),
@@ -293,6 +354,7 @@ async function bench(): Promise<void> {
       },
     );
     children.push(gateway);
+    if (PIN) pin(gateway.pid!, SERVER_CPUS);
     const gatewayUrl = `http://127.0.0.1:${port}`;
     await waitReady(gatewayUrl);
 
@@ -312,6 +374,7 @@ async function bench(): Promise<void> {
     }
     const bare = spawnTs('tools/bench/bare-http.child.ts', { env: { BARE_ROUTES: JSON.stringify(bodies) } });
     children.push(bare);
+    if (PIN) pin(bare.pid!, SERVER_CPUS);
     const barePort = Number((await waitForLine(bare, /listening (\d+)/, 'bare server'))[1]);
     const bareUrl = `http://127.0.0.1:${barePort}`;
     const floor = spawnTs('tools/bench/gateway-floor.child.ts', {
@@ -324,18 +387,18 @@ async function bench(): Promise<void> {
       },
     });
     children.push(floor);
+    if (PIN) pin(floor.pid!, SERVER_CPUS);
     const floorPort = Number((await waitForLine(floor, /listening (\d+)/, 'floor server'))[1]);
     const floorUrl = `http://127.0.0.1:${floorPort}`;
 
     out(
-      `gateway bench: ${CONNECTIONS} connections, ${SECONDS} s per run; retrieve body ${Buffer.byteLength(
+      `gateway bench: ${CONNECTIONS} connections, ${SECONDS} s per saturation run${SATURATION ? '' : ' (skipped)'}, ${FIXED_SECONDS} s per fixed-rate run; ${
+        PIN ? `client pinned to CPU 0, servers to CPU ${SERVER_CPUS}` : 'not pinned'
+      }; gateway node args: ${env['GATEWAY_NODE_ARGS'] || '(none)'}, NODE_OPTIONS: ${env['NODE_OPTIONS'] || '(none)'}; retrieve body ${Buffer.byteLength(
         (await redis.get(snapshot.key))!,
       )} bytes (${snapshot.data.nodes.length} nodes, ${snapshot.data.timeSeries.length} time points), token list ${await redis.strlen(
         'tokens:list:market_cap:100:0',
-      )} bytes (100 of ${TOKENS} tokens); Node ${process.version}, ${os.cpus().length} CPUs, load average ${os
-        .loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
+      )} bytes (100 of ${TOKENS} tokens); Node ${process.version}, ${os.cpus().length} CPUs, load average ${loadAverage()}`,
     );
     // Warm-up (JIT, connection pools, key cache).
     await load(`${gatewayUrl}${retrievePath}`, apiKey, gateway.pid!, { seconds: 3 });
@@ -343,32 +406,38 @@ async function bench(): Promise<void> {
     await load(`${bareUrl}${retrievePath}`, apiKey, bare.pid!, { seconds: 2 });
     await load(`${floorUrl}${retrievePath}`, apiKey, floor.pid!, { seconds: 2 });
 
-    const results: Array<[string, Run, Run]> = [];
-    for (const [label, urlPath] of [
-      ['retrieve', retrievePath],
-      ['token list', listPath],
-    ] as const) {
-      const viaGateway = await load(`${gatewayUrl}${urlPath}`, apiKey, gateway.pid!);
-      const viaBare = await load(`${bareUrl}${urlPath}`, apiKey, bare.pid!);
-      const viaFloor = await load(`${floorUrl}${urlPath}`, apiKey, floor.pid!);
-      results.push([label, viaGateway, viaBare]);
-      out(row(`${label}: gateway`, viaGateway));
-      out(row(`${label}: Fastify, same work, no Nest`, viaFloor));
-      out(row(`${label}: bare node:http`, viaBare));
-      out(
-        `${label}: ratio gateway / bare = ${(viaGateway.rps / viaBare.rps).toFixed(2)} (Fastify without Nest / bare = ${(viaFloor.rps / viaBare.rps).toFixed(2)})`,
-      );
-    }
-    const fixed: Array<[string, number, Run]> = [];
-    for (const rate of FIXED_RATES) {
-      out(`fixed rate ${rate} req/s, evenly paced (latency from each request's release), ${SECONDS} s:`);
+    const results = new Map<string, [Run, Run]>();
+    if (SATURATION)
       for (const [label, urlPath] of [
         ['retrieve', retrievePath],
         ['token list', listPath],
       ] as const) {
+        const viaGateway = await load(`${gatewayUrl}${urlPath}`, apiKey, gateway.pid!);
+        const viaBare = await load(`${bareUrl}${urlPath}`, apiKey, bare.pid!);
+        const viaFloor = await load(`${floorUrl}${urlPath}`, apiKey, floor.pid!);
+        results.set(label, [viaGateway, viaBare]);
+        out(row(`${label}: gateway`, viaGateway));
+        out(row(`${label}: Fastify, same work, no Nest`, viaFloor));
+        out(row(`${label}: bare node:http`, viaBare));
+        out(
+          `${label}: ratio gateway / bare = ${(viaGateway.rps / viaBare.rps).toFixed(2)} (Fastify without Nest / bare = ${(viaFloor.rps / viaBare.rps).toFixed(2)})`,
+        );
+      }
+    const fixed: Array<[string, number, Run]> = [];
+    for (const rate of FIXED_RATES) {
+      out(
+        `fixed rate ${rate} req/s, evenly paced (latency from each request's release), ${FIXED_SECONDS} s, load average ${loadAverage()}:`,
+      );
+      for (const [label, urlPath] of [
+        ['retrieve', retrievePath],
+        ['token list', listPath],
+      ] as const) {
+        const gcBefore = await gcTotals(gatewayUrl);
         const run = await paced(`${gatewayUrl}${urlPath}`, apiKey, gateway.pid!, rate);
+        const gcs = gcDelta(gcBefore, await gcTotals(gatewayUrl));
         fixed.push([label, rate, run]);
         out(row(`${label}: gateway @ ${rate}/s`, run));
+        out(`${''.padEnd(34)} gateway GCs during the run: ${gcs}`);
         out(
           row(
             `${label}: bare node:http @ ${rate}/s`,
@@ -377,15 +446,19 @@ async function bench(): Promise<void> {
         );
       }
     }
-    for (const [label, viaGateway, viaBare] of results) {
-      const ratio = viaGateway.rps / viaBare.rps;
+    for (const label of ['retrieve', 'token list']) {
+      const saturation = results.get(label);
+      const ratio = saturation ? saturation[0].rps / saturation[1].rps : undefined;
       const at5k = fixed.find(([name, rate]) => name === label && rate === 5_000)?.[2];
-      out(
-        `${label}: ratio ${ratio.toFixed(2)} (target >= 0.5: ${ratio >= 0.5 ? 'met' : 'missed'})` +
-          (at5k
-            ? `, p99 at 5k req/s ${at5k.p99.toFixed(2)} ms (target < 10 ms: ${at5k.p99 < 10 && at5k.rps >= 4_900 ? 'met' : 'missed'})`
-            : ''),
-      );
+      const verdicts = [
+        ratio === undefined
+          ? ''
+          : `ratio ${ratio.toFixed(2)} (target >= 0.5: ${ratio >= 0.5 ? 'met' : 'missed'})`,
+        at5k
+          ? `p99 at 5k req/s ${at5k.p99.toFixed(2)} ms (target < 10 ms: ${at5k.p99 < 10 && at5k.rps >= 4_900 ? 'met' : 'missed'}; client late p99 ${at5k.late![0].toFixed(1)} ms)`
+          : '',
+      ].filter(Boolean);
+      if (verdicts.length > 0) out(`${label}: ${verdicts.join(', ')}`);
     }
     // Answers kept in the gateway's process (ANSWER_CACHE_TTL_MS=0 runs without them).
     const metricsText = await (await fetch(`${gatewayUrl}/metrics`)).text();
@@ -394,10 +467,7 @@ async function bench(): Promise<void> {
         .split('\n')
         .filter((line) => line.startsWith('gateway_answer_cache_requests_total{'))
         .map((line) => line.replace('gateway_answer_cache_requests_total', ''))
-        .join(', ')}; load average at the end ${os
-        .loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
+        .join(', ')}; load average at the end ${loadAverage()}`,
     );
     // Every request counted against the key: rate limits and usage really ran.
     const counters = await redis.keys('rate_limit:*:M:*');

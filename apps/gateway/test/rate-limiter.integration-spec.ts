@@ -33,9 +33,11 @@ describe(RateLimiter.name, () => {
   it('counts the requests of one turn with one script run, each with the verdict a run of its own would give', async () => {
     const limiter = new RateLimiter(redis);
     const now = Date.UTC(2030, 5, 15, 12, 1, 10);
-    const evalsha = jest.spyOn(redis, 'evalsha');
+    // Script runs go straight to the connection (sendCommand), past ioredis's auto-pipelining.
+    const sendCommand = jest.spyOn(redis, 'sendCommand');
+    const scriptRuns = () => sendCommand.mock.calls.filter(([command]) => command.name === 'evalsha').length;
     const minute = await Promise.all(Array.from({ length: 7 }, () => limiter.consume('hash-b', 5, 100, now)));
-    expect(evalsha).toHaveBeenCalledTimes(1);
+    expect(scriptRuns()).toBe(1);
     expect(minute.map((v) => [v.allowed, v.minuteCount, v.monthCount])).toEqual([
       [true, 1, 1],
       [true, 2, 2],
@@ -68,7 +70,7 @@ describe(RateLimiter.name, () => {
     // The next minute, with 7 a month: two more pass, then the month refuses (counting nothing).
     const later = now + 60_000;
     const month = await Promise.all(Array.from({ length: 4 }, () => limiter.consume('hash-b', 5, 7, later)));
-    expect(evalsha).toHaveBeenCalledTimes(2);
+    expect(scriptRuns()).toBe(2);
     expect(month.map((v) => [v.allowed, v.exceeded, v.minuteCount, v.monthCount])).toEqual([
       [true, null, 1, 6],
       [true, null, 2, 7],
@@ -91,6 +93,19 @@ describe(RateLimiter.name, () => {
       [true, 3],
       [false, 3],
     ]);
-    evalsha.mockRestore();
+    sendCommand.mockRestore();
+  });
+
+  it("counts under the connection's key prefix, as any command of that connection would", async () => {
+    const prefixed = redis.duplicate({ keyPrefix: 'prefixed:' });
+    try {
+      const limiter = new RateLimiter(prefixed);
+      const now = Date.UTC(2030, 5, 15, 14, 0, 0);
+      expect((await limiter.consume('hash-d', 5, 100, now)).minuteCount).toBe(1);
+      expect(await redis.get(`prefixed:rate_limit:{hash-d}:m:${Math.floor(now / 60_000)}`)).toBe('1');
+      expect(await redis.get(`rate_limit:{hash-d}:m:${Math.floor(now / 60_000)}`)).toBeNull();
+    } finally {
+      prefixed.disconnect();
+    }
   });
 });
