@@ -195,4 +195,15 @@ describe(LiquidityFlowRepository.name, () => {
     expect((await compressing.store(small, NOW)).compressed).toBe(false);
     expect((await redis.get(small.key))!.startsWith('{')).toBe(true);
   });
+
+  it('writes a key in the order of the store calls, while an earlier, compressed write is still compressing', async () => {
+    const earlier = snapshot('BTC', '1m', T, 200); // compressed (on the thread pool)
+    const later = snapshot('BTC', '1m', T, 2); // same key, too small to compress: no wait of its own
+    const compressing = new LiquidityFlowRepository(redis, {
+      compressMinBytes: JSON.stringify({ ...later, expiresAt: NOW }).length + 100,
+    });
+    const writes = [compressing.store(earlier, NOW), compressing.store(later, NOW)];
+    expect((await Promise.all(writes)).map((write) => write.compressed)).toEqual([true, false]);
+    expect(await compressing.retrieve(later.key)).toEqual({ ...later, expiresAt: NOW + 3_600_000 });
+  });
 });

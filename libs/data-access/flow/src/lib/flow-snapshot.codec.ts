@@ -1,4 +1,7 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzipSync, gzip } from 'node:zlib';
+
+const gzipAsync = promisify(gzip);
 
 /** Prefix of a compressed snapshot value: `gz:` then base64 of the gzip of the JSON. JSON starts with `{`. */
 export const COMPRESSED_PREFIX = 'gz:';
@@ -6,11 +9,12 @@ export const COMPRESSED_PREFIX = 'gz:';
 /**
  * The Redis value of a snapshot's JSON: the JSON itself, or when it is at least `compressMinBytes`
  * long (0: never) and gzip makes it smaller, `gz:` + base64(gzip(JSON)). Values stay strings, so
- * `GET` returns them whole.
+ * `GET` returns them whole. The gzip runs on libuv's thread pool: 1-2 ms of CPU for a 4h window's
+ * 100 KB that would otherwise hold the writer's event loop.
  */
-export function encodeFlowSnapshot(json: string, compressMinBytes: number): string {
+export async function encodeFlowSnapshot(json: string, compressMinBytes: number): Promise<string> {
   if (compressMinBytes <= 0 || json.length < compressMinBytes) return json;
-  const packed = COMPRESSED_PREFIX + gzipSync(json, { level: 6 }).toString('base64');
+  const packed = COMPRESSED_PREFIX + (await gzipAsync(json, { level: 6 })).toString('base64');
   return packed.length < json.length ? packed : json;
 }
 

@@ -47,6 +47,8 @@ function trustedFlowData(data: StoredFlowData): StoredFlowData {
  */
 export class LiquidityFlowRepository {
   private readonly compressMinBytes: number;
+  /** The last store's commands being issued; the next store issues its own after them. */
+  private issuing: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly redis: RedisClient,
@@ -70,11 +72,22 @@ export class LiquidityFlowRepository {
     const ttlSeconds = FLOW_TTL_SECONDS[valid.timeWindow];
     const data: StoredFlowData = { ...valid, expiresAt: now + ttlSeconds * 1000 };
     const json = JSON.stringify(data);
-    const value = encodeFlowSnapshot(json, this.compressMinBytes);
-    await Promise.all([
-      this.redis.set(data.key, value, 'EX', ttlSeconds),
-      this.redis.zadd(flowIndexKey(data.coin, data.timeWindow), data.timestamp, data.key),
-    ]);
+    const encoded = encodeFlowSnapshot(json, this.compressMinBytes);
+    // The commands go out in the order of the store calls, whichever compression finishes first:
+    // a later write of a key (a window's final snapshot) is never overtaken by an earlier one.
+    const issued = this.issuing.then(async () => {
+      const value = await encoded;
+      return {
+        value,
+        written: Promise.all([
+          this.redis.set(data.key, value, 'EX', ttlSeconds),
+          this.redis.zadd(flowIndexKey(data.coin, data.timeWindow), data.timestamp, data.key),
+        ]),
+      };
+    });
+    this.issuing = issued.catch(() => undefined);
+    const { value, written } = await issued;
+    await written;
     return { key: data.key, ttlSeconds, bytes: Buffer.byteLength(value), compressed: value !== json, data };
   }
 
