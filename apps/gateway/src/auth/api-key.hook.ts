@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import { ApiKeyAuthenticator, RateLimitedException, type Caller } from './api-key.authenticator';
+import { integerText } from '../http/integer-text';
 import type { RateLimitVerdict } from './rate-limiter';
 
 declare module 'fastify' {
@@ -71,7 +72,11 @@ export class ApiKeyHook {
         request.caller = authenticated.caller;
         request.rateLimit = verdict;
         void reply.header('x-ratelimit-limit', limitPerMinute);
-        void reply.header('x-ratelimit-remaining', Math.max(0, limitPerMinute - verdict.minuteCount));
+        // A new number on every request: written without V8's number-string cache (integer-text.ts).
+        void reply.header(
+          'x-ratelimit-remaining',
+          integerText(Math.max(0, limitPerMinute - verdict.minuteCount)),
+        );
         void reply.header('x-ratelimit-reset', verdict.resetSeconds);
         done();
       },
