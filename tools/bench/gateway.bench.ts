@@ -4,10 +4,15 @@
  * beside a bare node:http server answering the same bytes in the same run, and the ratio (and, as a
  * middle line, Fastify without Nest doing the same key check and rate-limit script and answering
  * bytes held in memory, as the gateway's answer cache does: tools/bench/gateway-floor.child.ts); then a
- * fixed rate of 2000 and 5000 requests/s, evenly paced (tools/bench/gateway-paced-load.ts, latency
- * from each request's release), against the gateway and, for reference, the bare server, with p99.
+ * fixed rate of 2000 and 5000 requests/s for BENCH_FIXED_SECONDS (30) each, evenly paced
+ * (tools/bench/gateway-paced-load.ts, latency from each request's release; the client's own lateness
+ * and the p99 from when each request was due beside it), against the gateway and, for reference, the
+ * bare server, with p99 and the gateway's garbage collections during the run (from its /metrics).
+ * The client is pinned to CPU 0 and the servers to the others (BENCH_PIN=0: not pinned).
  *
  *   npm run bench:gateway
+ *   BENCH_SATURATION=0 BENCH_FIXED_RATES=5000 npm run bench:gateway   (the 5 000 req/s runs only)
+ *   GATEWAY_NODE_ARGS=--trace-gc BENCH_GATEWAY_LOG=/tmp/gateway-gc.log npm run bench:gateway   (the gateway's stdout to a file)
  *   node -r @swc-node/register -r reflect-metadata tools/bench/gateway.bench.ts [seconds] [connections]
  *   GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/gateway-prof" npm run bench:gateway   (profile the gateway)
  *   ANSWER_CACHE_TTL_MS=0 BENCH_FLOOR_SKIP= npm run bench:gateway   (no answers kept: a Redis read per request)
@@ -195,6 +200,8 @@ interface Run {
   rps: number;
   /** Paced runs: how late the client released requests (p99, max ms), its own stalls. */
   late?: [number, number];
+  /** Paced runs: p99 from when each request was due (the client's lateness included), ms. */
+  p99FromDue?: number;
   p50: number;
   p99: number;
   non2xx: number;
@@ -256,6 +263,7 @@ async function paced(url: string, apiKey: string, pid: number, rate: number): Pr
     errors: result.errors,
     cpuUs: (cpuTimeUs(pid) - cpuBefore) / Math.max(1, result.total),
     late: [result.lateP99, result.lateMax],
+    p99FromDue: result.p99FromDue,
   };
 }
 
@@ -264,7 +272,7 @@ function row(name: string, run: Run): string {
     .toFixed(2)
     .padStart(
       6,
-    )} ms  server CPU ${run.cpuUs.toFixed(0).padStart(4)} µs/req${run.late ? `  (client late p99 ${run.late[0].toFixed(1)} ms, max ${run.late[1].toFixed(1)} ms)` : ''}${run.non2xx + run.errors > 0 ? `  (${run.non2xx} non-2xx, ${run.errors} errors)` : ''}`;
+    )} ms  server CPU ${run.cpuUs.toFixed(0).padStart(4)} µs/req${run.late ? `  (client late p99 ${run.late[0].toFixed(1)} ms, max ${run.late[1].toFixed(1)} ms; p99 from due ${run.p99FromDue!.toFixed(2)} ms)` : ''}${run.non2xx + run.errors > 0 ? `  (${run.non2xx} non-2xx, ${run.errors} errors)` : ''}`;
 }
 
 async function main(): Promise<void> {
@@ -455,7 +463,7 @@ async function bench(): Promise<void> {
           ? ''
           : `ratio ${ratio.toFixed(2)} (target >= 0.5: ${ratio >= 0.5 ? 'met' : 'missed'})`,
         at5k
-          ? `p99 at 5k req/s ${at5k.p99.toFixed(2)} ms (target < 10 ms: ${at5k.p99 < 10 && at5k.rps >= 4_900 ? 'met' : 'missed'}; client late p99 ${at5k.late![0].toFixed(1)} ms)`
+          ? `p99 at 5k req/s ${at5k.p99.toFixed(2)} ms (target < 10 ms: ${at5k.p99 < 10 && at5k.rps >= 4_900 ? 'met' : 'missed'}; client late p99 ${at5k.late![0].toFixed(1)} ms, p99 from due ${at5k.p99FromDue!.toFixed(2)} ms)`
           : '',
       ].filter(Boolean);
       if (verdicts.length > 0) out(`${label}: ${verdicts.join(', ')}`);
