@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   say(
     `flow aggregator benchmark: ${TRADES} trades (BTC, ETH, HYPE) over ${SPAN_MS / 3_600_000} h of event time, windows ${config.FLOW_WINDOWS}, candles ${config.CANDLE_TIMEFRAMES}, batches of ${BATCH}`,
   );
-  await service.ensureRestored(); // the database was flushed: no checkpoint, starts empty
+  await service.onModuleInit(); // joins as the only replica; the database was flushed: no checkpoint, starts empty
   const started = process.hrtime.bigint();
   // The service's timers, by the wall clock as in production: open windows every
   // FLOW_PUBLISH_INTERVAL_MS, live candles every CANDLE_FLUSH_INTERVAL_MS, the state checkpoint
@@ -95,7 +95,8 @@ async function main(): Promise<void> {
     if (now - checkpointAt >= config.FLOW_CHECKPOINT_INTERVAL_MS) {
       checkpointAt = now;
       await service.checkpoint();
-      if (service.lastCheckpoint) checkpoints.push(service.lastCheckpoint);
+      const last = service.coordinator.stats.lastCheckpoint;
+      if (last) checkpoints.push(last);
     }
     if (now - openAt >= config.FLOW_PUBLISH_INTERVAL_MS) {
       openAt = now;
@@ -158,6 +159,7 @@ async function main(): Promise<void> {
         `MEMORY USAGE mean ${Math.round(entry.memory / entry.count).toLocaleString('en-US')} B, compressed ${entry.compressed}; seed estimate ${estimate.toLocaleString('en-US')} B -> ${entry.max <= estimate ? 'within' : 'OVER'}`,
     );
   }
+  await service.coordinator.leave();
   await redis.flushdb();
   await endToEnd(trades.slice(0, STREAM_TRADES), raw);
   redis.disconnect();

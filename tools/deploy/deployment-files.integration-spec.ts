@@ -310,9 +310,19 @@ type Workload = K8sObject & {
 };
 
 const OVERLAYS = ['dev', 'prod'] as const;
-/** Stateful per symbol, partitioned: replicas = the shard count, the pod's ordinal is its shard. */
-const SHARDED = [
-  { app: 'flow-aggregator', count: 'FLOW_SHARD_COUNT', index: 'FLOW_SHARD_INDEX', prod: 3 },
+/**
+ * Stateful per symbol, partitioned: a StatefulSet whose pod ordinal is the replica number; the pods
+ * share a fixed number of partitions and hand them over with checkpoints, so the count is left to
+ * the autoscaler and no setting changes with it.
+ */
+const PARTITIONED = [
+  {
+    app: 'liquidation-detector',
+    replica: 'DETECTOR_REPLICA',
+    partitions: 'DETECTOR_PARTITIONS',
+    prefix: 'DETECTOR_',
+  },
+  { app: 'flow-aggregator', replica: 'FLOW_REPLICA', partitions: 'FLOW_PARTITIONS', prefix: 'FLOW_' },
 ] as const;
 /**
  * Stream consumers scaled on their group's lag: KEDA's ScaledObject in prod, the CPU
@@ -323,6 +333,11 @@ const LAG_SCALED = {
   'liquidation-detector': {
     kind: 'StatefulSet',
     group: 'liquidation-detector',
+    streams: [TradeStream.stream, LiquidationStream.stream],
+  },
+  'flow-aggregator': {
+    kind: 'StatefulSet',
+    group: 'flow-aggregator',
     streams: [TradeStream.stream, LiquidationStream.stream],
   },
 } as const;
@@ -437,7 +452,7 @@ describe('Kubernetes manifests', () => {
       else expect(spec.maxUnavailable).toBeGreaterThanOrEqual(1);
     });
 
-    it.each(APPS)('%s: a scaling rule (autoscaler, or a fixed or sharded size with the reason)', (app) => {
+    it.each(APPS)('%s: a scaling rule (autoscaler, or a fixed size with the reason)', (app) => {
       const workload = workloadOf(objects(), app);
       const scalers = objects().filter(
         (object) =>
@@ -460,12 +475,12 @@ describe('Kubernetes manifests', () => {
         expect(scalers.map((scaler) => scaler.kind)).toEqual([
           overlay === 'prod' ? 'ScaledObject' : 'HorizontalPodAutoscaler',
         ]);
-        if (app === 'liquidation-detector') expect(rule).toMatch(/^autoscaled: /);
+        if (PARTITIONED.some((partitioned) => partitioned.app === app)) expect(rule).toMatch(/^autoscaled: /);
       } else {
-        // Stateful per symbol with fixed shards (flow) or single by nature (one source, one poller):
-        // no autoscaler, and the annotation says why (README, Deployment / Scaling).
+        // Single by nature (one source, one poller): no autoscaler, and the annotation says why
+        // (README, Deployment / Scaling).
         expect(scalers).toEqual([]);
-        expect(rule).toMatch(SHARDED.some((sharded) => sharded.app === app) ? /^shards: / : /^fixed: /);
+        expect(rule).toMatch(/^fixed: /);
       }
       expect(rule.length).toBeGreaterThan(20);
     });
@@ -511,48 +526,26 @@ describe('Kubernetes manifests', () => {
       },
     );
 
-    it('the liquidation detector: a StatefulSet whose pod ordinal is DETECTOR_REPLICA, no shard count to keep in step', () => {
-      const workload = workloadOf(objects(), 'liquidation-detector');
-      expect(workload.kind).toBe('StatefulSet');
-      expect(workload.spec.replicas).toBeUndefined(); // the autoscaler's
-      const variable = workload.spec.template.spec.containers[0]!.env?.find(
-        (entry) => entry.name === 'DETECTOR_REPLICA',
-      );
-      expect(variable?.valueFrom?.fieldRef?.fieldPath).toBe(
-        "metadata.labels['apps.kubernetes.io/pod-index']",
-      );
-      const config = configMap(objects(), 'liquidation-detector-config').data ?? {};
-      expect(config['DETECTOR_PARTITIONS']).toBe('16');
-      expect(Object.keys(config).filter((name) => name.startsWith('DETECTOR_SHARD'))).toEqual([]);
-      // Graceful stop checkpoints and releases the partitions (bounded at 15 s) within the grace period.
-      expect(
-        (workload.spec.template.spec as { terminationGracePeriodSeconds?: number })
-          .terminationGracePeriodSeconds,
-      ).toBeGreaterThanOrEqual(20);
-      const service = find(objects(), 'Service', 'liquidation-detector') as K8sObject & {
-        spec: { clusterIP?: string };
-      };
-      expect([(workload.spec as { serviceName?: string }).serviceName, service.spec.clusterIP]).toEqual([
-        'liquidation-detector',
-        'None',
-      ]);
-    });
-
-    it.each(SHARDED)(
-      '$app runs one shard per StatefulSet pod (its ordinal is $index), as many as $count',
-      ({ app, count, index, prod }) => {
+    it.each(PARTITIONED)(
+      '$app: a StatefulSet whose pod ordinal is $replica, $partitions fixed, no shard count to keep in step',
+      ({ app, replica, partitions, prefix }) => {
         const workload = workloadOf(objects(), app);
         expect(workload.kind).toBe('StatefulSet');
-        const shards = Number(configMap(objects(), `${app}-config`).data?.[count]);
-        expect(workload.spec.replicas).toBe(shards);
-        expect(shards).toBe(overlay === 'prod' ? prod : 1);
+        expect(workload.spec.replicas).toBeUndefined(); // the autoscaler's
         const variable = workload.spec.template.spec.containers[0]!.env?.find(
-          (entry) => entry.name === index,
+          (entry) => entry.name === replica,
         );
         expect(variable?.valueFrom?.fieldRef?.fieldPath).toBe(
           "metadata.labels['apps.kubernetes.io/pod-index']",
         );
-        // The governing Service of the StatefulSet, headless.
+        const config = configMap(objects(), `${app}-config`).data ?? {};
+        expect(config[partitions]).toBe('16');
+        expect(Object.keys(config).filter((name) => name.startsWith(`${prefix}SHARD`))).toEqual([]);
+        // Graceful stop checkpoints and releases the partitions (bounded at 15 s) within the grace period.
+        expect(
+          (workload.spec.template.spec as { terminationGracePeriodSeconds?: number })
+            .terminationGracePeriodSeconds,
+        ).toBeGreaterThanOrEqual(20);
         const service = find(objects(), 'Service', app) as K8sObject & { spec: { clusterIP?: string } };
         expect([(workload.spec as { serviceName?: string }).serviceName, service.spec.clusterIP]).toEqual([
           app,

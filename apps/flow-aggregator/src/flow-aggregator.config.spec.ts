@@ -3,7 +3,7 @@ import { FlowAggregatorConfig } from './flow-aggregator.config';
 import { flowSettingsFrom } from './flow/flow-settings';
 
 describe(FlowAggregatorConfig.name, () => {
-  it('defaults to BTC, ETH, HYPE over the seed windows, one shard in group flow-aggregator', () => {
+  it('defaults to BTC, ETH, HYPE over the seed windows, replica 0 in group flow-aggregator, 16 partitions', () => {
     const settings = flowSettingsFrom(loadConfig(FlowAggregatorConfig, {}));
     expect([...settings.coins]).toEqual([
       ['BTC', { bucketSize: 10, whaleNotionalUsd: 100_000 }],
@@ -13,16 +13,16 @@ describe(FlowAggregatorConfig.name, () => {
     expect(settings.windows).toEqual(['1m', '5m', '15m', '1h', '4h']);
     expect(settings.timeframes).toEqual(['1m', '5m', '15m', '1h', '4h', '1d']);
     expect(settings.group).toBe('flow-aggregator');
+    expect(loadConfig(FlowAggregatorConfig, {}).FLOW_PARTITIONS).toBe(16);
   });
 
-  it('reads coins, buckets, whale thresholds and shards from the environment', () => {
+  it('reads coins, buckets, whale thresholds and the replica number from the environment', () => {
     const config = loadConfig(FlowAggregatorConfig, {
       FLOW_COINS: 'SOL,BTC',
       FLOW_BUCKET_SIZES: 'SOL:0.05',
       FLOW_WHALE_THRESHOLDS_USD: 'BTC:250000',
       FLOW_DEFAULT_BUCKET_SIZE: '5',
-      FLOW_SHARD_INDEX: '1',
-      FLOW_SHARD_COUNT: '2',
+      FLOW_REPLICA: '2',
       FLOW_GRACE_MS: '10000',
       FLOW_WALL_CLOCK_CLOSE: 'false',
     });
@@ -31,7 +31,7 @@ describe(FlowAggregatorConfig.name, () => {
       ['SOL', { bucketSize: 0.05, whaleNotionalUsd: 100_000 }],
       ['BTC', { bucketSize: 5, whaleNotionalUsd: 250_000 }],
     ]);
-    expect(settings.group).toBe('flow-aggregator-shard-1-of-2');
+    expect(settings.group).toBe('flow-aggregator-2');
     expect([config.FLOW_GRACE_MS, config.FLOW_WALL_CLOCK_CLOSE]).toEqual([10_000, false]);
   });
 
@@ -40,7 +40,8 @@ describe(FlowAggregatorConfig.name, () => {
     ['FLOW_WINDOWS', '1m,2m'],
     ['FLOW_BUCKET_SIZES', 'BTC=10'],
     ['CANDLE_TIMEFRAMES', '1w'],
-    ['FLOW_SHARD_COUNT', '0'],
+    ['FLOW_PARTITIONS', '0'],
+    ['FLOW_LEASE_MS', '2000'],
     ['FLOW_PRUNE_MIN_VOLUME_SHARE', '2'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     let error: unknown;

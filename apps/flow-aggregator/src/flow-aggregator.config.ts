@@ -1,4 +1,4 @@
-import { IsBoolean, IsInt, IsNumber, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsNumber, Matches, Max, Min, ValidateBy } from 'class-validator';
 import { Describe } from '@mdp/platform';
 import { StreamConsumerConfig } from '@mdp/transport';
 
@@ -102,7 +102,7 @@ export class FlowAggregatorConfig extends StreamConsumerConfig {
   FLOW_INDEX_PRUNE_INTERVAL_MS: number = 60_000;
 
   @Describe(
-    'How often (ms) the whole aggregation state is checkpointed to flow-aggregator:{flow-aggregator}:checkpoint:<shard>-of-<count>, after which the stream entries it covers are acknowledged (also at shutdown)',
+    "How often (ms) each held partition's state is checkpointed (when it changed) to flow-aggregator:{flow-aggregator}:checkpoint:<partition>-of-<count>, after which the stream entries handled are acknowledged (also at shutdown)",
   )
   @IsInt()
   @Min(50)
@@ -110,19 +110,43 @@ export class FlowAggregatorConfig extends StreamConsumerConfig {
   FLOW_CHECKPOINT_INTERVAL_MS: number = 1_000;
 
   @Describe(
-    "This replica's shard (0-based): it aggregates the coins and symbols whose hash modulo FLOW_SHARD_COUNT is this",
+    "This replica's number (0-based; on Kubernetes the StatefulSet pod index). Replica 0 reads in consumer group flow-aggregator, replica k in flow-aggregator-<k>; one process per number",
   )
   @IsInt()
   @Min(0)
-  FLOW_SHARD_INDEX: number = 0;
+  @Max(1023)
+  FLOW_REPLICA: number = 0;
 
   @Describe(
-    'Number of flow aggregator replicas sharing the work by symbol (each reads every event in a group of its own)',
+    'Fixed number of partitions the coins and symbols are hashed into; the live replicas share them and hand them over with checkpoints when their number changes',
   )
   @IsInt()
   @Min(1)
-  @Max(64)
-  FLOW_SHARD_COUNT: number = 1;
+  @Max(1024)
+  FLOW_PARTITIONS: number = 16;
+
+  @Describe(
+    'How often (ms) a replica renews its membership and partition leases and rebalances the partitions',
+  )
+  @IsInt()
+  @Min(20)
+  @Max(60_000)
+  FLOW_HEARTBEAT_MS: number = 1_000;
+
+  @Describe(
+    'Membership and partition lease time (ms): a replica silent this long is presumed dead and its partitions are taken over from their checkpoints; at least 3 x FLOW_HEARTBEAT_MS',
+  )
+  @IsInt()
+  @ValidateBy({
+    name: 'leaseAboveHeartbeats',
+    validator: {
+      validate: (value: unknown, args) =>
+        typeof value === 'number' && value >= 3 * (args?.object as FlowAggregatorConfig).FLOW_HEARTBEAT_MS,
+      defaultMessage: (args) =>
+        `$property must be at least 3 x FLOW_HEARTBEAT_MS (${String(3 * (args?.object as FlowAggregatorConfig).FLOW_HEARTBEAT_MS)})`,
+    },
+  })
+  FLOW_LEASE_MS: number = 10_000;
 
   @Describe(
     'Trade and liquidation ids remembered per venue and symbol to drop redelivered or twice-written events (0: no deduplication)',

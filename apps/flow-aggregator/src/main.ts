@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, NestPinoLogger, createLogger, createRedisConnection, loadConfig } from '@mdp/platform';
-import { RedisStreamsServer, serverOptionsFrom } from '@mdp/transport';
+import { RedisStreamsServer, registerStreamMetrics, serverOptionsFrom } from '@mdp/transport';
 import { AppModule } from './app.module';
 import { FlowAggregatorConfig } from './flow-aggregator.config';
 import { flowSettingsFrom } from './flow/flow-settings';
@@ -10,11 +10,6 @@ async function main(): Promise<void> {
   let config: FlowAggregatorConfig;
   try {
     config = loadConfig(FlowAggregatorConfig);
-    if (config.FLOW_SHARD_INDEX >= config.FLOW_SHARD_COUNT) {
-      throw new ConfigError([
-        `FLOW_SHARD_INDEX must be below FLOW_SHARD_COUNT (${config.FLOW_SHARD_COUNT}), got ${config.FLOW_SHARD_INDEX}`,
-      ]);
-    }
   } catch (error) {
     if (error instanceof ConfigError) {
       createLogger('flow-aggregator').fatal({ problems: error.problems }, 'invalid configuration');
@@ -29,18 +24,18 @@ async function main(): Promise<void> {
     logger: new NestPinoLogger(logger),
   });
   app.enableShutdownHooks();
-  // Each shard's group has exactly one consumer: at start it handles what its dead predecessor left
-  // pending before anything new, and the entries are acknowledged after the checkpoint holding them.
-  app.connectMicroservice({
-    strategy: new RedisStreamsServer({
-      redis,
-      group: settings.group,
-      logger,
-      ...serverOptionsFrom(config),
-      singleConsumer: true,
-    }),
+  // Each replica's group has exactly one consumer: at start it handles what its dead predecessor
+  // left pending before anything new, and entries are acknowledged after the checkpoints covering them.
+  const server = new RedisStreamsServer({
+    redis,
+    group: settings.group,
+    logger,
+    ...serverOptionsFrom(config),
+    singleConsumer: true,
   });
-  // The checkpoint is restored (onModuleInit) before the transport reads anything.
+  app.connectMicroservice({ strategy: server });
+  registerStreamMetrics(redis, server);
+  // The replica joins and restores its partitions (onModuleInit) before the transport reads anything.
   await app.init();
   await app.startAllMicroservices();
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
@@ -48,7 +43,8 @@ async function main(): Promise<void> {
     {
       port: config.HTTP_PORT,
       group: settings.group,
-      shard: `${config.FLOW_SHARD_INDEX}/${config.FLOW_SHARD_COUNT}`,
+      replica: config.FLOW_REPLICA,
+      partitions: config.FLOW_PARTITIONS,
       coins: [...settings.coins.keys()],
       windows: settings.windows,
       timeframes: settings.timeframes,

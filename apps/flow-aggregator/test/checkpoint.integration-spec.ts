@@ -1,9 +1,10 @@
 import Redis from 'ioredis';
 import { createTestRedis, freePort, PrivateRedis, spawnTs, testRedisUrl, waitFor } from '@mdp/testing';
-import { StreamPublisher } from '@mdp/transport';
+import { Packr } from 'msgpackr';
+import { StreamPublisher, partitionCheckpointKey } from '@mdp/transport';
 import { LiquidationStream, TradeStream, type TradeMessage } from '@mdp/schemas';
 import { aTrade } from '@mdp/schemas/testing';
-import { FlowCheckpointRepository, flowCheckpointKey } from '@mdp/data-access-flow';
+import { flowShardCheckpointKey } from '@mdp/data-access-flow';
 import { startAggregator, type RunningAggregator } from './flow-aggregator.harness';
 import { collect, events } from './flow-scenario';
 
@@ -16,6 +17,8 @@ const SETTINGS = {
   FLOW_WALL_CLOCK_CLOSE: 'false',
 };
 const CHUNKS = 15;
+/** The checkpoint of BTC's partition (0 of 16). */
+const BTC_CHECKPOINT = partitionCheckpointKey('flow-aggregator', 0, 16);
 
 async function groupState(redis: Redis, stream: string): Promise<{ lag: number; pending: number } | null> {
   const groups = (await redis.xinfo('GROUPS', stream).catch(() => [])) as unknown[][];
@@ -105,6 +108,8 @@ describe('flow aggregator checkpoint', () => {
         STREAM_READ_COUNT: '2',
         FLOW_CHECKPOINT_INTERVAL_MS: '100',
         FLOW_PUBLISH_INTERVAL_MS: '3600000',
+        FLOW_HEARTBEAT_MS: '200',
+        FLOW_LEASE_MS: '2000',
         ...SETTINGS,
       },
     });
@@ -122,7 +127,7 @@ describe('flow aggregator checkpoint', () => {
           'read, unacknowledged entries and a checkpoint',
           async () => {
             const state = await groupState(redis, TradeStream.stream);
-            const checkpoint = await redis.exists(flowCheckpointKey(0, 1));
+            const checkpoint = await redis.exists(BTC_CHECKPOINT);
             return state && state.pending > 0 && checkpoint === 1 ? state : undefined;
           },
           { timeoutMs: 20_000, intervalMs: 1 },
@@ -152,17 +157,28 @@ describe('flow aggregator checkpoint', () => {
     expect(afterKill).toEqual(uninterrupted);
   }, 180_000);
 
-  it('refuses to start on a checkpoint of another shard layout, naming it, and reads nothing', async () => {
-    await new FlowCheckpointRepository(redis, 0, 1).store(
-      new FlowCheckpointRepository(redis, 1, 2).encode({}, {}, 0),
+  it('refuses to start on a checkpoint of the shard layout, or of another version, naming it, and reads nothing', async () => {
+    // What the shard layout (FLOW_SHARD_INDEX / FLOW_SHARD_COUNT, version 1) wrote for its one shard.
+    const packr = new Packr({ useRecords: false });
+    await redis.set(
+      flowShardCheckpointKey(0, 1),
+      packr.pack({ version: 1, shardIndex: 0, shardCount: 1, writtenAt: 0, covered: {}, state: {} }),
     );
     const publisher = new StreamPublisher(redis);
     await publisher.publish(TradeStream, [aTrade()]);
     await publisher.close();
     await expect(startAggregator()).rejects.toThrow(
-      /holds shard 1 of 2, this process is shard 0 of 1; refusing another shard layout's state/,
+      /checkpoint:0-of-1 is a checkpoint of the shard layout \(FLOW_SHARD_INDEX \/ FLOW_SHARD_COUNT, version 1\)/,
     );
-    expect(await groupState(redis, TradeStream.stream)).toBeNull(); // the transport never started
+    expect(await groupState(redis, TradeStream.stream)).toBeNull(); // refused before anything else
+    // Where a shard key is a partition's key now, the partition's version check refuses it.
+    await redis.del(flowShardCheckpointKey(0, 1));
+    await redis.set(BTC_CHECKPOINT, packr.pack({ version: 1, shardIndex: 0, shardCount: 16, state: {} }));
+    await expect(startAggregator()).rejects.toThrow(
+      /checkpoint:0-of-16 has checkpoint version 1, this build reads version 2; refusing to guess/,
+    );
+    // The group was prepared, but the transport never started: the entry is unread.
+    expect(await groupState(redis, TradeStream.stream)).toEqual({ lag: 1, pending: 0 });
   });
 
   it('acknowledges nothing when the checkpoint cannot be written, everything once it can; a restart restores the state exactly', async () => {
@@ -192,15 +208,20 @@ describe('flow aggregator checkpoint', () => {
       await aggregator.aggregation.checkpoint();
       expect(await pendingOf()).toBe(10); // not durable: nothing acknowledged
       await direct.config('SET', 'maxmemory', '0');
-      expect(await direct.exists(flowCheckpointKey(0, 1))).toBe(0);
+      expect(await direct.exists(BTC_CHECKPOINT)).toBe(0);
 
       await aggregator.aggregation.checkpoint();
       expect(await pendingOf()).toBe(0);
-      expect(aggregator.aggregation.lastCheckpoint!.bytes).toBeGreaterThan(0);
+      expect(aggregator.aggregation.coordinator.stats.lastCheckpoint!.bytes).toBeGreaterThan(0);
+      // What a graceful stop writes first (open windows, live candles): their flags are clean in the
+      // state it hands over.
+      await aggregator.aggregation.tick();
+      await aggregator.aggregation.writeLiveCandles();
       const before = aggregator.aggregation.captureState();
       await aggregator.close();
       aggregator = await startAggregator({ REDIS_URL: server.url, FLOW_CHECKPOINT_INTERVAL_MS: 3_600_000 });
-      expect(aggregator.aggregation.captureState()).toEqual(before);
+      // Every partition as it was (BTC's from its checkpoint, the others caught up from the stream).
+      expect(aggregator.aggregation.captureState().partitions).toEqual(before.partitions);
       const nodes = aggregator.aggregation.flowNodes('BTC', '1h', trades[0]!.ts);
       expect(nodes.reduce((sum, node) => sum + node.buyCount + node.sellCount, 0)).toBe(100);
     } finally {

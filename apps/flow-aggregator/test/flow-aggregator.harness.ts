@@ -30,6 +30,9 @@ export async function startAggregator(
     FLOW_INDEX_PRUNE_INTERVAL_MS: 3_600_000,
     POSITION_MONITOR_INTERVAL_MS: 3_600_000,
     FLOW_WALL_CLOCK_CLOSE: false,
+    // Handover within a second or two (a replica's lease expires in 2 s).
+    FLOW_HEARTBEAT_MS: 200,
+    FLOW_LEASE_MS: 2_000,
     ...overrides,
   });
   const logger = createLogger('flow-aggregator', process.env['TEST_LOG_LEVEL'] ?? 'silent');
@@ -44,7 +47,7 @@ export async function startAggregator(
   });
   app.connectMicroservice({ strategy: server });
   try {
-    await app.init(); // restores the checkpoint before the transport reads, as main.ts
+    await app.init(); // joins and restores its partitions before the transport reads, as main.ts
     await app.startAllMicroservices();
   } catch (error) {
     redis.disconnect();

@@ -123,7 +123,7 @@ describe('flow aggregator (real Redis)', () => {
   });
 
   function windowTrades(coin: Coin, window: '1m' | '5m', start: number): number {
-    return aggregator!.aggregation.flow.windowAt(coin, window, start)?.totalTrades ?? 0;
+    return aggregator!.aggregation.windowAt(coin, window, start)?.totalTrades ?? 0;
   }
 
   it('writes final and periodic snapshots whose every field and time-series point equal an independent computation; late events within grace count', async () => {
@@ -148,8 +148,8 @@ describe('flow aggregator (real Redis)', () => {
       () =>
         windowTrades('BTC', '1m', T) === 120 &&
         windowTrades('ETH', '1m', T) === 60 &&
-        aggregator!.aggregation.flow.windowAt('ETH', '1m', T)!.toFlowData().metrics.totalLiquidations === 1 &&
-        aggregator!.aggregation.flow.windowAt('BTC', '1m', T)!.toFlowData().metrics.totalLiquidations === 2,
+        aggregator!.aggregation.windowAt('ETH', '1m', T)!.toFlowData().metrics.totalLiquidations === 1 &&
+        aggregator!.aggregation.windowAt('BTC', '1m', T)!.toFlowData().metrics.totalLiquidations === 2,
     );
 
     // Next minute starts; then a late trade (within grace) for the first minute; then the watermark passes end + grace.
@@ -164,7 +164,7 @@ describe('flow aggregator (real Redis)', () => {
     await waitFor('too-late trade consumed', () => windowTrades('BTC', '5m', T) === 124, {
       timeoutMs: 30_000,
     });
-    expect(aggregator.aggregation.flow.lateDropped).toBe(1);
+    expect(aggregator.aggregation.lateDropped()).toBe(1);
 
     const repository = new LiquidityFlowRepository(redis);
     const btcFinal = await repository.retrieve(key);
@@ -282,7 +282,7 @@ describe('flow aggregator (real Redis)', () => {
       },
       { timeoutMs: 30_000 },
     );
-    const metrics = aggregator.aggregation.flow.windowAt('BTC', '1m', T)!.toFlowData().metrics;
+    const metrics = aggregator.aggregation.windowAt('BTC', '1m', T)!.toFlowData().metrics;
     expect([metrics.totalTrades, metrics.totalBuyVolume, metrics.totalLiquidations]).toEqual([2, 2, 1]);
   }, 90_000);
 

@@ -2,25 +2,39 @@ import type Redis from 'ioredis';
 import { createTestRedis, waitFor } from '@mdp/testing';
 import { StreamPublisher } from '@mdp/transport';
 import { LiquidationStream, TradeStream } from '@mdp/schemas';
-import { shardOf } from '@mdp/domain-flow';
+import { ReplicaPartitions } from '@mdp/transport';
+import { FlowPartitions } from '../src/flow/flow-partitions';
 import { startAggregator, type RunningAggregator } from './flow-aggregator.harness';
 import { COINS, collect, events } from './flow-scenario';
 
-async function run(redis: Redis, replicas: Array<{ index: number; count: number }>): Promise<unknown> {
+async function run(redis: Redis, replicas: number[]): Promise<unknown> {
   const running: RunningAggregator[] = [];
   const publisher = new StreamPublisher(redis);
   try {
-    for (const shard of replicas) {
+    for (const replica of replicas) {
       running.push(
         await startAggregator({
-          FLOW_SHARD_INDEX: shard.index,
-          FLOW_SHARD_COUNT: shard.count,
+          FLOW_REPLICA: replica,
           FLOW_WINDOWS: '1m,5m',
           CANDLE_TIMEFRAMES: '1m,5m',
           FLOW_GRACE_MS: 1_000,
         }),
       );
     }
+    // The partitions settled: each held by the replica that should hold it, every one held.
+    await waitFor(
+      'partitions spread over the replicas',
+      () =>
+        running.every((aggregator) =>
+          aggregator.aggregation
+            .heldPartitions()
+            .every(
+              (p) => ReplicaPartitions.ownerOf(p, replicas) === aggregator.aggregation.partitions.replica,
+            ),
+        ) &&
+        running.reduce((sum, aggregator) => sum + aggregator.aggregation.heldPartitions().length, 0) === 16,
+      { timeoutMs: 20_000 },
+    );
     // Trades in event-time order, then liquidations (those of already closed minutes are late in
     // every replica alike), then the trade that closes the third minute: each phase fully consumed
     // before the next, so what each replica sees is deterministic.
@@ -61,14 +75,15 @@ describe('two replicas', () => {
     await redis.quit();
   });
 
-  it('give the same snapshots, index, candles, notices and indicators as one (partitioned by coin, one group per shard)', async () => {
-    expect(new Set(COINS.map((coin) => shardOf(coin.base, 2)))).toEqual(new Set([0, 1])); // both replicas own a coin
-    const one = await run(redis, [{ index: 0, count: 1 }]);
+  it('give the same snapshots, index, candles, notices and indicators as one (partitions by coin, one group per replica)', async () => {
+    const partitions = new FlowPartitions(0, 16);
+    // Both replicas hold a coin: BTC (partition 0) and ETH (12) replica 0, HYPE (1) replica 1.
+    expect(COINS.map((coin) => ReplicaPartitions.ownerOf(partitions.partitionOf(coin.base), [0, 1]))).toEqual(
+      [0, 0, 1],
+    );
+    const one = await run(redis, [0]);
     await redis.flushdb();
-    const two = await run(redis, [
-      { index: 0, count: 2 },
-      { index: 1, count: 2 },
-    ]);
+    const two = await run(redis, [0, 1]);
     const summary = one as {
       snapshots: Record<string, { data: { metrics: { totalTrades: number; totalLiquidations: number } } }>;
       candles: unknown[];

@@ -10,51 +10,50 @@ import type { Logger, RedisClient } from '@mdp/platform';
 import {
   CandleStream,
   FlowSnapshotStream,
-  type CandleMessage,
+  LiquidationStream,
+  TradeStream,
   type FlowWindow,
   type LiquidationMessage,
   type Timeframe,
   type TradeMessage,
 } from '@mdp/schemas';
 import {
-  StreamAcknowledger,
+  EntryCursor,
+  PartitionCoordinator,
+  PartitionLeaseRepository,
   StreamPublisher,
+  compareStreamIds,
   errorText,
-  isRetryableRedisError,
+  type AdoptedPartition,
+  type CapturedPartition,
+  type DeliveredEntries,
+  type PartitionedState,
   type StreamContext,
+  type StreamPositions,
+  type StreamRangeReader,
 } from '@mdp/transport';
 import {
-  CandleBuilder,
-  FlowAggregator,
-  FlowWindowAccumulator,
-  IndicatorCalculator,
   TIMEFRAME_MS,
-  shardOf,
-  type CandleBuilderState,
-  type FlowAggregatorState,
+  type FlowCoinSettings,
+  type FlowWindowAccumulator,
   type FlowWindowRef,
-  type FlowWindowState,
-  type IndicatorCalculatorState,
   type IndicatorValues,
   type LiquidityNode,
 } from '@mdp/domain-flow';
 import {
-  FlowCheckpointRepository,
+  FLOW_CHECKPOINT_VERSION,
   IndicatorRepository,
   LiquidityFlowRepository,
   LiveCandleRepository,
+  assertNoShardLayoutCheckpoint,
 } from '@mdp/data-access-flow';
 import { FlowAggregatorConfig } from '../flow-aggregator.config';
 import { FLOW_TOKENS } from './flow-aggregator.tokens';
+import { FlowPartition, type FlowCheckpointBody, type FlowPartitionState } from './flow-partition';
+import { FlowPartitions } from './flow-partitions';
 import { FlowSnapshotBuilder } from './flow-snapshot.builder';
 import { flowSettingsFrom, type FlowSettings } from './flow-settings';
 import { flowMetrics } from './flow.metrics';
-import { RecentEventIds, type RecentEventIdsState } from './recent-event.ids';
-
-/** A window closed by the watermark or the clock, waiting for its final snapshot to be written. */
-interface PendingFinal {
-  ref: FlowWindowRef;
-}
 
 /**
  * Build time (ms) a timer tick may spend on the open windows with a FLOW_PUBLISH_SPACING_MS (the
@@ -62,81 +61,63 @@ interface PendingFinal {
  */
 const SPACED_BUILD_BUDGET_MS = 2;
 
-/** Everything the aggregation holds, as plain data: what a checkpoint stores. */
-export interface AggregationState {
-  flow: FlowAggregatorState;
-  candles: CandleBuilderState;
-  watermark: number;
-  /** [symbol, price, ts] */
-  lastPrices: Array<[string, number, number]>;
-  /** [`<timeframe>|<symbol>`, state] */
-  indicators: Array<[string, IndicatorCalculatorState]>;
-  pendingFinal: Array<[string, FlowWindow, FlowWindowState]>;
-  pendingCandles: CandleMessage[];
-  changedSymbols: string[];
-  recentTrades: RecentEventIdsState | null;
-  recentLiquidations: RecentEventIdsState | null;
-}
-
 /**
- * The aggregator's state and its writes. Trades and liquidations of the symbols this replica owns
- * go into the flow windows and candles in memory (idempotent handlers: nothing here throws on a
- * message, so a batch is never redelivered and counted twice by this process). Windows and candles
- * close when the event-time watermark (or the wall clock) passes their end + grace: final snapshots,
- * closed candles and indicators are written right after the batch that closed them; an open window
- * that changed within FLOW_PUBLISH_INTERVAL_MS (10 ms), or, for the larger windows, once its
- * FLOW_PUBLISH_SPACING_MS passed since its last write; live candles every CANDLE_FLUSH_INTERVAL_MS.
+ * The aggregator's state and its writes. The coins and symbols (a trade's `base`) are hashed into
+ * FLOW_PARTITIONS partitions; the live replicas share them (PartitionCoordinator of @mdp/transport:
+ * membership, leases, fenced per-partition checkpoints, handover). Every replica reads every entry
+ * of both streams in a group of its own; the trades and liquidations of the partitions it holds go
+ * into their flow windows and candles in memory, the others only move the watermark. Windows and
+ * candles close when the event-time watermark (or the wall clock) passes their end + grace: final
+ * snapshots, closed candles and indicators are written right after the batch that closed them; an
+ * open window that changed within FLOW_PUBLISH_INTERVAL_MS (10 ms), or, for the larger windows, once
+ * its FLOW_PUBLISH_SPACING_MS passed since its last write; live candles every CANDLE_FLUSH_INTERVAL_MS.
  * A failed write stays queued and is retried on the next tick.
  *
- * Nothing is lost or counted twice when the process dies (kill -9): the handlers acknowledge late
- * (`ack: 'deferred'`). Every FLOW_CHECKPOINT_INTERVAL_MS (and at shutdown) the whole state is
- * captured synchronously with the ids of the stream entries it covers that are not acknowledged
- * yet, written to one key per shard, and only then are those entries acknowledged. On start the
- * checkpoint is restored and the entries it covers are acknowledged (their events are in it); the
- * transport then hands over, before any new entry, the ones the dead process had read since
- * (single-consumer group), so each event is counted exactly once. See docs/flow-aggregator.md.
+ * Nothing is lost or counted twice when a replica dies (kill -9) or the replicas change: the
+ * handlers acknowledge late (`ack: 'deferred'`). Every FLOW_CHECKPOINT_INTERVAL_MS (and at
+ * shutdown) each changed partition is captured synchronously with the stream positions it covers
+ * and the watermark there, written under its lease, and only then are the entries handled so far
+ * acknowledged. A partition taken over is restored from its checkpoint and caught up from the stream
+ * (XRANGE) to this replica's read position. See docs/flow-aggregator.md, Scaling.
  */
 @Injectable()
-export class FlowAggregationService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+export class FlowAggregationService
+  implements PartitionedState<FlowCheckpointBody>, OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown
+{
   readonly settings: FlowSettings;
-  readonly flow: FlowAggregator;
-  readonly candles: CandleBuilder;
+  /** This replica's number, its group and the coin -> partition rule. */
+  readonly partitions: FlowPartitions;
+  /** Membership, handover and checkpoints of the partitions. */
+  readonly coordinator: PartitionCoordinator<FlowCheckpointBody>;
   private readonly snapshots: LiquidityFlowRepository;
   private readonly liveCandles: LiveCandleRepository;
   private readonly indicatorStore: IndicatorRepository;
   private readonly builder: FlowSnapshotBuilder;
   readonly publisher: StreamPublisher;
-  private readonly indicators = new Map<string, IndicatorCalculator>();
-  private readonly lastPrices = new Map<string, { price: number; ts: number }>();
-  private readonly ownership = new Map<string, boolean>();
-  /** Ids of recent trades and liquidations per venue and symbol: a redelivered or twice-written event counts once. */
-  private readonly recentTrades: RecentEventIds | null;
-  private readonly recentLiquidations: RecentEventIds | null;
-  private changedSymbols = new Set<string>();
-  private pendingFinal: PendingFinal[] = [];
-  private pendingCandles: CandleMessage[] = [];
+  /** Partitions held here, by index. */
+  private readonly held: Array<FlowPartition | undefined>;
+  /** Events skipped since start because their partition is held by another replica. */
+  readonly otherPartition = { trades: 0, liquidations: 0 };
+  /** Per stream, the last entry id handled here (the replica's read position). */
+  readonly lastSeen = new Map<string, string>();
+  /** Per stream, ids of entries handled (their events are in the state) and not acknowledged yet. */
+  private unacked = new Map<string, string[]>();
+  /** The latest event time of every event read here (every partition's, held or not). */
   private watermark = 0;
   private timers: NodeJS.Timeout[] = [];
   private flushing: Promise<void> = Promise.resolve();
-  private readonly checkpoints: FlowCheckpointRepository;
-  private readonly acknowledger: StreamAcknowledger;
-  /** Per stream, ids of entries handled (their events are in the state) and not acknowledged yet. */
-  private unacked = new Map<string, string[]>();
-  /** Per stream, ids of entries the restored checkpoint covers: redelivered, their events are skipped. */
-  private restoredCovered = new Map<string, Set<string>>();
-  private restoring: Promise<void> | null = null;
-  /** False until the checkpoint is restored: no checkpoint may overwrite it with a partial state before. */
-  private restored = false;
-  private checkpointing: Promise<void> | null = null;
   /** The open-window write in progress (one at a time). */
   private publishing: Promise<void> | null = null;
   /** When each open window was last written, for FLOW_PUBLISH_SPACING_MS. */
   private readonly lastWritten = new WeakMap<FlowWindowAccumulator, number>();
-  /** Bumped by every change of the state; a checkpoint is skipped when nothing changed and nothing waits for an ack. */
-  private stateVersion = 0;
-  private checkpointedVersion = 0;
-  /** Size and time of the last checkpoint written. */
-  lastCheckpoint: { bytes: number; encodeMs: number; storeMs: number } | null = null;
+  /** Set while taken-over partitions catch up: handlers wait for it (`idle()`). */
+  catchingUp: Promise<void> | null = null;
+  /** False until the replica joined and took its first partitions: handlers wait for it (`idle()`). */
+  joined = false;
+  private markJoinedNow: () => void = () => undefined;
+  private readonly joinedSignal = new Promise<void>((resolve) => {
+    this.markJoinedNow = resolve;
+  });
 
   constructor(
     private readonly config: FlowAggregatorConfig,
@@ -144,16 +125,8 @@ export class FlowAggregationService implements OnModuleInit, OnApplicationBootst
     @Inject(FLOW_TOKENS.logger) private readonly logger: Logger,
   ) {
     this.settings = flowSettingsFrom(config);
-    this.recentTrades =
-      config.FLOW_DEDUP_CAPACITY > 0 ? new RecentEventIds(config.FLOW_DEDUP_CAPACITY) : null;
-    this.recentLiquidations =
-      config.FLOW_DEDUP_CAPACITY > 0 ? new RecentEventIds(config.FLOW_DEDUP_CAPACITY) : null;
-    this.flow = new FlowAggregator({
-      coins: this.settings.coins,
-      windows: this.settings.windows,
-      gracePeriodMs: config.FLOW_GRACE_MS,
-    });
-    this.candles = new CandleBuilder(this.settings.timeframes, config.FLOW_GRACE_MS);
+    this.partitions = new FlowPartitions(config.FLOW_REPLICA, config.FLOW_PARTITIONS);
+    this.held = new Array<FlowPartition | undefined>(this.partitions.count);
     this.snapshots = new LiquidityFlowRepository(redis, { compressMinBytes: config.FLOW_COMPRESS_MIN_BYTES });
     this.liveCandles = new LiveCandleRepository(redis);
     this.indicatorStore = new IndicatorRepository(redis);
@@ -166,13 +139,38 @@ export class FlowAggregationService implements OnModuleInit, OnApplicationBootst
       lingerMs: config.STREAM_LINGER_MS,
       logger,
     });
-    this.checkpoints = new FlowCheckpointRepository(redis, config.FLOW_SHARD_INDEX, config.FLOW_SHARD_COUNT);
-    this.acknowledger = new StreamAcknowledger(redis, this.settings.group);
+    const repository = new PartitionLeaseRepository(redis, {
+      service: this.partitions.service,
+      partitions: this.partitions.count,
+      leaseMs: config.FLOW_LEASE_MS,
+      version: FLOW_CHECKPOINT_VERSION,
+    });
+    this.coordinator = new PartitionCoordinator(this.partitions, repository, this, redis, logger, {
+      heartbeatMs: config.FLOW_HEARTBEAT_MS,
+      leaseMs: config.FLOW_LEASE_MS,
+      checkpointIntervalMs: config.FLOW_CHECKPOINT_INTERVAL_MS,
+      groupStart: config.STREAM_GROUP_START,
+      streams: [TradeStream, LiquidationStream],
+      replicaSetting: 'FLOW_REPLICA',
+      onCheckpoint: (outcome) => {
+        flowMetrics.checkpoints.inc({ outcome });
+        const last = this.coordinator.stats.lastCheckpoint;
+        if (outcome !== 'written' || !last) return;
+        flowMetrics.checkpointBytes.set(last.bytes);
+        flowMetrics.checkpointMs.set({ step: 'encode' }, last.encodeMs);
+        flowMetrics.checkpointMs.set({ step: 'store' }, last.storeMs);
+      },
+    });
   }
 
-  /** Restores the checkpoint before the app starts (main.ts initialises the app before the transport reads). */
+  /**
+   * Joins the replicas before the app starts (main.ts initialises the app before the transport
+   * reads): refuses a checkpoint of the shard layout, then takes this replica's partitions from
+   * their checkpoints.
+   */
   async onModuleInit(): Promise<void> {
-    await this.ensureRestored();
+    await assertNoShardLayoutCheckpoint(this.redis, this.partitions.count);
+    await this.coordinator.join();
   }
 
   onApplicationBootstrap(): void {
@@ -190,12 +188,12 @@ export class FlowAggregationService implements OnModuleInit, OnApplicationBootst
     every(this.config.FLOW_PUBLISH_INTERVAL_MS, () => this.tick(Date.now(), true));
     every(this.config.CANDLE_FLUSH_INTERVAL_MS, () => this.writeLiveCandles());
     every(this.config.FLOW_INDEX_PRUNE_INTERVAL_MS, () => this.pruneIndexes());
-    every(this.config.FLOW_CHECKPOINT_INTERVAL_MS, () => this.checkpoint());
   }
 
   /**
    * Runs after the transport stopped: stops the timers, writes every open window and live candle as
-   * it stands, checkpoints the state and acknowledges what it covers, flushes the publisher.
+   * it stands, checkpoints and releases every partition (bounded: Redis may be down) and
+   * acknowledges what the checkpoints cover, flushes the publisher.
    */
   async onApplicationShutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
@@ -204,7 +202,7 @@ export class FlowAggregationService implements OnModuleInit, OnApplicationBootst
       await this.flushClosed();
       await this.publishOpen();
       await this.writeLiveCandles();
-      await this.checkpoint();
+      await bounded(this.coordinator.leave(), 15_000);
       await this.publisher.close();
     } catch (error) {
       this.logger.warn({ error: errorText(error) }, 'flow state not fully written at shutdown');
@@ -212,104 +210,106 @@ export class FlowAggregationService implements OnModuleInit, OnApplicationBootst
     this.redis.disconnect();
   }
 
-  owns(symbol: string): boolean {
-    let owned = this.ownership.get(symbol);
-    if (owned === undefined) {
-      owned = shardOf(symbol, this.config.FLOW_SHARD_COUNT) === this.config.FLOW_SHARD_INDEX;
-      this.ownership.set(symbol, owned);
-    }
-    return owned;
+  /** Partitions held here, ascending. */
+  heldPartitions(): number[] {
+    const list: number[] = [];
+    for (let i = 0; i < this.held.length; i++) if (this.held[i]) list.push(i);
+    return list;
+  }
+
+  /** Whether `coin`'s partition is held here. */
+  owns(coin: string): boolean {
+    return this.held[this.partitions.partitionOf(coin)] !== undefined;
+  }
+
+  /** Resolves when the replica has joined and no catch-up is running (handlers apply nothing before). */
+  async idle(): Promise<void> {
+    if (!this.joined) await this.joinedSignal;
+    while (this.catchingUp) await this.catchingUp;
+  }
+
+  markJoined(): void {
+    this.joined = true;
+    this.markJoinedNow();
   }
 
   /**
-   * Trades into the windows, candles and last prices. `context` (from the deferred-ack handler) names
-   * the entries they came from: they are acknowledged after the next checkpoint.
+   * Trades into the windows, candles and last prices of the partitions held here. `context` (from
+   * the deferred-ack handler) names the entries they came from: they are acknowledged after the
+   * next checkpoint.
    */
   async onTrades(all: readonly TradeMessage[], context?: StreamContext): Promise<void> {
-    if (!this.restored) await this.ensureRestored();
-    // From here to the noteHandled below nothing awaits: the state and the ids it covers move together.
-    const trades = this.notCovered('trade', all, context);
+    if (!this.joined || this.catchingUp) await this.idle();
+    // From here to handled() nothing awaits: the state and the entries it covers move together.
+    const entries = deliveredOf(context);
+    const stream = entries?.stream ?? '';
+    const cursor = new EntryCursor(entries);
     let aggregated = 0;
     let other = 0;
     let duplicates = 0;
-    const lateBefore = this.flow.lateDropped;
-    for (const trade of trades) {
-      const symbol = trade.base;
+    let covered = 0;
+    const lateBefore = this.lateDropped();
+    for (const trade of all) {
+      const id = cursor.next();
       // Every replica reads every event, so the watermark (and what it closes) is the same in each.
       if (trade.ts > this.watermark) this.watermark = trade.ts;
-      if (!this.owns(symbol)) {
+      const part = this.held[this.partitions.partitionOf(trade.base)];
+      if (part === undefined) {
         other += 1;
         continue;
       }
-      if (this.recentTrades && !this.recentTrades.add(trade.exchange, trade.venueSymbol, trade.tradeId)) {
-        duplicates += 1;
+      if (part.skipUpTo.size > 0 && coveredBy(part, stream, id)) {
+        covered += 1;
         continue;
       }
-      this.flow.addTrade(symbol, trade.price, trade.size, trade.notionalUsd, trade.side, trade.ts);
-      this.candles.addTrade(symbol, trade.price, trade.size, trade.notionalUsd, trade.ts);
-      const last = this.lastPrices.get(symbol);
-      if (!last) {
-        this.lastPrices.set(symbol, { price: trade.price, ts: trade.ts });
-        this.changedSymbols.add(symbol);
-      } else if (trade.ts >= last.ts) {
-        last.price = trade.price;
-        last.ts = trade.ts;
-        this.changedSymbols.add(symbol);
-      }
-      aggregated += 1;
+      if (part.addTrade(trade)) aggregated += 1;
+      else duplicates += 1;
     }
-    this.noteHandled(context, trades.length);
+    if (entries) this.handled(entries);
+    this.otherPartition.trades += other;
     flowMetrics.events.inc({ kind: 'trade', outcome: 'aggregated' }, aggregated);
-    if (other > 0) flowMetrics.events.inc({ kind: 'trade', outcome: 'other_shard' }, other);
+    if (other > 0) flowMetrics.events.inc({ kind: 'trade', outcome: 'other_partition' }, other);
     if (duplicates > 0) flowMetrics.events.inc({ kind: 'trade', outcome: 'duplicate' }, duplicates);
-    if (this.flow.lateDropped > lateBefore)
-      flowMetrics.events.inc({ kind: 'trade', outcome: 'late' }, this.flow.lateDropped - lateBefore);
+    if (covered > 0) flowMetrics.events.inc({ kind: 'trade', outcome: 'in_checkpoint' }, covered);
+    const late = this.lateDropped() - lateBefore;
+    if (late > 0) flowMetrics.events.inc({ kind: 'trade', outcome: 'late' }, late);
     await this.advanceTo(this.watermark);
   }
 
   async onLiquidations(all: readonly LiquidationMessage[], context?: StreamContext): Promise<void> {
-    if (!this.restored) await this.ensureRestored();
-    const liquidations = this.notCovered('liquidation', all, context);
+    if (!this.joined || this.catchingUp) await this.idle();
+    const entries = deliveredOf(context);
+    const stream = entries?.stream ?? '';
+    const cursor = new EntryCursor(entries);
     let aggregated = 0;
-    for (const liquidation of liquidations) {
+    let other = 0;
+    for (const liquidation of all) {
+      const id = cursor.next();
       if (liquidation.ts > this.watermark) this.watermark = liquidation.ts;
-      if (!this.owns(liquidation.base)) continue;
-      if (
-        this.recentLiquidations &&
-        !this.recentLiquidations.add(liquidation.exchange, liquidation.venueSymbol, liquidation.eventId)
-      )
+      const part = this.held[this.partitions.partitionOf(liquidation.base)];
+      if (part === undefined) {
+        other += 1;
         continue;
-      if (
-        this.flow.addLiquidation(
-          liquidation.base,
-          liquidation.price,
-          liquidation.size,
-          liquidation.positionSide,
-          liquidation.ts,
-        )
-      )
-        aggregated += 1;
+      }
+      if (part.skipUpTo.size > 0 && coveredBy(part, stream, id)) continue;
+      if (part.addLiquidation(liquidation) === 'aggregated') aggregated += 1;
     }
-    this.noteHandled(context, liquidations.length);
+    if (entries) this.handled(entries);
+    this.otherPartition.liquidations += other;
     flowMetrics.events.inc({ kind: 'liquidation', outcome: 'aggregated' }, aggregated);
+    if (other > 0) flowMetrics.events.inc({ kind: 'liquidation', outcome: 'other_partition' }, other);
     await this.advanceTo(this.watermark);
   }
 
-  /** Closes what ends (with grace) by `now` and writes it. */
+  /** Closes what ends (with grace) by `now` (or a partition's own later watermark) and writes it. */
   async advanceTo(now: number): Promise<void> {
-    const windows = this.flow.advanceTo(now);
-    const candles = this.candles.advanceTo(now);
-    if (
-      windows.length === 0 &&
-      candles.length === 0 &&
-      this.pendingFinal.length === 0 &&
-      this.pendingCandles.length === 0
-    )
-      return;
-    for (const ref of windows) this.pendingFinal.push({ ref });
-    this.pendingCandles.push(...candles);
-    this.stateVersion += 1;
-    await this.flushClosed();
+    let queued = false;
+    for (const part of this.held) {
+      if (!part) continue;
+      part.advanceTo(Math.max(now, part.floor));
+      if (part.pendingFinal.length > 0 || part.pendingCandles.length > 0) queued = true;
+    }
+    if (queued) await this.flushClosed();
   }
 
   /**
@@ -344,7 +344,7 @@ export class FlowAggregationService implements OnModuleInit, OnApplicationBootst
     // the larger ones that are due, most overdue first.
     const everyTick: FlowWindowRef[] = [];
     const due: Array<{ ref: FlowWindowRef; overdue: number }> = [];
-    for (const ref of this.flow.openWindows()) {
+    for (const ref of this.openWindows()) {
       if (!ref.accumulator.dirty) continue;
       const spacing = this.settings.publishSpacingMs.get(ref.window)!;
       if (!spaced || spacing <= this.config.FLOW_PUBLISH_INTERVAL_MS) {
@@ -399,7 +399,8 @@ export class FlowAggregationService implements OnModuleInit, OnApplicationBootst
   }
 
   async writeLiveCandles(): Promise<void> {
-    const changed = this.candles.takeChanged();
+    const changed = [];
+    for (const part of this.held) if (part) changed.push(...part.candles.takeChanged());
     if (changed.length === 0) return;
     try {
       await this.liveCandles.write(changed, (timeframe) => this.candleTtlMs(timeframe));
@@ -413,7 +414,7 @@ export class FlowAggregationService implements OnModuleInit, OnApplicationBootst
   }
 
   async pruneIndexes(): Promise<void> {
-    for (const coin of this.flow.coins) {
+    for (const coin of this.settings.coins.keys()) {
       if (!this.owns(coin)) continue;
       for (const window of this.settings.windows) {
         const pruned = await this.snapshots.pruneIndex(coin, window);
@@ -422,86 +423,322 @@ export class FlowAggregationService implements OnModuleInit, OnApplicationBootst
     }
   }
 
-  /** Latest indicator values of a symbol's candles of `timeframe`, if any closed yet. */
+  /** Latest indicator values of a symbol's candles of `timeframe`, if any closed yet (null when its partition is not held here). */
   indicatorsOf(symbol: string, timeframe: Timeframe): IndicatorValues | null {
-    return this.indicators.get(`${timeframe}|${symbol}`)?.latest ?? null;
+    return this.partOf(symbol)?.indicators.get(`${timeframe}|${symbol}`)?.latest ?? null;
   }
 
   /** Nodes of the open window of `coin` holding `ts`. */
   flowNodes(coin: string, window: FlowWindow, ts: number): LiquidityNode[] {
-    return this.flow.windowAt(coin, window, ts)?.liveNodes() ?? [];
+    return this.partOf(coin)?.flow.windowAt(coin, window, ts)?.liveNodes() ?? [];
+  }
+
+  /** The open window of `coin` holding `ts`, if its partition is held here. */
+  windowAt(coin: string, window: FlowWindow, ts: number): FlowWindowAccumulator | undefined {
+    return this.partOf(coin)?.flow.windowAt(coin, window, ts);
   }
 
   lastPrice(symbol: string): { price: number; ts: number } | undefined {
-    return this.lastPrices.get(symbol);
+    return this.partOf(symbol)?.lastPrices.get(symbol);
   }
 
-  /** Symbols that traded since the last call. */
+  /** Symbols (of the partitions held here) that traded since the last call. */
   takeChangedSymbols(): string[] {
-    const symbols = [...this.changedSymbols];
-    this.changedSymbols = new Set();
+    const symbols: string[] = [];
+    for (const part of this.held) {
+      if (!part || part.changedSymbols.size === 0) continue;
+      symbols.push(...part.changedSymbols);
+      part.changedSymbols = new Set();
+      part.changed = true;
+    }
     return symbols;
   }
 
+  /** Open windows of the partitions held here (not those being handed over). */
+  openWindows(): FlowWindowRef[] {
+    const open: FlowWindowRef[] = [];
+    for (const part of this.held) if (part && !part.releasing) open.push(...part.flow.openWindows());
+    return open;
+  }
+
+  /** Events dropped as late (windows) in the partitions held here. */
+  lateDropped(): number {
+    let late = 0;
+    for (const part of this.held) if (part) late += part.flow.lateDropped;
+    return late;
+  }
+
+  /** Trades dropped as late (candles) in the partitions held here. */
+  lateCandleTrades(): number {
+    let late = 0;
+    for (const part of this.held) if (part) late += part.candles.lateDropped;
+    return late;
+  }
+
+  /** Checkpoints the changed partitions now and acknowledges what they cover (tests, benchmark); resolves when done. */
+  checkpoint(): Promise<void> {
+    return this.coordinator.checkpointNow();
+  }
+
+  /** The state of every partition held here, as plain data (copies), with the watermark. */
+  captureState(): { watermark: number; partitions: Array<[number, FlowPartitionState]> } {
+    const partitions: Array<[number, FlowPartitionState]> = [];
+    for (const part of this.held) if (part) partitions.push([part.index, part.toState()]);
+    return { watermark: this.watermark, partitions };
+  }
+
+  // --- PartitionedState (called by the coordinator) ---
+
+  /**
+   * Takes over partitions: restores their checkpoints, then (handlers waiting) applies the events
+   * of the entries this replica has already read past their positions, read with `readRange`,
+   * trades first. The watermark of each moves with every event of the gap (of every partition, as
+   * a single aggregator's would) and its windows and candles close after each entry. From then on
+   * a redelivered entry the state covers is skipped.
+   */
+  async adopt(
+    adopted: ReadonlyArray<AdoptedPartition<FlowCheckpointBody>>,
+    readRange: StreamRangeReader,
+  ): Promise<void> {
+    if (adopted.length === 0) return;
+    while (this.catchingUp) await this.catchingUp;
+    const run = (async () => {
+      const parts = new Map<number, { part: FlowPartition; positions: StreamPositions }>();
+      for (const taken of adopted) {
+        const part = this.newPartition(taken.partition);
+        if (taken.checkpoint) {
+          const ignored = part.restore(taken.checkpoint.state);
+          part.floor = taken.checkpoint.watermark;
+          if (ignored.length > 0)
+            this.logger.warn(
+              { ignored },
+              'checkpoint windows of coins or windows no longer configured left out',
+            );
+        }
+        parts.set(taken.partition, { part, positions: taken.positions });
+      }
+      for (const stream of [TradeStream.stream, LiquidationStream.stream]) {
+        const upTo = this.lastSeen.get(stream);
+        if (upTo === undefined) continue;
+        let after: string | null = null;
+        for (const { positions } of parts.values()) {
+          const position = positions[stream];
+          if (position === undefined) {
+            after = null;
+            break;
+          }
+          if (after === null || compareStreamIds(position, after) < 0) after = position;
+        }
+        if (after !== null && compareStreamIds(after, upTo) >= 0) continue;
+        const trades = stream === TradeStream.stream;
+        for (const [id, entryEvents] of await readRange(stream, after, upTo)) {
+          const events = entryEvents as Array<TradeMessage | LiquidationMessage>;
+          let latest = 0;
+          for (const event of events) if (event.ts > latest) latest = event.ts;
+          for (const { part, positions } of parts.values()) {
+            const position = positions[stream];
+            if (position !== undefined && compareStreamIds(id, position) <= 0) continue;
+            for (const event of events) {
+              if (this.partitions.partitionOf(event.base) !== part.index) continue;
+              if (trades) part.addTrade(event as TradeMessage);
+              else part.addLiquidation(event as LiquidationMessage);
+            }
+            if (latest > part.floor) part.floor = latest;
+            part.advanceTo(part.floor);
+          }
+        }
+      }
+      for (const { part, positions } of parts.values()) {
+        for (const stream of [TradeStream.stream, LiquidationStream.stream]) {
+          const position = latest(positions[stream], this.lastSeen.get(stream));
+          if (position !== undefined) part.skipUpTo.set(stream, position);
+        }
+        part.changed = true;
+        this.held[part.index] = part;
+        part.advanceTo(Math.max(this.watermark, part.floor));
+      }
+    })();
+    this.catchingUp = run;
+    try {
+      await run;
+    } finally {
+      if (this.catchingUp === run) this.catchingUp = null;
+    }
+    void this.flushClosed();
+  }
+
+  /**
+   * Captures the held partitions that changed and those in `release`, with the ids of the entries
+   * handled so far. A released partition stops having its open windows written at once, and is
+   * captured when no write of its closed windows is in flight, so that its new holder does not
+   * write them too.
+   */
+  capture(
+    release: ReadonlySet<number>,
+  ):
+    | { partitions: CapturedPartition[]; unacked: Map<string, string[]> }
+    | Promise<{ partitions: CapturedPartition[]; unacked: Map<string, string[]> }> {
+    if (release.size === 0) return this.captureNow(release);
+    for (const index of release) {
+      const part = this.held[index];
+      if (part) part.releasing = true;
+    }
+    const run = this.flushing.then(async () => {
+      while (this.publishing) await this.publishing;
+      return this.captureNow(release);
+    });
+    this.flushing = run.then(
+      () => undefined,
+      (error: unknown) => this.logger.error({ error: errorText(error) }, 'capturing partitions failed'),
+    );
+    return run;
+  }
+
+  restoreCapture(captured: readonly CapturedPartition[], unacked: Map<string, string[]>): void {
+    for (const partition of captured) {
+      const part = this.held[partition.partition];
+      if (part) part.changed = true;
+    }
+    this.requeueAcks(unacked);
+  }
+
+  requeueAcks(unacked: Map<string, string[]>): void {
+    for (const [stream, ids] of unacked) {
+      const later = this.unacked.get(stream) ?? [];
+      this.unacked.set(stream, ids.concat(later));
+    }
+  }
+
+  lose(partitions: readonly number[]): void {
+    for (const index of partitions) this.held[index] = undefined;
+  }
+
+  /** Closed windows and candles not yet written travel in the checkpoint: nothing to wait for. */
+  outputsWritten(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+
+  private captureNow(release: ReadonlySet<number>): {
+    partitions: CapturedPartition[];
+    unacked: Map<string, string[]>;
+  } {
+    const captured: CapturedPartition[] = [];
+    for (let index = 0; index < this.held.length; index++) {
+      const part = this.held[index];
+      if (!part) continue;
+      const releasing = release.has(index);
+      if (!part.changed && !releasing) continue;
+      const positions: StreamPositions = {};
+      for (const [stream, seen] of this.lastSeen) {
+        const position = latest(part.skipUpTo.get(stream), seen);
+        if (position !== undefined) positions[stream] = position;
+      }
+      for (const [stream, position] of part.skipUpTo) positions[stream] ??= position;
+      const body: FlowCheckpointBody = {
+        watermark: Math.max(this.watermark, part.floor),
+        state: part.toState(),
+      };
+      captured.push({ partition: index, positions, body, changed: part.changed, release: releasing });
+      part.changed = false;
+      if (releasing) this.held[index] = undefined;
+    }
+    const unacked = this.unacked;
+    this.unacked = new Map();
+    return { partitions: captured, unacked };
+  }
+
+  private newPartition(index: number): FlowPartition {
+    const coins = new Map<string, FlowCoinSettings>();
+    for (const [coin, settings] of this.settings.coins)
+      if (this.partitions.partitionOf(coin) === index) coins.set(coin, settings);
+    return new FlowPartition(index, {
+      coins,
+      windows: this.settings.windows,
+      timeframes: this.settings.timeframes,
+      graceMs: this.config.FLOW_GRACE_MS,
+      dedupCapacity: this.config.FLOW_DEDUP_CAPACITY,
+    });
+  }
+
+  private partOf(key: string): FlowPartition | undefined {
+    return this.held[this.partitions.partitionOf(key)];
+  }
+
+  /** Records the entries of a delivery as handled: the read position moves, their ids wait for the next checkpoint. */
+  private handled(entries: DeliveredEntries): void {
+    const { stream, ids } = entries;
+    if (ids.length === 0) return;
+    const last = ids[ids.length - 1]!;
+    const seen = this.lastSeen.get(stream);
+    if (seen === undefined || compareStreamIds(last, seen) > 0) this.lastSeen.set(stream, last);
+    for (const part of this.held) {
+      if (!part || part.skipUpTo.size === 0) continue;
+      const skip = part.skipUpTo.get(stream);
+      if (skip !== undefined && compareStreamIds(last, skip) >= 0) part.skipUpTo.delete(stream);
+    }
+    const list = this.unacked.get(stream);
+    if (list) for (const id of ids) list.push(id);
+    else this.unacked.set(stream, ids.slice());
+  }
+
   private async flushQueued(): Promise<void> {
-    while (this.pendingFinal.length > 0) {
-      const next = this.pendingFinal[0]!;
+    for (const part of this.held) {
+      if (!part) continue;
+      while (part.pendingFinal.length > 0) {
+        const next = part.pendingFinal[0]!;
+        try {
+          await this.writeSnapshot(next, true);
+        } catch (error) {
+          flowMetrics.writeFailures.inc({ what: 'snapshot' });
+          this.logger.warn(
+            { error: errorText(error), coin: next.coin, window: next.window },
+            'final flow snapshot not written; retrying',
+          );
+          return;
+        }
+        if (part.pendingFinal[0] === next) part.pendingFinal.shift();
+        part.changed = true;
+      }
+      if (part.pendingCandles.length === 0) continue;
+      // A copy: candles closed while this one is written are appended to pendingCandles and must stay
+      // queued (sharing the array dropped them unwritten when they arrived during the publish).
+      const candles = part.pendingCandles.slice();
       try {
-        await this.writeSnapshot(next.ref, true);
+        await this.liveCandles.write(candles, (timeframe) => this.candleTtlMs(timeframe));
+        await this.publisher.publish(CandleStream, candles);
       } catch (error) {
-        flowMetrics.writeFailures.inc({ what: 'snapshot' });
+        flowMetrics.writeFailures.inc({ what: 'closed_candle' });
         this.logger.warn(
-          { error: errorText(error), coin: next.ref.coin, window: next.ref.window },
-          'final flow snapshot not written; retrying',
+          { error: errorText(error), candles: candles.length },
+          'closed candles not written; retrying',
         );
         return;
       }
-      this.pendingFinal.shift();
-      this.stateVersion += 1;
-    }
-    if (this.pendingCandles.length === 0) return;
-    // A copy: candles closed while this one is written are appended to pendingCandles and must stay
-    // queued (sharing the array dropped them unwritten when they arrived during the publish).
-    const candles = this.pendingCandles.slice();
-    try {
-      await this.liveCandles.write(candles, (timeframe) => this.candleTtlMs(timeframe));
-      await this.publisher.publish(CandleStream, candles);
-    } catch (error) {
-      flowMetrics.writeFailures.inc({ what: 'closed_candle' });
-      this.logger.warn(
-        { error: errorText(error), candles: candles.length },
-        'closed candles not written; retrying',
-      );
-      return;
-    }
-    this.pendingCandles = this.pendingCandles.slice(candles.length);
-    this.stateVersion += 1;
-    const now = Date.now();
-    const indicatorWrites: Array<Promise<void>> = [];
-    for (const candle of candles) {
-      flowMetrics.candlesClosed.inc({ timeframe: candle.timeframe });
-      const key = `${candle.timeframe}|${candle.symbol}`;
-      let calculator = this.indicators.get(key);
-      if (!calculator) {
-        calculator = new IndicatorCalculator();
-        this.indicators.set(key, calculator);
+      part.pendingCandles = part.pendingCandles.slice(candles.length);
+      part.changed = true;
+      const now = Date.now();
+      const indicatorWrites: Array<Promise<void>> = [];
+      for (const candle of candles) {
+        flowMetrics.candlesClosed.inc({ timeframe: candle.timeframe });
+        const values = part
+          .indicatorOf(candle.timeframe, candle.symbol)
+          .update(candle.close, candle.openTime);
+        if (candle.timeframe === this.config.INDICATOR_TIMEFRAME) {
+          indicatorWrites.push(
+            this.indicatorStore.write(
+              candle.symbol,
+              IndicatorRepository.toStored(values, candle.timeframe, now),
+              this.config.INDICATOR_TTL_S,
+            ),
+          );
+        }
       }
-      const values = calculator.update(candle.close, candle.openTime);
-      if (candle.timeframe === this.config.INDICATOR_TIMEFRAME) {
-        indicatorWrites.push(
-          this.indicatorStore.write(
-            candle.symbol,
-            IndicatorRepository.toStored(values, candle.timeframe, now),
-            this.config.INDICATOR_TTL_S,
-          ),
-        );
-      }
+      // Indicators are rewritten at the next close; a lost write is logged, not retried.
+      await Promise.all(indicatorWrites).catch((error: unknown) => {
+        flowMetrics.writeFailures.inc({ what: 'indicators' });
+        this.logger.warn({ error: errorText(error) }, 'indicators not written');
+      });
     }
-    // Indicators are rewritten at the next close; a lost write is logged, not retried.
-    await Promise.all(indicatorWrites).catch((error: unknown) => {
-      flowMetrics.writeFailures.inc({ what: 'indicators' });
-      this.logger.warn({ error: errorText(error) }, 'indicators not written');
-    });
   }
 
   private async writeSnapshot(ref: FlowWindowRef, final: boolean): Promise<void> {
@@ -533,214 +770,36 @@ export class FlowAggregationService implements OnModuleInit, OnApplicationBootst
     );
   }
 
-  /**
-   * Writes the state and the ids of the entries it covers, then acknowledges those entries. Takes
-   * the state synchronously (nothing is handled meanwhile); when the write fails nothing is
-   * acknowledged and the ids wait for the next checkpoint, as do ids whose acknowledgement failed.
-   * One at a time; skipped before the restore and when nothing changed.
-   */
-  checkpoint(): Promise<void> {
-    this.checkpointing ??= this.writeCheckpoint().finally(() => (this.checkpointing = null));
-    return this.checkpointing;
-  }
-
-  /** The whole aggregation state as plain data (copies: later events do not change it). */
-  captureState(): AggregationState {
-    const lastPrices: AggregationState['lastPrices'] = [];
-    for (const [symbol, last] of this.lastPrices) lastPrices.push([symbol, last.price, last.ts]);
-    const indicators: AggregationState['indicators'] = [];
-    for (const [key, calculator] of this.indicators) indicators.push([key, calculator.toState()]);
-    return {
-      flow: this.flow.toState(),
-      candles: this.candles.toState(),
-      watermark: this.watermark,
-      lastPrices,
-      indicators,
-      pendingFinal: this.pendingFinal.map(({ ref }) => [ref.coin, ref.window, ref.accumulator.toState()]),
-      pendingCandles: this.pendingCandles.slice(),
-      changedSymbols: [...this.changedSymbols],
-      recentTrades: this.recentTrades?.toState() ?? null,
-      recentLiquidations: this.recentLiquidations?.toState() ?? null,
-    };
-  }
-
-  /** Reads the checkpoint (retrying while Redis is unreachable) once; handlers wait for it. */
-  ensureRestored(): Promise<void> {
-    this.restoring ??= this.restore();
-    return this.restoring;
-  }
-
-  private async restore(): Promise<void> {
-    let delay = 100;
-    for (;;) {
-      try {
-        const checkpoint = await this.checkpoints.read<AggregationState>();
-        if (checkpoint) {
-          this.applyState(checkpoint.state);
-          // The state holds their events: acknowledge them now, and skip them if they come again.
-          let covered = 0;
-          for (const [stream, ids] of Object.entries(checkpoint.covered)) {
-            if (ids.length === 0) continue;
-            await this.acknowledger.ack(stream, ids);
-            this.restoredCovered.set(stream, new Set(ids));
-            covered += ids.length;
-          }
-          this.logger.info(
-            {
-              key: this.checkpoints.key,
-              writtenAt: checkpoint.writtenAt,
-              watermark: this.watermark,
-              openWindows: this.flow.openWindows().length,
-              coveredEntries: covered,
-            },
-            'aggregation state restored from the checkpoint',
-          );
-        } else {
-          this.logger.info({ key: this.checkpoints.key }, 'no checkpoint: the aggregation starts empty');
-        }
-        this.restored = true;
-        this.checkpointedVersion = this.stateVersion;
-        if (this.pendingFinal.length > 0 || this.pendingCandles.length > 0) void this.flushClosed();
-        return;
-      } catch (error) {
-        if (!isRetryableRedisError(error)) throw error; // a refused checkpoint stops the start
-        this.logger.warn(
-          { error: errorText(error), delayMs: delay },
-          'checkpoint not readable yet (Redis unreachable); retrying',
-        );
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 5_000);
-      }
-    }
-  }
-
-  private applyState(state: AggregationState): void {
-    const ignored = this.flow.restoreState(state.flow);
-    if (ignored.length > 0)
-      this.logger.warn({ ignored }, 'checkpoint windows of coins or windows no longer configured left out');
-    this.candles.restoreState(state.candles);
-    this.watermark = state.watermark;
-    this.lastPrices.clear();
-    for (const [symbol, price, ts] of state.lastPrices) this.lastPrices.set(symbol, { price, ts });
-    this.indicators.clear();
-    for (const [key, calculator] of state.indicators)
-      this.indicators.set(key, IndicatorCalculator.fromState(calculator));
-    this.pendingFinal = state.pendingFinal.map(([coin, window, accumulator]) => ({
-      ref: { coin, window, accumulator: FlowWindowAccumulator.fromState(accumulator) },
-    }));
-    this.pendingCandles = state.pendingCandles.slice();
-    this.changedSymbols = new Set(state.changedSymbols);
-    if (this.recentTrades && state.recentTrades) this.recentTrades.restoreState(state.recentTrades);
-    if (this.recentLiquidations && state.recentLiquidations)
-      this.recentLiquidations.restoreState(state.recentLiquidations);
-  }
-
-  private async writeCheckpoint(): Promise<void> {
-    if (!this.restored) return;
-    if (this.stateVersion === this.checkpointedVersion && this.unacked.size === 0) return;
-    const covered = this.unacked;
-    this.unacked = new Map();
-    const version = this.stateVersion;
-    const started = performance.now();
-    let bytes: Buffer;
-    try {
-      bytes = this.checkpoints.encode(this.captureState(), Object.fromEntries(covered), Date.now());
-    } catch (error) {
-      this.keepUnacked(covered);
-      throw error;
-    }
-    const encoded = performance.now();
-    try {
-      await this.checkpoints.store(bytes);
-    } catch (error) {
-      // Not durable: acknowledge nothing; the ids go into the next checkpoint.
-      this.keepUnacked(covered);
-      flowMetrics.checkpoints.inc({ outcome: 'failed' });
-      this.logger.warn(
-        { error: errorText(error), entries: countIds(covered) },
-        'checkpoint not written; its entries stay unacknowledged until the next one',
-      );
-      return;
-    }
-    const stored = performance.now();
-    this.checkpointedVersion = version;
-    this.lastCheckpoint = { bytes: bytes.length, encodeMs: encoded - started, storeMs: stored - encoded };
-    flowMetrics.checkpoints.inc({ outcome: 'written' });
-    flowMetrics.checkpointBytes.set(bytes.length);
-    flowMetrics.checkpointMs.set({ step: 'encode' }, encoded - started);
-    flowMetrics.checkpointMs.set({ step: 'store' }, stored - encoded);
-    for (const [stream, ids] of covered) {
-      try {
-        await this.acknowledger.ack(stream, ids);
-      } catch (error) {
-        // Still covered by the state: they go into the next checkpoint and are acknowledged after it.
-        this.keepUnacked(new Map([[stream, ids]]));
-        this.logger.warn(
-          { error: errorText(error), stream, entries: ids.length },
-          'entries not acknowledged after the checkpoint; retrying after the next one',
-        );
-      }
-    }
-  }
-
-  /** Puts ids back in front of those handled since (they are in the state and not acknowledged). */
-  private keepUnacked(ids: Map<string, string[]>): void {
-    for (const [stream, list] of ids) {
-      const later = this.unacked.get(stream);
-      this.unacked.set(stream, later ? list.concat(later) : list);
-    }
-  }
-
-  /** Records the entries of a delivery as handled (their events are in the state now). */
-  private noteHandled(context: StreamContext | undefined, events: number): void {
-    if (events > 0) this.stateVersion += 1;
-    if (!context) return;
-    const stream = context.getStream();
-    const ids = context.getEntryIds();
-    const list = this.unacked.get(stream);
-    if (list) for (const id of ids) list.push(id);
-    else this.unacked.set(stream, ids.slice());
-  }
-
-  /** The events of entries the restored checkpoint does not already hold. */
-  private notCovered<T>(
-    kind: 'trade' | 'liquidation',
-    events: readonly T[],
-    context: StreamContext | undefined,
-  ): readonly T[] {
-    if (!context || this.restoredCovered.size === 0) return events;
-    const covered = this.restoredCovered.get(context.getStream());
-    if (!covered) return events;
-    const ids = context.getEntryIds();
-    const counts = context.getEntryEventCounts();
-    const kept: T[] = [];
-    let offset = 0;
-    let skipped = 0;
-    for (let i = 0; i < ids.length; i++) {
-      const count = counts[i]!;
-      if (covered.delete(ids[i]!)) skipped += count;
-      else for (let j = offset; j < offset + count; j++) kept.push(events[j]!);
-      offset += count;
-    }
-    if (covered.size === 0) this.restoredCovered.delete(context.getStream());
-    if (skipped > 0) {
-      this.logger.info(
-        { stream: context.getStream(), events: skipped },
-        'events already in the checkpoint skipped',
-      );
-      flowMetrics.events.inc({ kind, outcome: 'in_checkpoint' }, skipped);
-    }
-    return kept;
-  }
-
   /** A live candle hash lives two periods past its end + grace (then the next candle has replaced it or the symbol went quiet). */
   private candleTtlMs(timeframe: Timeframe): number {
     return 2 * TIMEFRAME_MS[timeframe] + this.config.FLOW_GRACE_MS;
   }
 }
 
-function countIds(ids: Map<string, string[]>): number {
-  let count = 0;
-  for (const list of ids.values()) count += list.length;
-  return count;
+function deliveredOf(context: StreamContext | undefined): DeliveredEntries | undefined {
+  return context
+    ? { stream: context.getStream(), ids: context.getEntryIds(), counts: context.getEntryEventCounts() }
+    : undefined;
+}
+
+/** Whether entry `id` of `stream` is already in the partition's state. */
+function coveredBy(part: FlowPartition, stream: string, id: string): boolean {
+  const skip = part.skipUpTo.get(stream);
+  return skip !== undefined && compareStreamIds(id, skip) <= 0;
+}
+
+function latest(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return compareStreamIds(a, b) >= 0 ? a : b;
+}
+
+/** Resolves when `work` does or after `ms`, whichever comes first (Redis may be down at shutdown). */
+async function bounded(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([work, late]);
+  clearTimeout(timer);
 }

@@ -4,7 +4,10 @@ import { LiquidationStream, TradeStream } from '@mdp/schemas';
 import { FlowAggregationService } from './flow-aggregation.service';
 import { FLOW_TOKENS } from './flow-aggregator.tokens';
 
-/** Readiness: Redis answers PING; the group's lag per stream, the open windows, the late events and the last checkpoint are reported. */
+/**
+ * Readiness: Redis answers PING; the replica, its group's lag per stream, the partitions held, the
+ * live replicas, the open windows, the late events and the checkpoints are reported.
+ */
 @Injectable()
 export class FlowAggregatorHealth implements OnModuleInit {
   constructor(
@@ -18,7 +21,8 @@ export class FlowAggregatorHealth implements OnModuleInit {
       await this.redis.ping();
     });
     this.registry.register('consumer', async () => {
-      const group = this.aggregation.settings.group;
+      const { partitions, coordinator } = this.aggregation;
+      const group = partitions.group;
       const streams: Record<string, { lag: number | null; pending: number }> = {};
       for (const definition of [TradeStream, LiquidationStream]) {
         const groups = (await this.redis.xinfo('GROUPS', definition.stream).catch(() => [])) as unknown[][];
@@ -30,13 +34,33 @@ export class FlowAggregatorHealth implements OnModuleInit {
           };
       }
       return {
+        replica: partitions.replica,
         group,
         streams,
-        openWindows: this.aggregation.flow.openWindows().length,
-        lateDropped: this.aggregation.flow.lateDropped,
-        lateCandleTrades: this.aggregation.candles.lateDropped,
-        /** The last state checkpoint written: bytes, encode and SET time (ms); null before the first. */
-        checkpoint: this.aggregation.lastCheckpoint,
+        /** The last entry handled per stream (this replica's read position). */
+        read: Object.fromEntries(this.aggregation.lastSeen),
+        partitions: {
+          count: partitions.count,
+          held: this.aggregation.heldPartitions(),
+          live: coordinator.live,
+          catchingUp: this.aggregation.catchingUp !== null,
+        },
+        otherPartitionEvents: { ...this.aggregation.otherPartition },
+        openWindows: this.aggregation.openWindows().length,
+        lateDropped: this.aggregation.lateDropped(),
+        lateCandleTrades: this.aggregation.lateCandleTrades(),
+        /** Partition checkpoints: written, failed, the last one's partitions, bytes and ms (capture + encode, store). */
+        checkpoints: {
+          written: coordinator.stats.checkpoints,
+          failed: coordinator.stats.checkpointFailures,
+          last: coordinator.stats.lastCheckpoint,
+        },
+        handover: {
+          acquired: coordinator.stats.acquired,
+          released: coordinator.stats.released,
+          lost: coordinator.stats.lost,
+          caughtUpEntries: coordinator.stats.caughtUpEntries,
+        },
       };
     });
   }

@@ -1,12 +1,15 @@
 import type { FlowWindow, Timeframe } from '@mdp/schemas';
 import type { FlowCoinSettings } from '@mdp/domain-flow';
+import { ReplicaPartitions } from '@mdp/transport';
 import type { FlowAggregatorConfig } from '../flow-aggregator.config';
+import { FLOW_SERVICE } from './flow-partitions';
 
 /** The aggregator's settings, parsed once from its config. */
 export interface FlowSettings {
   coins: Map<string, FlowCoinSettings>;
   windows: FlowWindow[];
   timeframes: Timeframe[];
+  /** This replica's consumer group: `flow-aggregator` for replica 0, `flow-aggregator-<k>` for replica k. */
   group: string;
   /** Least time (ms) between two rewrites of an open window of each window length. */
   publishSpacingMs: Map<FlowWindow, number>;
@@ -44,9 +47,6 @@ export function flowSettingsFrom(config: FlowAggregatorConfig): FlowSettings {
     windows,
     publishSpacingMs,
     timeframes: [...new Set(config.CANDLE_TIMEFRAMES.split(','))] as Timeframe[],
-    group:
-      config.FLOW_SHARD_COUNT === 1
-        ? 'flow-aggregator'
-        : `flow-aggregator-shard-${config.FLOW_SHARD_INDEX}-of-${config.FLOW_SHARD_COUNT}`,
+    group: ReplicaPartitions.groupOf(FLOW_SERVICE, config.FLOW_REPLICA),
   };
 }

@@ -14,7 +14,7 @@ function gauge<L extends string>(name: string, help: string, labelNames: L[]): G
 export const flowMetrics = {
   events: counter(
     'flow_events_total',
-    'Events handled by the flow aggregator, by kind and outcome (aggregated, other_shard, late)',
+    'Events handled by the flow aggregator, by kind and outcome (aggregated, other_partition, duplicate, in_checkpoint, late)',
     ['kind', 'outcome'],
   ),
   snapshots: counter(
@@ -45,15 +45,21 @@ export const flowMetrics = {
     'Redis writes that failed and were retried later, by what',
     ['what'],
   ),
-  checkpointBytes: gauge('flow_checkpoint_bytes', 'Bytes of the last state checkpoint written', []),
+  checkpointBytes: gauge(
+    'flow_checkpoint_bytes',
+    'Bytes of the last partition checkpoints written (one commit)',
+    [],
+  ),
   checkpointMs: gauge(
     'flow_checkpoint_ms',
-    'Time (ms) of the last state checkpoint, by step (encode: synchronous capture and MessagePack; store: the SET)',
+    'Time (ms) of the last partition checkpoints, by step (encode: synchronous capture and MessagePack; store: the fenced commit script)',
     ['step'],
   ),
-  checkpoints: counter('flow_checkpoints_total', 'State checkpoints, by outcome (written, failed)', [
-    'outcome',
-  ]),
+  checkpoints: counter(
+    'flow_checkpoints_total',
+    'Partition checkpoint commits, by outcome (written, failed)',
+    ['outcome'],
+  ),
   positionsUpdated: counter(
     'flow_positions_updated_total',
     'positions:active updates, by outcome (updated, changed_meanwhile, invalid)',

@@ -1,22 +1,17 @@
-import { Packr } from 'msgpackr';
 import type { RedisClient } from '@mdp/platform';
-import { flowCheckpointKey } from './flow.keys';
+import { flowShardCheckpointKey } from './flow.keys';
 
-/** Version of the checkpoint layout; a checkpoint of another version is refused, never guessed at. */
-export const FLOW_CHECKPOINT_VERSION = 1;
+/**
+ * Version of the flow aggregator's checkpoint layout: 2 = one checkpoint per partition (the
+ * partition's state and the watermark at its stream positions); 1 was one checkpoint per shard.
+ * A checkpoint of another version is refused, never guessed at.
+ */
+export const FLOW_CHECKPOINT_VERSION = 2;
 
-/** What is stored: the shard it belongs to, the state, and the stream entries the state covers. */
-export interface FlowCheckpoint<S> {
-  version: number;
-  shardIndex: number;
-  shardCount: number;
-  writtenAt: number;
-  /** Per stream, ids of entries whose events are in `state` and that were not acknowledged when it was taken. */
-  covered: Record<string, string[]>;
-  state: S;
-}
+/** Largest FLOW_SHARD_COUNT the shard layout accepted. */
+const SHARD_LAYOUT_MAX_COUNT = 64;
 
-/** A stored checkpoint that does not belong to this process (other schema version or shard layout). */
+/** A stored checkpoint that this build cannot read (another layout). */
 export class FlowCheckpointMismatchError extends Error {
   constructor(message: string) {
     super(message);
@@ -24,57 +19,24 @@ export class FlowCheckpointMismatchError extends Error {
   }
 }
 
-const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true });
-
 /**
- * The flow aggregator's checkpoint: one key per shard (flowCheckpointKey), MessagePack (numbers as
- * float64, exact). `encode` is synchronous, so the caller can take the state and the ids it covers in
- * one step; `store` writes the bytes; `read` decodes and checks that the checkpoint is this shard's.
+ * Refuses to start over a checkpoint of the shard layout (version 1: the whole state of shard
+ * FLOW_SHARD_INDEX of FLOW_SHARD_COUNT in `...:checkpoint:<i>-of-<n>`): starting empty beside it
+ * would silently drop its open windows and candles. Looks for shard 0 of every count the layout
+ * allowed except `partitions` (that key is partition 0's now, and its version check refuses a
+ * version 1 there). One EXISTS: the keys share the hash tag, so this works on a Cluster too.
  */
-export class FlowCheckpointRepository {
-  readonly key: string;
-
-  constructor(
-    private readonly redis: RedisClient,
-    readonly shardIndex: number,
-    readonly shardCount: number,
-  ) {
-    this.key = flowCheckpointKey(shardIndex, shardCount);
-  }
-
-  encode<S>(state: S, covered: Record<string, string[]>, now: number): Buffer {
-    const checkpoint: FlowCheckpoint<S> = {
-      version: FLOW_CHECKPOINT_VERSION,
-      shardIndex: this.shardIndex,
-      shardCount: this.shardCount,
-      writtenAt: now,
-      covered,
-      state,
-    };
-    return packr.pack(checkpoint);
-  }
-
-  async store(bytes: Buffer): Promise<void> {
-    await this.redis.set(this.key, bytes);
-  }
-
-  /** The stored checkpoint, or null when there is none. Throws FlowCheckpointMismatchError when it is not this shard's. */
-  async read<S>(): Promise<FlowCheckpoint<S> | null> {
-    const bytes = await this.redis.getBuffer(this.key);
-    if (!bytes) return null;
-    const checkpoint = packr.unpack(bytes) as Partial<FlowCheckpoint<S>>;
-    if (checkpoint.version !== FLOW_CHECKPOINT_VERSION) {
-      throw new FlowCheckpointMismatchError(
-        `${this.key} has checkpoint version ${String(checkpoint.version)}, this build reads version ${FLOW_CHECKPOINT_VERSION}; ` +
-          'refusing to guess at its state (drain the old version first, or delete the key to start empty)',
-      );
-    }
-    if (checkpoint.shardIndex !== this.shardIndex || checkpoint.shardCount !== this.shardCount) {
-      throw new FlowCheckpointMismatchError(
-        `${this.key} holds shard ${String(checkpoint.shardIndex)} of ${String(checkpoint.shardCount)}, ` +
-          `this process is shard ${this.shardIndex} of ${this.shardCount}; refusing another shard layout's state`,
-      );
-    }
-    return checkpoint as FlowCheckpoint<S>;
+export async function assertNoShardLayoutCheckpoint(redis: RedisClient, partitions: number): Promise<void> {
+  const keys: string[] = [];
+  for (let count = 1; count <= SHARD_LAYOUT_MAX_COUNT; count++)
+    if (count !== partitions) keys.push(flowShardCheckpointKey(0, count));
+  if ((await redis.exists(...keys)) === 0) return;
+  for (const key of keys) {
+    if ((await redis.exists(key)) === 0) continue;
+    throw new FlowCheckpointMismatchError(
+      `${key} is a checkpoint of the shard layout (FLOW_SHARD_INDEX / FLOW_SHARD_COUNT, version 1); this build keeps ` +
+        `one checkpoint per partition (FLOW_PARTITIONS=${partitions}) and refuses to guess at it: drain the old version ` +
+        'first (stop it once its lag is 0), or delete the shard keys to start empty',
+    );
   }
 }

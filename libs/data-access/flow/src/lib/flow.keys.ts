@@ -93,10 +93,12 @@ export function contextMarketKey(): string {
 }
 
 /**
- * `flow-aggregator:{flow-aggregator}:checkpoint:<index>-of-<count>` (string, MessagePack): the
- * aggregation state of one flow-aggregator shard. No TTL: it is the state itself, rewritten every
- * FLOW_CHECKPOINT_INTERVAL_MS. The hash tag keeps every shard's checkpoint in one Cluster slot.
+ * `flow-aggregator:{flow-aggregator}:checkpoint:<index>-of-<count>` of the shard layout (before
+ * FLOW_PARTITIONS, checkpoint version 1): the whole state of shard FLOW_SHARD_INDEX of
+ * FLOW_SHARD_COUNT. Read only to refuse it (assertNoShardLayoutCheckpoint). The partition
+ * checkpoints that replaced it have the same form (`partitionCheckpointKey` of @mdp/transport:
+ * partition `<p>-of-<FLOW_PARTITIONS>`).
  */
-export function flowCheckpointKey(shardIndex: number, shardCount: number): string {
+export function flowShardCheckpointKey(shardIndex: number, shardCount: number): string {
   return `flow-aggregator:{flow-aggregator}:checkpoint:${shardIndex}-of-${shardCount}`;
 }

@@ -83,6 +83,8 @@ export interface PartitionCoordinatorOptions {
   streams: readonly StreamDefinition[];
   /** The setting that numbers the replicas, named in errors (DETECTOR_REPLICA, FLOW_REPLICA). */
   replicaSetting: string;
+  /** Called after each checkpoint attempt (metrics). */
+  onCheckpoint?: (outcome: 'written' | 'failed') => void;
 }
 
 /** Entries read per XRANGE call while a taken-over partition catches up. */
@@ -110,7 +112,15 @@ export class PartitionCoordinator<B extends object> {
     released: 0,
     lost: 0,
     caughtUpEntries: 0,
-    lastCheckpoint: null as { at: number; partitions: number; bytes: number; ms: number } | null,
+    /** The last checkpoint written: partitions, bytes, total ms, of which capture + encode and the wait for outputs + commit. */
+    lastCheckpoint: null as {
+      at: number;
+      partitions: number;
+      bytes: number;
+      ms: number;
+      encodeMs: number;
+      storeMs: number;
+    } | null,
   };
   /** Live replicas at the last heartbeat, ascending. */
   live: number[] = [];
@@ -316,6 +326,7 @@ export class PartitionCoordinator<B extends object> {
       counts: captured.counts,
       release: captured.release,
     }));
+    const encoded = performance.now();
     let lost: number[];
     try {
       if (!(await this.state.outputsWritten(OUTPUTS_DEADLINE_MS)))
@@ -325,6 +336,7 @@ export class PartitionCoordinator<B extends object> {
       this.stats.checkpointFailures += 1;
       this.state.restoreCapture(partitions, unacked);
       this.logger.warn({ error: errorText(error) }, 'checkpoint not written; entries stay unacknowledged');
+      this.options.onCheckpoint?.('failed');
       return;
     }
     if (lost.length > 0) {
@@ -337,8 +349,11 @@ export class PartitionCoordinator<B extends object> {
       at: now,
       partitions: commits.length,
       bytes: commits.reduce((sum, commit) => sum + (commit.checkpoint?.length ?? 0), 0),
-      ms: Math.round((performance.now() - started) * 100) / 100,
+      ms: round2(performance.now() - started),
+      encodeMs: round2(encoded - started),
+      storeMs: round2(performance.now() - encoded),
     };
+    this.options.onCheckpoint?.('written');
     for (const [stream, ids] of unacked) {
       if (ids.length === 0) continue;
       try {
@@ -426,6 +441,10 @@ function toRecord(fields: unknown[]): Record<string, unknown> {
   const record: Record<string, unknown> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) record[String(fields[i])] = fields[i + 1];
   return record;
+}
+
+function round2(ms: number): number {
+  return Math.round(ms * 100) / 100;
 }
 
 function sleep(ms: number): Promise<void> {
