@@ -8,7 +8,9 @@
  * (tools/bench/gateway-paced-load.ts, latency from each request's release; the client's own lateness
  * and the p99 from when each request was due beside it), against the gateway and, for reference, the
  * bare server, with p99 and the gateway's garbage collections during the run (from its /metrics).
- * The client is pinned to CPU 0 and the servers to the others (BENCH_PIN=0: not pinned).
+ * The client is pinned to CPU 0 and the servers to the others (BENCH_PIN=0: not pinned). The gateway
+ * runs with production's Node flags (NODE_OPTIONS of docker/k8s/base/config/gateway.env), then
+ * GATEWAY_NODE_ARGS.
  *
  *   npm run bench:gateway
  *   BENCH_SATURATION=0 BENCH_FIXED_RATES=5000 npm run bench:gateway   (the 5 000 req/s runs only)
@@ -85,6 +87,11 @@ function hasTaskset(): boolean {
 function pin(pid: number, cpus: string): void {
   execFileSync('taskset', ['-a', '-cp', cpus, String(pid)], { stdio: 'ignore' });
 }
+
+/** Where production sets the gateway's Node flags (NODE_OPTIONS), read so that the bench runs the gateway as deployed. */
+const GATEWAY_ENV_FILE = 'docker/k8s/base/config/gateway.env';
+const PRODUCTION_NODE_OPTIONS =
+  /^NODE_OPTIONS=(.*)$/m.exec(readFileSync(path.join(ROOT, GATEWAY_ENV_FILE), 'utf8'))?.[1]?.trim() ?? '';
 
 /** The servers' CPUs when pinned: all but CPU 0, which the client keeps. */
 const SERVER_CPUS = `1-${Math.max(1, os.cpus().length - 1)}`;
@@ -331,10 +338,11 @@ async function bench(): Promise<void> {
     await dataSource.destroy();
 
     const port = await freePort();
-    // GATEWAY_NODE_ARGS: extra node flags for the gateway, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+    // Production's Node flags first, then GATEWAY_NODE_ARGS (extra flags, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
     const gateway = spawn(
       process.execPath,
       [
+        ...PRODUCTION_NODE_OPTIONS.split(' ').filter(Boolean),
         ...(env['GATEWAY_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
         '-r',
         '@swc-node/register',
@@ -402,7 +410,7 @@ async function bench(): Promise<void> {
     out(
       `gateway bench: ${CONNECTIONS} connections, ${SECONDS} s per saturation run${SATURATION ? '' : ' (skipped)'}, ${FIXED_SECONDS} s per fixed-rate run; ${
         PIN ? `client pinned to CPU 0, servers to CPU ${SERVER_CPUS}` : 'not pinned'
-      }; gateway node args: ${env['GATEWAY_NODE_ARGS'] || '(none)'}, NODE_OPTIONS: ${env['NODE_OPTIONS'] || '(none)'}; retrieve body ${Buffer.byteLength(
+      }; gateway node flags: production's ${PRODUCTION_NODE_OPTIONS || '(none)'} (${GATEWAY_ENV_FILE}), GATEWAY_NODE_ARGS ${env['GATEWAY_NODE_ARGS'] || '(none)'}, NODE_OPTIONS: ${env['NODE_OPTIONS'] || '(none)'}; retrieve body ${Buffer.byteLength(
         (await redis.get(snapshot.key))!,
       )} bytes (${snapshot.data.nodes.length} nodes, ${snapshot.data.timeSeries.length} time points), token list ${await redis.strlen(
         'tokens:list:market_cap:100:0',
