@@ -6,8 +6,10 @@
  * (value bytes and MEMORY USAGE) beside the seed 000 estimates.
  *
  * Trades: BTC, ETH, HYPE, random walks with heavy-tailed (Pareto) sizes, spread over 4 hours of
- * event time so every window fills. Settings (env): BENCH_REDIS_URL (default
- * redis://127.0.0.1:6379/11, flushed), BENCH_TRADES (default 2000000), BENCH_BATCH (default 256).
+ * event time so every window fills. Settings (env): BENCH_REDIS_URL (a URL with its database, which
+ * it flushes; else a test database of the server at REDIS_URL, default redis://127.0.0.1:6379, leased
+ * as a test run does, so it never flushes one in use), BENCH_TRADES (default 2000000), BENCH_BATCH
+ * (default 256).
  *
  *   node -r @swc-node/register -r reflect-metadata tools/bench/flow-aggregator.bench.ts
  */
@@ -21,9 +23,12 @@ import { NestFactory } from '@nestjs/core';
 import { RedisStreamsServer, StreamPublisher, serverOptionsFrom } from '@mdp/transport';
 import { TradeStream } from '@mdp/schemas';
 import { AppModule } from '../../apps/flow-aggregator/src/app.module';
+import { leaseRedisDbs, releaseRedisDbs } from '@mdp/testing';
 import { measureRawXaddRate } from './redis-baseline';
 
-const REDIS_URL = process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379/11';
+/** A Redis URL with its database (flushed); by default a test database leased like a test run's. */
+const GIVEN_REDIS_URL = process.env['BENCH_REDIS_URL'] ?? '';
+const LOCAL_REDIS = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const TRADES = Number(process.env['BENCH_TRADES'] ?? 2_000_000);
 const BATCH = Number(process.env['BENCH_BATCH'] ?? 256);
 const STREAM_TRADES = Number(process.env['BENCH_STREAM_TRADES'] ?? 500_000);
@@ -69,6 +74,9 @@ function makeTrades(): TradeMessage[] {
 }
 
 async function main(): Promise<void> {
+  const owner = `flow-bench-${process.pid}`;
+  const leased = GIVEN_REDIS_URL === '' ? await leaseRedisDbs(LOCAL_REDIS, 1, owner) : [];
+  const REDIS_URL = leased.length > 0 ? `${LOCAL_REDIS}/${leased[0]}` : GIVEN_REDIS_URL;
   const redis = createRedisConnection(REDIS_URL);
   await redis.flushdb();
   const raw = measureRawXaddRate(REDIS_URL);
@@ -161,8 +169,10 @@ async function main(): Promise<void> {
   }
   await service.coordinator.leave();
   await redis.flushdb();
-  await endToEnd(trades.slice(0, STREAM_TRADES), raw);
+  await endToEnd(REDIS_URL, trades.slice(0, STREAM_TRADES), raw);
+  await redis.flushdb();
   redis.disconnect();
+  if (leased.length > 0) await releaseRedisDbs(LOCAL_REDIS, leased, owner);
 }
 
 /**
@@ -170,7 +180,7 @@ async function main(): Promise<void> {
  * (Nest, RedisStreamsServer, group flow-aggregator) reads, decodes, validates, aggregates and
  * acknowledges them; timed from start to a group with no lag and nothing pending.
  */
-async function endToEnd(trades: TradeMessage[], raw: number): Promise<void> {
+async function endToEnd(REDIS_URL: string, trades: TradeMessage[], raw: number): Promise<void> {
   const redis = createRedisConnection(REDIS_URL);
   await redis.flushdb();
   const publisher = new StreamPublisher(redis, { maxBufferedEvents: trades.length + 1 });
