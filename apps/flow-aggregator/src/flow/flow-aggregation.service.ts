@@ -239,7 +239,8 @@ export class FlowAggregationService
    * next checkpoint.
    */
   async onTrades(all: readonly TradeMessage[], context?: StreamContext): Promise<void> {
-    if (!this.joined || this.catchingUp) await this.idle();
+    // Re-checked after each wait: a catch-up that started meanwhile must finish before events apply.
+    while (!this.joined || this.catchingUp) await this.idle();
     // From here to handled() nothing awaits: the state and the entries it covers move together.
     const entries = deliveredOf(context);
     const stream = entries?.stream ?? '';
@@ -277,7 +278,7 @@ export class FlowAggregationService
   }
 
   async onLiquidations(all: readonly LiquidationMessage[], context?: StreamContext): Promise<void> {
-    if (!this.joined || this.catchingUp) await this.idle();
+    while (!this.joined || this.catchingUp) await this.idle();
     const entries = deliveredOf(context);
     const stream = entries?.stream ?? '';
     const cursor = new EntryCursor(entries);
