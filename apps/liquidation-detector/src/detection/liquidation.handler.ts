@@ -11,7 +11,7 @@ export class LiquidationHandler {
 
   @OnStream(LiquidationStream, { batch: true, ack: 'deferred' })
   async onLiquidations(@Payload() batch: LiquidationMessage[], @Ctx() context: StreamContext): Promise<void> {
-    if (!this.detection.joined || this.detection.catchingUp) await this.detection.idle();
+    while (!this.detection.joined || this.detection.catchingUp) await this.detection.idle();
     // Acknowledged after the checkpoint covering it (PartitionCoordinator), once stored.
     this.detection.onLiquidations(batch, {
       stream: context.getStream(),

@@ -11,7 +11,7 @@ export class TradeFlowHandler {
 
   @OnStream(TradeStream, { batch: true, ack: 'deferred' })
   async onTrades(@Payload() trades: TradeMessage[], @Ctx() context: StreamContext): Promise<void> {
-    if (!this.detection.joined || this.detection.catchingUp) await this.detection.idle();
+    while (!this.detection.joined || this.detection.catchingUp) await this.detection.idle();
     this.detection.onTrades(trades, {
       stream: context.getStream(),
       ids: context.getEntryIds(),
