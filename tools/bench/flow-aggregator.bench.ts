@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     }
     if (now - openAt >= config.FLOW_PUBLISH_INTERVAL_MS) {
       openAt = now;
-      await service.publishOpen();
+      await service.publishOpen(now, true); // spaced, as the timer calls it
     }
     if (now - candlesAt >= config.CANDLE_FLUSH_INTERVAL_MS) {
       candlesAt = now;
