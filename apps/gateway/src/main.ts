@@ -1,3 +1,5 @@
+// First, before the modules below fill the heap: the gateway's V8 flags (gc-flags.ts).
+import './gc-flags';
 import 'reflect-metadata';
 import { ConfigError, createLogger, loadConfig } from '@mdp/platform';
 import { GatewayConfig } from './gateway.config';
