@@ -40,9 +40,23 @@ function events(count: number, seed: number, from: number, spanMs: number): Even
   return out;
 }
 
-/** A JSON round trip: the state is plain data (what msgpack stores), no shared references. */
+/**
+ * A copy as a checkpoint's decoding gives it: plain data, no shared references, and each byte block
+ * at an odd offset of a larger buffer (as MessagePack decoders return them).
+ */
 function roundTrip<T>(state: T): T {
-  return JSON.parse(JSON.stringify(state)) as T;
+  return unaligned(structuredClone(state));
+}
+function unaligned<T>(value: T): T {
+  if (value instanceof Uint8Array) {
+    const larger = new Uint8Array(value.length + 3);
+    larger.set(value, 1);
+    return larger.subarray(1, 1 + value.length) as T;
+  }
+  if (Array.isArray(value)) return value.map(unaligned) as T;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, unaligned(field)])) as T;
+  return value;
 }
 
 function newAggregator(): FlowAggregator {
@@ -104,6 +118,21 @@ describe('flow state checkpoint (toState / restore)', () => {
     // Something closed and something was dropped late, so the comparison covers those paths.
     expect(flow.lateDropped).toBeGreaterThan(0);
     expect(JSON.stringify(original).length).toBeGreaterThan(100_000);
+  });
+
+  it('reads the nodes of a window state written as one list per node (the earlier form)', () => {
+    const accumulator = new FlowWindowAccumulator(START, 3_600_000, 60_000, 0.5, 100_000);
+    for (const e of events(500, 3, START, 3_600_000).filter((event) => event.coin === 'ETH'))
+      if (e.kind === 'trade') accumulator.addTrade(e.price, e.size, e.price * e.size, e.side, e.ts);
+      else accumulator.addLiquidation(e.price, e.size, 'long', e.ts);
+    const state = roundTrip(accumulator.toState());
+    const block = new Float64Array(new Uint8Array(state.nodes as Uint8Array).buffer);
+    const lists: number[][] = [];
+    for (let at = 0; at < block.length; at += 8) lists.push([...block.subarray(at, at + 8)]);
+    expect(lists.length).toBeGreaterThan(10);
+    const restored = FlowWindowAccumulator.fromState({ ...state, nodes: lists });
+    expect(restored.toFlowData()).toEqual(accumulator.toFlowData());
+    expect(restored.toState()).toEqual(accumulator.toState());
   });
 
   it('a restored FlowWindowAccumulator equals the original for further trades and liquidations', () => {
