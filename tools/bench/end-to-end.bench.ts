@@ -74,6 +74,12 @@ const FLOW_PUBLISH_MS = arg('flow-publish-ms', 10);
 const FLUSH_MS = arg('flush-ms', 5);
 const PROFILE = flag('profile');
 const SKIP_BUILD = flag('no-build');
+/** Extra Node flags for the flow aggregator, e.g. `--flow-node-args=--max-semi-space-size=64`. */
+const FLOW_NODE_ARGS = (
+  process.argv.find((a) => a.startsWith('--flow-node-args='))?.slice('--flow-node-args='.length) ?? ''
+)
+  .split(' ')
+  .filter(Boolean);
 const REDIS_SERVER = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const APPS = ['ingestion', 'liquidation-detector', 'flow-aggregator', 'warm-writer'] as const;
 type App = (typeof APPS)[number] | 'ingestion-burst';
@@ -284,9 +290,12 @@ async function main(): Promise<void> {
     const port = await freePort();
     ports.set(app, port);
     const bundle = app === 'ingestion-burst' ? 'ingestion' : app;
-    const nodeArgs = PROFILE
-      ? ['--prof', '--no-logfile-per-isolate', `--logfile=${path.join(profileDir, `${app}.v8.log`)}`]
-      : [];
+    const nodeArgs = [
+      ...(PROFILE
+        ? ['--prof', '--no-logfile-per-isolate', `--logfile=${path.join(profileDir, `${app}.v8.log`)}`]
+        : []),
+      ...(app === 'flow-aggregator' ? FLOW_NODE_ARGS : []),
+    ];
     const child = spawn(process.execPath, [...nodeArgs, `dist/apps/${bundle}/main.js`], {
       cwd: WORKSPACE_ROOT,
       env: {
@@ -839,7 +848,7 @@ async function main(): Promise<void> {
     `raw baseline: redis-benchmark -P 100 XADD = ${fmt(rawXadd)} XADD/s (one XADD of one field; the pipeline's entries carry up to 256 events)`,
   );
   out.push(
-    `services: production bundles (node dist/apps/<app>/main.js), LOG_LEVEL=warn; detector VWAP offsets 0.05 %, flow publish interval ${FLOW_PUBLISH_MS} ms, ingestion flush ${FLUSH_MS} ms; latency resolution ${POLL_MS} ms (poll)`,
+    `services: production bundles (node dist/apps/<app>/main.js), LOG_LEVEL=warn; detector VWAP offsets 0.05 %, flow publish interval ${FLOW_PUBLISH_MS} ms${FLOW_NODE_ARGS.length > 0 ? ` (flow-aggregator with ${FLOW_NODE_ARGS.join(' ')})` : ''}, ingestion flush ${FLUSH_MS} ms; latency resolution ${POLL_MS} ms (poll)`,
   );
   const sustainedEnd = phaseSamples.get('burst') ?? end;
   out.push('', `sustained (${SUSTAINED_S} s):`);
