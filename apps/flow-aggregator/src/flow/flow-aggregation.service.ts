@@ -27,6 +27,9 @@ import {
   type AdoptedPartition,
   type CapturedPartition,
   type DeliveredEntries,
+  coveredBy,
+  latestStreamId,
+  recordDelivered,
   type PartitionedState,
   type StreamContext,
   type StreamPositions,
@@ -259,7 +262,7 @@ export class FlowAggregationService
         other += 1;
         continue;
       }
-      if (part.skipUpTo.size > 0 && coveredBy(part, stream, id)) {
+      if (part.skipUpTo.size > 0 && coveredBy(part.skipUpTo, stream, id)) {
         covered += 1;
         continue;
       }
@@ -292,7 +295,7 @@ export class FlowAggregationService
         other += 1;
         continue;
       }
-      if (part.skipUpTo.size > 0 && coveredBy(part, stream, id)) continue;
+      if (part.skipUpTo.size > 0 && coveredBy(part.skipUpTo, stream, id)) continue;
       if (part.addLiquidation(liquidation) === 'aggregated') aggregated += 1;
     }
     if (entries) this.handled(entries);
@@ -551,7 +554,7 @@ export class FlowAggregationService
       }
       for (const { part, positions } of parts.values()) {
         for (const stream of [TradeStream.stream, LiquidationStream.stream]) {
-          const position = latest(positions[stream], this.lastSeen.get(stream));
+          const position = latestStreamId(positions[stream], this.lastSeen.get(stream));
           if (position !== undefined) part.skipUpTo.set(stream, position);
         }
         part.changed = true;
@@ -631,7 +634,7 @@ export class FlowAggregationService
       if (!part.changed && !releasing) continue;
       const positions: StreamPositions = {};
       for (const [stream, seen] of this.lastSeen) {
-        const position = latest(part.skipUpTo.get(stream), seen);
+        const position = latestStreamId(part.skipUpTo.get(stream), seen);
         if (position !== undefined) positions[stream] = position;
       }
       for (const [stream, position] of part.skipUpTo) positions[stream] ??= position;
@@ -667,19 +670,7 @@ export class FlowAggregationService
 
   /** Records the entries of a delivery as handled: the read position moves, their ids wait for the next checkpoint. */
   private handled(entries: DeliveredEntries): void {
-    const { stream, ids } = entries;
-    if (ids.length === 0) return;
-    const last = ids[ids.length - 1]!;
-    const seen = this.lastSeen.get(stream);
-    if (seen === undefined || compareStreamIds(last, seen) > 0) this.lastSeen.set(stream, last);
-    for (const part of this.held) {
-      if (!part || part.skipUpTo.size === 0) continue;
-      const skip = part.skipUpTo.get(stream);
-      if (skip !== undefined && compareStreamIds(last, skip) >= 0) part.skipUpTo.delete(stream);
-    }
-    const list = this.unacked.get(stream);
-    if (list) for (const id of ids) list.push(id);
-    else this.unacked.set(stream, ids.slice());
+    recordDelivered(entries, this.lastSeen, this.unacked, this.held);
   }
 
   private async flushQueued(): Promise<void> {
@@ -784,17 +775,6 @@ function deliveredOf(context: StreamContext | undefined): DeliveredEntries | und
 }
 
 /** Whether entry `id` of `stream` is already in the partition's state. */
-function coveredBy(part: FlowPartition, stream: string, id: string): boolean {
-  const skip = part.skipUpTo.get(stream);
-  return skip !== undefined && compareStreamIds(id, skip) <= 0;
-}
-
-function latest(a: string | undefined, b: string | undefined): string | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return compareStreamIds(a, b) >= 0 ? a : b;
-}
-
 /** Resolves when `work` does or after `ms`, whichever comes first (Redis may be down at shutdown). */
 async function bounded(work: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;

@@ -5,6 +5,9 @@ import {
   TransientError,
   compareStreamIds,
   type DeliveredEntries,
+  coveredBy,
+  latestStreamId,
+  recordDelivered,
   type AdoptedPartition,
   type CapturedPartition,
   type PartitionedState,
@@ -128,7 +131,7 @@ export class LiquidationDetectionService implements PartitionedState<DetectorChe
         this.otherPartition.trades += 1;
         continue;
       }
-      if (part.skipUpTo.size > 0 && covered(part, stream, id)) continue;
+      if (part.skipUpTo.size > 0 && coveredBy(part.skipUpTo, stream, id)) continue;
       this.detector.onTrade(trade);
       part.changed = true;
     }
@@ -151,7 +154,7 @@ export class LiquidationDetectionService implements PartitionedState<DetectorChe
         this.otherPartition.liquidations += 1;
         continue;
       }
-      if (part.skipUpTo.size > 0 && covered(part, stream, id)) continue;
+      if (part.skipUpTo.size > 0 && coveredBy(part.skipUpTo, stream, id)) continue;
       outcomes.push(this.apply(liquidation, part));
     }
     if (entries) this.handled(entries);
@@ -220,7 +223,7 @@ export class LiquidationDetectionService implements PartitionedState<DetectorChe
       for (const partition of adopted) {
         const skip = new Map<string, string>();
         for (const stream of [streams.trades, streams.liquidations]) {
-          const position = latest(partition.positions[stream], this.lastSeen.get(stream));
+          const position = latestStreamId(partition.positions[stream], this.lastSeen.get(stream));
           if (position !== undefined) skip.set(stream, position);
         }
         const part = parts.get(partition.partition)!;
@@ -251,7 +254,7 @@ export class LiquidationDetectionService implements PartitionedState<DetectorChe
       const symbols = symbolsOf.get(index) ?? [];
       const positions: StreamPositions = {};
       for (const [stream, seen] of this.lastSeen) {
-        const position = latest(part.skipUpTo.get(stream), seen);
+        const position = latestStreamId(part.skipUpTo.get(stream), seen);
         if (position !== undefined) positions[stream] = position;
       }
       for (const [stream, position] of part.skipUpTo) positions[stream] ??= position;
@@ -336,19 +339,7 @@ export class LiquidationDetectionService implements PartitionedState<DetectorChe
   }
 
   private handled(entries: DeliveredEntries): void {
-    const { stream, ids } = entries;
-    if (ids.length === 0) return;
-    const last = ids[ids.length - 1]!;
-    const seen = this.lastSeen.get(stream);
-    if (seen === undefined || compareStreamIds(last, seen) > 0) this.lastSeen.set(stream, last);
-    for (const part of this.held) {
-      if (!part || part.skipUpTo.size === 0) continue;
-      const skip = part.skipUpTo.get(stream);
-      if (skip !== undefined && compareStreamIds(last, skip) >= 0) part.skipUpTo.delete(stream);
-    }
-    const list = this.unacked.get(stream);
-    if (list) for (const id of ids) list.push(id);
-    else this.unacked.set(stream, ids.slice());
+    recordDelivered(entries, this.lastSeen, this.unacked, this.held);
   }
 
   private hold(index: number, skipUpTo: Map<string, string>, part?: HeldPartition): void {
@@ -386,13 +377,3 @@ async function withDeadline(work: Promise<void>, ms: number): Promise<boolean> {
 }
 
 /** Whether entry `id` of `stream` is already in the partition's state. */
-function covered(part: HeldPartition, stream: string, id: string): boolean {
-  const skip = part.skipUpTo.get(stream);
-  return skip !== undefined && compareStreamIds(id, skip) <= 0;
-}
-
-function latest(a: string | undefined, b: string | undefined): string | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return compareStreamIds(a, b) >= 0 ? a : b;
-}

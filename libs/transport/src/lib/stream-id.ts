@@ -22,3 +22,10 @@ export function nextStreamId(id: string): string {
 export function streamIdTime(id: string): number {
   return Number(id.slice(0, id.indexOf('-')));
 }
+
+/** The later of two stream ids; undefined only when both are. */
+export function latestStreamId(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return compareStreamIds(a, b) >= 0 ? a : b;
+}
