@@ -109,8 +109,8 @@ export class FlowAggregationService
   private watermark = 0;
   private timers: NodeJS.Timeout[] = [];
   private flushing: Promise<void> = Promise.resolve();
-  /** The open-window write in progress (one at a time). */
-  private publishing: Promise<void> | null = null;
+  /** Open-window writes in progress, one at most per window (a window being written waits for the next tick). */
+  private readonly writing = new Map<FlowWindowAccumulator, Promise<unknown>>();
   /** When each open window was last written, for FLOW_PUBLISH_SPACING_MS. */
   private readonly lastWritten = new WeakMap<FlowWindowAccumulator, number>();
   /** Set while taken-over partitions catch up: handlers wait for it (`idle()`). */
@@ -329,18 +329,15 @@ export class FlowAggregationService
 
   /**
    * Writes the open windows that changed since they were last written (final: false); with `spaced`,
-   * only those last written at least their window's spacing before `now`. One run at a time: a
-   * spaced call that finds one running returns (its windows stay dirty for the next tick), any
-   * other call waits for it and then runs.
+   * only those last written at least their window's spacing before `now`. Windows are written
+   * independently: a window whose previous write is still in flight stays dirty for the next tick,
+   * while the others go out (a large window's gzip and write no longer hold up the 1m windows
+   * behind it). A call without `spaced` resolves once every window that changed before it has been
+   * written, its own writes and those in flight included.
    */
   async publishOpen(now = Date.now(), spaced = false): Promise<void> {
-    if (this.publishing) {
-      if (spaced) return;
-      await this.publishing;
-      return this.publishOpen(Date.now(), false);
-    }
-    this.publishing = this.writeOpen(now, spaced).finally(() => (this.publishing = null));
-    return this.publishing;
+    if (!spaced) await Promise.all(this.writing.values());
+    await this.writeOpen(now, spaced);
   }
 
   private async writeOpen(now: number, spaced: boolean): Promise<void> {
@@ -349,7 +346,7 @@ export class FlowAggregationService
     const everyTick: FlowWindowRef[] = [];
     const due: Array<{ ref: FlowWindowRef; overdue: number }> = [];
     for (const ref of this.openWindows()) {
-      if (!ref.accumulator.dirty) continue;
+      if (!ref.accumulator.dirty || this.writing.has(ref.accumulator)) continue;
       const spacing = this.settings.publishSpacingMs.get(ref.window)!;
       if (!spaced || spacing <= this.config.FLOW_PUBLISH_INTERVAL_MS) {
         everyTick.push(ref);
@@ -359,20 +356,34 @@ export class FlowAggregationService
       const overdue = last === undefined ? Infinity : now - last - spacing;
       if (overdue >= 0) due.push({ ref, overdue });
     }
-    if (everyTick.length + due.length === 0) return;
+    const inFlight = spaced ? [] : [...this.writing.values()];
+    if (everyTick.length + due.length === 0) {
+      await Promise.all(inFlight);
+      return;
+    }
     due.sort((a, b) => (b.overdue > a.overdue ? 1 : b.overdue < a.overdue ? -1 : 0));
     // A write builds its snapshot synchronously when it starts. The larger windows (up to 2 ms of
     // CPU each) share SPACED_BUILD_BUDGET_MS per tick: at least one, then more while the budget
     // lasts; the rest stay dirty and due, first in line at the next tick. Written all at once
     // (they fall due together), they held the event loop for 10-20 ms, and every event arriving
     // meanwhile waited for it.
-    const written: FlowWindowRef[] = [];
-    const writes: Array<Promise<void>> = [];
+    // Each write settles with its error (undefined when written): a failed window is dirty again.
+    const writes: Array<Promise<unknown>> = [];
     const start = (ref: FlowWindowRef) => {
-      ref.accumulator.dirty = false;
-      this.lastWritten.set(ref.accumulator, now);
-      written.push(ref);
-      writes.push(this.writeSnapshot(ref, false));
+      const { accumulator } = ref;
+      accumulator.dirty = false;
+      this.lastWritten.set(accumulator, now);
+      const write = this.writeSnapshot(ref, false)
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            accumulator.dirty = true;
+            return error;
+          },
+        )
+        .finally(() => this.writing.delete(accumulator));
+      this.writing.set(accumulator, write);
+      writes.push(write);
     };
     for (const ref of everyTick) start(ref);
     const budgetFrom = performance.now();
@@ -380,13 +391,12 @@ export class FlowAggregationService
       if (ref !== due[0]!.ref && performance.now() - budgetFrom >= SPACED_BUILD_BUDGET_MS) break;
       start(ref);
     }
-    try {
-      await Promise.all(writes);
-    } catch (error) {
-      for (const ref of written) ref.accumulator.dirty = true;
+    const errors = (await Promise.all(writes)).filter((error) => error !== undefined);
+    await Promise.all(inFlight);
+    if (errors.length > 0) {
       flowMetrics.writeFailures.inc({ what: 'snapshot' });
       this.logger.warn(
-        { error: errorText(error) },
+        { error: errorText(errors[0]), windows: errors.length },
         'open flow snapshots not written; retrying on the next tick',
       );
     }
@@ -588,7 +598,8 @@ export class FlowAggregationService
       if (part) part.releasing = true;
     }
     const run = this.flushing.then(async () => {
-      while (this.publishing) await this.publishing;
+      // No write of a releasing partition's window starts from here on; wait for those started before.
+      await Promise.all(this.writing.values());
       return this.captureNow(release);
     });
     this.flushing = run.then(

@@ -206,4 +206,24 @@ describe(LiquidityFlowRepository.name, () => {
     expect((await Promise.all(writes)).map((write) => write.compressed)).toEqual([true, false]);
     expect(await compressing.retrieve(later.key)).toEqual({ ...later, expiresAt: NOW + 3_600_000 });
   });
+
+  it("does not hold another key's write behind a write still compressing", async () => {
+    const large = snapshot('BTC', '1m', T, 5_000); // compressed on the thread pool
+    const small = snapshot('ETH', '1m', T, 2); // too small to compress
+    const compressing = new LiquidityFlowRepository(redis, {
+      compressMinBytes: JSON.stringify({ ...small, expiresAt: NOW }).length + 100,
+    });
+    const finished: string[] = [];
+    const writes = await Promise.all(
+      [compressing.store(large, NOW), compressing.store(small, NOW)].map((write) =>
+        write.then((stored) => {
+          finished.push(stored.key);
+          return stored;
+        }),
+      ),
+    );
+    expect(writes.map((write) => write.compressed)).toEqual([true, false]);
+    expect(finished).toEqual([small.key, large.key]);
+    expect((await compressing.retrieve(large.key))!.data.nodes).toHaveLength(large.data.nodes.length);
+  });
 });

@@ -592,7 +592,8 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
   }
 
   /**
-   * Dead letters and acks go together atomically (same hash slot), retried through connection loss.
+   * The batch's acks (one XACK), or its dead letters and acks together atomically (same hash slot),
+   * retried through connection loss; a batch with neither sends nothing.
    * With dead letters, a script writes an entry's dead letters and acks it only while this consumer
    * still owns it: an entry another consumer claimed meanwhile (it took longer than claimIdleMs) is
    * left to that consumer, and one already acknowledged is skipped, so each is dead-lettered once.
@@ -610,22 +611,8 @@ export class RedisStreamsServer extends Server implements CustomTransportStrateg
           this.stats.deadLettered += await this.commitOwned(subscription, acks, deadLetters, deferred);
           return;
         }
-        const multi = this.opts.redis.multi();
-        for (const fields of deadLetters) {
-          multi.xadd(
-            subscription.deadLetterStream,
-            'MAXLEN',
-            '~',
-            this.opts.deadLetterMaxLen,
-            '*',
-            ...fields,
-          );
-        }
-        if (acks.length > 0) multi.xack(subscription.stream, this.opts.group, ...acks);
-        const results = await multi.exec();
-        const failed = results?.find(([error]) => error);
-        if (failed?.[0]) throw failed[0];
-        this.stats.deadLettered += deadLetters.length;
+        // Nothing to acknowledge (a handler that acknowledges after its own checkpoint): no round trip.
+        if (acks.length > 0) await this.opts.redis.xack(subscription.stream, this.opts.group, ...acks);
         return;
       } catch (error) {
         if (isNoGroupError(error)) throw error;

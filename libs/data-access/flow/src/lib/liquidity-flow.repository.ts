@@ -47,8 +47,8 @@ function trustedFlowData(data: StoredFlowData): StoredFlowData {
  */
 export class LiquidityFlowRepository {
   private readonly compressMinBytes: number;
-  /** The last store's commands being issued; the next store issues its own after them. */
-  private issuing: Promise<unknown> = Promise.resolve();
+  /** Per key, the last store's commands being issued; the next store of that key issues its own after them. */
+  private readonly issuing = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -73,9 +73,11 @@ export class LiquidityFlowRepository {
     const data: StoredFlowData = { ...valid, expiresAt: now + ttlSeconds * 1000 };
     const json = JSON.stringify(data);
     const encoded = encodeFlowSnapshot(json, this.compressMinBytes);
-    // The commands go out in the order of the store calls, whichever compression finishes first:
-    // a later write of a key (a window's final snapshot) is never overtaken by an earlier one.
-    const issued = this.issuing.then(async () => {
+    // A key's commands go out in the order of its store calls, whichever compression finishes
+    // first: a later write of a key (a window's final snapshot) is never overtaken by an earlier
+    // one. Other keys do not wait (a 1m window's write is not held behind a 4h window's gzip).
+    const previous = this.issuing.get(data.key) ?? Promise.resolve();
+    const issued = previous.then(async () => {
       const value = await encoded;
       return {
         value,
@@ -85,7 +87,11 @@ export class LiquidityFlowRepository {
         ]),
       };
     });
-    this.issuing = issued.catch(() => undefined);
+    const tail = issued.catch(() => undefined);
+    this.issuing.set(data.key, tail);
+    void tail.then(() => {
+      if (this.issuing.get(data.key) === tail) this.issuing.delete(data.key);
+    });
     const { value, written } = await issued;
     await written;
     return { key: data.key, ttlSeconds, bytes: Buffer.byteLength(value), compressed: value !== json, data };
