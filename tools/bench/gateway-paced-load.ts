@@ -16,7 +16,8 @@
  * charged to the server; `p99FromDue` is the p99 from when each request was due, the two together.
  */
 import net from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { build } from 'hdr-histogram-js';
 
 export interface PacedLoadOptions {
@@ -49,6 +50,22 @@ export interface PacedRun {
   /** How late the client released requests after they were due, ms (its own stalls, not the server's). */
   lateP99: number;
   lateMax: number;
+  /** The client's own garbage collections during the run: count, total and longest pause, ms. */
+  clientGc: { count: number; totalMs: number; maxMs: number };
+  /** Per CPU over the run (from /proc/stat; empty without it): busy and stolen share of its time, %. */
+  cpus: Array<{ busy: number; steal: number }>;
+}
+
+/** Per-CPU jiffies from /proc/stat (user nice system idle iowait irq softirq steal ...), or [] without /proc. */
+function cpuJiffies(): number[][] {
+  try {
+    return readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .filter((line) => /^cpu\d/.test(line))
+      .map((line) => line.split(/\s+/).slice(1, 9).map(Number));
+  } catch {
+    return [];
+  }
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');
@@ -196,6 +213,17 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<PacedRun> {
   free.push(...connections);
   await Promise.all(connections.map((connection) => connection.connected));
 
+  const clientGc = { count: 0, totalMs: 0, maxMs: 0 };
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      clientGc.count++;
+      clientGc.totalMs += entry.duration;
+      clientGc.maxMs = Math.max(clientGc.maxMs, entry.duration);
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+  const jiffiesBefore = cpuJiffies();
+
   // Every millisecond (or as soon as the event loop gets there), release what has fallen due.
   start = performance.now();
   const timer = setInterval(() => {
@@ -215,6 +243,12 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<PacedRun> {
   clearInterval(timer);
   clearTimeout(deadline);
   const elapsed = (performance.now() - start) / 1000;
+  gcObserver.disconnect();
+  const cpus = cpuJiffies().map((after, cpu) => {
+    const delta = after.map((value, i) => value - (jiffiesBefore[cpu]?.[i] ?? value));
+    const total = delta.reduce((sum, value) => sum + value, 0) || 1;
+    return { busy: (100 * (total - delta[3]! - delta[4]!)) / total, steal: (100 * delta[7]!) / total };
+  });
   for (const connection of connections) connection.close();
   const ms = (percentile: number) => histogram.getValueAtPercentile(percentile) / 1000;
   const run: PacedRun = {
@@ -229,6 +263,8 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<PacedRun> {
     total: answered,
     lateP99: lateness.getValueAtPercentile(99) / 1000,
     lateMax: lateness.maxValue / 1000,
+    clientGc,
+    cpus,
   };
   histogram.destroy();
   fromDue.destroy();

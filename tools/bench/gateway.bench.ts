@@ -8,7 +8,9 @@
  * (tools/bench/gateway-paced-load.ts, latency from each request's release; the client's own lateness
  * and the p99 from when each request was due beside it), against the gateway and, for reference, the
  * bare server, with p99 and the gateway's garbage collections during the run (from its /metrics).
- * The client is pinned to CPU 0 and the servers to the others (BENCH_PIN=0: not pinned). The gateway
+ * The fixed-rate client is a fresh process per run (gateway-paced-load.child.ts), never this one, whose
+ * heap after the saturation runs stalled it for up to 27 ms a collection; each run's line says the
+ * client's own GCs and how busy (and stolen from) each CPU was. The client is pinned to CPU 0 and the servers to the others (BENCH_PIN=0: not pinned). The gateway
  * runs with production's Node flags (NODE_OPTIONS of docker/k8s/base/config/gateway.env), then
  * GATEWAY_NODE_ARGS.
  *
@@ -24,7 +26,7 @@
  * migrated and dropped on BENCH_DATABASE_URL (admin URL, default the local server). Every request
  * carries an API key (enterprise tier, limits raised so the bench is never refused), so each one pays
  * the key lookup, the rate-limit script in Redis and the usage count. autocannon runs in this process;
- * the bare server is a child process too. Target (issue 8): ratio >= 0.5, p99 < 10 ms at 5k req/s.
+ * the bare server and the paced client are child processes too. Target (issue 8): ratio >= 0.5, p99 < 10 ms at 5k req/s.
  */
 import 'reflect-metadata';
 import { createHash, randomBytes } from 'node:crypto';
@@ -42,7 +44,7 @@ import { TokenStoreRepository } from '@mdp/data-access-tokens';
 import { MigrationRunner, PgClientSession, createWarmStoreDataSource } from '@mdp/data-access-warm-store';
 import { freePort, leaseRedisDbs, releaseRedisDbs, spawnTs } from '@mdp/testing';
 import { ApiKeyStore } from '../../apps/gateway/src/auth/api-key.store';
-import { pacedLoad } from './gateway-paced-load';
+import type { PacedLoadOptions, PacedRun } from './gateway-paced-load';
 
 const env = process.env;
 const ADMIN_URL = env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -174,9 +176,17 @@ function listing(cmcId: number, ts: number): ValidatedListing {
   };
 }
 
-function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpMatchArray> {
+function waitForLine(
+  child: ChildProcess,
+  pattern: RegExp,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<RegExpMatchArray> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not start`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`${what}: no line matching ${pattern} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     let buffer = '';
     child.stdout!.on('data', (chunk: Buffer | string) => {
       buffer += chunk.toString();
@@ -215,6 +225,8 @@ interface Run {
   errors: number;
   /** CPU time (user + system) the server process spent per request, µs: independent of other load on the machine. */
   cpuUs: number;
+  /** Paced runs: what else the machine did (client GC, per-CPU busy and stolen time), one line. */
+  machine?: string;
 }
 
 const CLOCK_TICK_US = 10_000; // USER_HZ = 100 on Linux
@@ -252,16 +264,27 @@ async function load(
   };
 }
 
-/** A fixed rate, evenly paced (gateway-paced-load.ts: not autocannon's bursty overallRate). */
+/**
+ * A fixed rate, evenly paced (gateway-paced-load.ts: not autocannon's bursty overallRate), from a
+ * client process of its own (gateway-paced-load.child.ts) on the client's CPU.
+ */
 async function paced(url: string, apiKey: string, pid: number, rate: number): Promise<Run> {
-  const cpuBefore = cpuTimeUs(pid);
-  const result = await pacedLoad({
+  const options: PacedLoadOptions = {
     url,
     headers: { 'x-api-key': apiKey },
     rate,
     seconds: FIXED_SECONDS,
     connections: CONNECTIONS,
+  };
+  const client = spawnTs('tools/bench/gateway-paced-load.child.ts', {
+    env: { PACED_OPTIONS: JSON.stringify(options) },
   });
+  if (PIN) pin(client.pid!, '0');
+  const resultLine = waitForLine(client, /^result (.*)\n/m, 'paced client', (FIXED_SECONDS + 120) * 1000);
+  // Warm-up first (PACED_WARMUP_SECONDS); the server's CPU counts from the measured run.
+  await waitForLine(client, /^measuring\n/m, 'paced client', 90_000);
+  const cpuBefore = cpuTimeUs(pid);
+  const result = JSON.parse((await resultLine)[1]!) as PacedRun;
   return {
     rps: result.rps,
     p50: result.p50,
@@ -271,6 +294,9 @@ async function paced(url: string, apiKey: string, pid: number, rate: number): Pr
     cpuUs: (cpuTimeUs(pid) - cpuBefore) / Math.max(1, result.total),
     late: [result.lateP99, result.lateMax],
     p99FromDue: result.p99FromDue,
+    machine: `client GCs ${result.clientGc.count} (${result.clientGc.totalMs.toFixed(0)} ms, longest ${result.clientGc.maxMs.toFixed(1)} ms); ${result.cpus
+      .map((cpu, i) => `CPU ${i} busy ${cpu.busy.toFixed(0)} % (stolen ${cpu.steal.toFixed(1)} %)`)
+      .join(', ')}`,
   };
 }
 
@@ -279,7 +305,7 @@ function row(name: string, run: Run): string {
     .toFixed(2)
     .padStart(
       6,
-    )} ms  server CPU ${run.cpuUs.toFixed(0).padStart(4)} µs/req${run.late ? `  (client late p99 ${run.late[0].toFixed(1)} ms, max ${run.late[1].toFixed(1)} ms; p99 from due ${run.p99FromDue!.toFixed(2)} ms)` : ''}${run.non2xx + run.errors > 0 ? `  (${run.non2xx} non-2xx, ${run.errors} errors)` : ''}`;
+    )} ms  server CPU ${run.cpuUs.toFixed(0).padStart(4)} µs/req${run.late ? `  (client late p99 ${run.late[0].toFixed(1)} ms, max ${run.late[1].toFixed(1)} ms; p99 from due ${run.p99FromDue!.toFixed(2)} ms)` : ''}${run.non2xx + run.errors > 0 ? `  (${run.non2xx} non-2xx, ${run.errors} errors)` : ''}${run.machine ? `\n${''.padEnd(34)} ${run.machine}` : ''}`;
 }
 
 async function main(): Promise<void> {
