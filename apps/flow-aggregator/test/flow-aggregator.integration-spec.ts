@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { register, type Histogram } from 'prom-client';
 import { createTestRedis, waitFor } from '@mdp/testing';
 import { StreamPublisher } from '@mdp/transport';
 import {
@@ -242,6 +243,13 @@ describe('flow aggregator (real Redis)', () => {
       (await readAll<FlowSnapshotNoticeMessage>(redis, FlowSnapshotStream)).filter(
         (notice) => notice.timeWindow === window && notice.coin === 'BTC',
       );
+    const applied = async () => {
+      const values = (await (register.getSingleMetric('flow_apply_delay_seconds') as Histogram).get()).values;
+      const of = (name: string) =>
+        values.find((v) => v.metricName === name && v.labels['stream'] === TradeStream.stream)?.value ?? 0;
+      return { count: of('flow_apply_delay_seconds_count'), sum: of('flow_apply_delay_seconds_sum') };
+    };
+    const appliedBefore = await applied();
     let total = 0;
     for (let batch = 0; batch < 4; batch++) {
       // No tick is driven here: the aggregator's own timer writes the 1m window after each batch.
@@ -253,6 +261,11 @@ describe('flow aggregator (real Redis)', () => {
       const stored = await new LiquidityFlowRepository(redis).retrieve(flowSnapshotKey('BTC', '1m', T));
       expect(stored!.data.metrics.totalTrades).toBe(total);
     }
+    // Each batch was one delivery, its age (XADD -> applied) observed once: under a minute, never negative.
+    const appliedAfter = await applied();
+    expect(appliedAfter.count - appliedBefore.count).toBe(4);
+    expect(appliedAfter.sum - appliedBefore.sum).toBeGreaterThanOrEqual(0);
+    expect(appliedAfter.sum - appliedBefore.sum).toBeLessThan(60);
     const hourly = await notices('1h');
     // Written once, at its first change; the three later changes fall within its 1 h spacing.
     expect(hourly.map((notice) => [notice.totalTrades, notice.final])).toEqual([[25, false]]);

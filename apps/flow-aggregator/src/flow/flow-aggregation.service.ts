@@ -247,6 +247,7 @@ export class FlowAggregationService
     // From here to handled() nothing awaits: the state and the entries it covers move together.
     const entries = deliveredOf(context);
     const stream = entries?.stream ?? '';
+    if (entries) observeApplyDelay(entries);
     const cursor = new EntryCursor(entries);
     let aggregated = 0;
     let other = 0;
@@ -284,6 +285,7 @@ export class FlowAggregationService
     while (!this.joined || this.catchingUp) await this.idle();
     const entries = deliveredOf(context);
     const stream = entries?.stream ?? '';
+    if (entries) observeApplyDelay(entries);
     const cursor = new EntryCursor(entries);
     let aggregated = 0;
     let other = 0;
@@ -777,6 +779,14 @@ export class FlowAggregationService
   private candleTtlMs(timeframe: Timeframe): number {
     return 2 * TIMEFRAME_MS[timeframe] + this.config.FLOW_GRACE_MS;
   }
+}
+
+/** flow_apply_delay_seconds: now less the time in the id of the delivery's first (oldest) entry. */
+function observeApplyDelay(entries: DeliveredEntries): void {
+  const first = entries.ids[0];
+  if (first === undefined) return;
+  const ms = Number(first.slice(0, first.indexOf('-')));
+  if (ms > 0) flowMetrics.applyDelay.observe({ stream: entries.stream }, Math.max(0, Date.now() - ms) / 1000);
 }
 
 function deliveredOf(context: StreamContext | undefined): DeliveredEntries | undefined {

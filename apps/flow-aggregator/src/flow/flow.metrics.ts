@@ -1,4 +1,4 @@
-import { Counter, Gauge, register } from 'prom-client';
+import { Counter, Gauge, Histogram, register } from 'prom-client';
 
 function counter<L extends string>(name: string, help: string, labelNames: L[]): Counter<L> {
   return (
@@ -10,8 +10,26 @@ function gauge<L extends string>(name: string, help: string, labelNames: L[]): G
   return (register.getSingleMetric(name) as Gauge<L> | undefined) ?? new Gauge({ name, help, labelNames });
 }
 
+function histogram<L extends string>(
+  name: string,
+  help: string,
+  labelNames: L[],
+  buckets: number[],
+): Histogram<L> {
+  return (
+    (register.getSingleMetric(name) as Histogram<L> | undefined) ??
+    new Histogram({ name, help, labelNames, buckets })
+  );
+}
+
 /** The flow aggregator's Prometheus metrics. */
 export const flowMetrics = {
+  applyDelay: histogram(
+    'flow_apply_delay_seconds',
+    "Age of a delivery's oldest stream entry (from its id's time, the XADD) when its events are applied to the windows, by stream: read wait, decode and the event loop's backlog",
+    ['stream'],
+    [0.001, 0.0025, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 5],
+  ),
   events: counter(
     'flow_events_total',
     'Events handled by the flow aggregator, by kind and outcome (aggregated, other_partition, duplicate, in_checkpoint, late)',
