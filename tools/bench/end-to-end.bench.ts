@@ -56,6 +56,7 @@ import {
 } from '@mdp/schemas';
 import { WORKSPACE_ROOT, leaseRedisDbs, releaseRedisDbs } from '@mdp/testing';
 import { createMigratedDatabase } from '@mdp/data-access-warm-store/testing';
+import { cpuJiffies, stolenShare } from './machine';
 import { measureRawXaddRate } from './redis-baseline';
 
 const arg = (name: string, fallback: number): number => {
@@ -660,6 +661,13 @@ async function main(): Promise<void> {
   };
   const phaseSamples = new Map<string, Sample>();
   const loadAt = new Map<string, string>();
+  /** /proc/stat at the same moments, for the share of CPU time the VM's host took in each phase. */
+  const jiffiesAt = new Map<string, number[][]>();
+  const stolen = (from: string, to: string): string => {
+    const before = jiffiesAt.get(from);
+    const after = jiffiesAt.get(to) ?? jiffiesAt.get('end');
+    return before && after ? `${stolenShare(before, after).toFixed(1)} %` : '-';
+  };
 
   const header = () => {
     const groups = trackList().filter((t) => t.stream !== STREAMS.candles);
@@ -699,6 +707,7 @@ async function main(): Promise<void> {
   let flowMetricsAtEnd: Map<string, number> | undefined;
   phaseSamples.set('sustained', await sample());
   loadAt.set('sustained', loads());
+  jiffiesAt.set('sustained', cpuJiffies());
   header();
   let last = samples[samples.length - 1]!;
   let burstStopped = false;
@@ -710,11 +719,13 @@ async function main(): Promise<void> {
       flowMetricsAtEnd = await scrapeFlow();
       phaseSamples.set('burst', await sample());
       loadAt.set('burst', loads());
+      jiffiesAt.set('burst', cpuJiffies());
     }
     if (!burstStopped && now >= b1) {
       burstStopped = true;
       phaseSamples.set('drain', await sample());
       loadAt.set('drain', loads());
+      jiffiesAt.set('drain', cpuJiffies());
       // The burst source ends at b1 (INGESTION_GENERATOR_END_TS): it is stopped once it has handed
       // over every event of the burst, however far behind it fell, so the whole 10x is offered.
       void (async () => {
@@ -764,6 +775,7 @@ async function main(): Promise<void> {
   }
   const end = await sample();
   loadAt.set('end', loads());
+  jiffiesAt.set('end', cpuJiffies());
 
   // --- stop: producers first, then wait (up to 60 s) until every group acknowledged everything
   // read, so the counts below compare the same events; then the bench's readers and the consumers.
@@ -842,7 +854,7 @@ async function main(): Promise<void> {
     `=== end-to-end benchmark: ${fmt(RATE)} events/s target, ${SUSTAINED_S} s sustained, burst ${BURST_FACTOR}x for ${BURST_S} s ===`,
   );
   out.push(
-    `machine: load average at sustained start ${loadAt.get('sustained')}, burst start ${loadAt.get('burst') ?? '-'}, drain start ${loadAt.get('drain') ?? '-'}, end ${loadAt.get('end')} (1/5/15 min; ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores)`,
+    `machine: load average at sustained start ${loadAt.get('sustained')}, burst start ${loadAt.get('burst') ?? '-'}, drain start ${loadAt.get('drain') ?? '-'}, end ${loadAt.get('end')} (1/5/15 min; ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores); CPU time stolen by the VM's host: sustained ${stolen('sustained', 'burst')}, burst ${stolen('burst', 'drain')}, drain ${stolen('drain', 'end')} (a run with much stolen time measured the host's other tenants too)`,
   );
   out.push(
     `raw baseline: redis-benchmark -P 100 XADD = ${fmt(rawXadd)} XADD/s (one XADD of one field; the pipeline's entries carry up to 256 events)`,

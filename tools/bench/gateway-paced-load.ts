@@ -16,9 +16,9 @@
  * charged to the server; `p99FromDue` is the p99 from when each request was due, the two together.
  */
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { build } from 'hdr-histogram-js';
+import { cpuJiffies, cpuShares } from './machine';
 
 export interface PacedLoadOptions {
   /** `http://host:port/path?query` */
@@ -54,18 +54,6 @@ export interface PacedRun {
   clientGc: { count: number; totalMs: number; maxMs: number };
   /** Per CPU over the run (from /proc/stat; empty without it): busy and stolen share of its time, %. */
   cpus: Array<{ busy: number; steal: number }>;
-}
-
-/** Per-CPU jiffies from /proc/stat (user nice system idle iowait irq softirq steal ...), or [] without /proc. */
-function cpuJiffies(): number[][] {
-  try {
-    return readFileSync('/proc/stat', 'utf8')
-      .split('\n')
-      .filter((line) => /^cpu\d/.test(line))
-      .map((line) => line.split(/\s+/).slice(1, 9).map(Number));
-  } catch {
-    return [];
-  }
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');
@@ -244,11 +232,8 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<PacedRun> {
   clearTimeout(deadline);
   const elapsed = (performance.now() - start) / 1000;
   gcObserver.disconnect();
-  const cpus = cpuJiffies().map((after, cpu) => {
-    const delta = after.map((value, i) => value - (jiffiesBefore[cpu]?.[i] ?? value));
-    const total = delta.reduce((sum, value) => sum + value, 0) || 1;
-    return { busy: (100 * (total - delta[3]! - delta[4]!)) / total, steal: (100 * delta[7]!) / total };
-  });
+  const cpus = cpuShares(jiffiesBefore, cpuJiffies());
+
   for (const connection of connections) connection.close();
   const ms = (percentile: number) => histogram.getValueAtPercentile(percentile) / 1000;
   const run: PacedRun = {
