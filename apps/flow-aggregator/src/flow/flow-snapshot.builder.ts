@@ -6,6 +6,12 @@ import { FLOW_SNAPSHOT_ESTIMATE_BYTES, flowSnapshotKey } from '@mdp/data-access-
 const EXPIRES_AT_BYTES = 20;
 
 /**
+ * Fewer bytes than any node's JSON takes (the smallest possible, one-digit numbers throughout, is
+ * 157): a budget of B bytes holds fewer than B / NODE_JSON_MIN_BYTES nodes, so no more need be made.
+ */
+const NODE_JSON_MIN_BYTES = 120;
+
+/**
  * Builds the StoredFlowData of a window: nodes pruned by volume share, then, within the size budget
  * (the seed's estimate for the window times `budgetFactor`), the nodes of the highest buy, highest
  * sell and most active levels and as many of the largest others (by volume, then the lower price)
@@ -19,15 +25,19 @@ export class FlowSnapshotBuilder {
   ) {}
 
   build(coin: string, window: FlowWindow, accumulator: FlowWindowAccumulator): StoredFlowData {
+    const budget = FLOW_SNAPSHOT_ESTIMATE_BYTES[window] * this.budgetFactor;
+    // Within a budget only the largest nodes can be kept, so the accumulator makes only those (the
+    // pinned levels and, by the same order as below, as many others as could possibly fit): a busy
+    // 1m window has hundreds of nodes past the pruning, of which its 4.5 KB keep a few dozen.
+    const maxNodes = budget > 0 ? Math.floor(budget / NODE_JSON_MIN_BYTES) + 3 : 0;
     const snapshot: StoredFlowData = {
       key: flowSnapshotKey(coin, window, accumulator.start),
       coin,
       timeWindow: window,
       timestamp: accumulator.start,
-      data: accumulator.toFlowData({ minVolumeShare: this.minVolumeShare, maxNodes: 0 }),
+      data: accumulator.toFlowData({ minVolumeShare: this.minVolumeShare, maxNodes }),
       expiresAt: 0,
     };
-    const budget = FLOW_SNAPSHOT_ESTIMATE_BYTES[window] * this.budgetFactor;
     if (budget <= 0) return snapshot;
     const { nodes, metrics } = snapshot.data;
     const pinned = new Set([metrics.highestBuyLevel, metrics.highestSellLevel, metrics.mostActivePrice]);
