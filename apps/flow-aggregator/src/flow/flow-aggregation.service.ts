@@ -30,6 +30,7 @@ import {
   coveredBy,
   latestStreamId,
   recordDelivered,
+  streamIdTime,
   type PartitionedState,
   type StreamContext,
   type StreamPositions,
@@ -338,8 +339,12 @@ export class FlowAggregationService
    * written, its own writes and those in flight included.
    */
   async publishOpen(now = Date.now(), spaced = false): Promise<void> {
-    if (!spaced) await Promise.all(this.writing.values());
-    await this.writeOpen(now, spaced);
+    if (spaced) return this.writeOpen(now, true);
+    // The writes under way may predate the call: wait, write what changed, and wait for what is
+    // under way then (writes a tick started meanwhile included).
+    await Promise.all(this.writing.values());
+    await this.writeOpen(now, false);
+    await Promise.all(this.writing.values());
   }
 
   private async writeOpen(now: number, spaced: boolean): Promise<void> {
@@ -358,11 +363,7 @@ export class FlowAggregationService
       const overdue = last === undefined ? Infinity : now - last - spacing;
       if (overdue >= 0) due.push({ ref, overdue });
     }
-    const inFlight = spaced ? [] : [...this.writing.values()];
-    if (everyTick.length + due.length === 0) {
-      await Promise.all(inFlight);
-      return;
-    }
+    if (everyTick.length + due.length === 0) return;
     due.sort((a, b) => (b.overdue > a.overdue ? 1 : b.overdue < a.overdue ? -1 : 0));
     // A write builds its snapshot synchronously when it starts. The larger windows (up to 2 ms of
     // CPU each) share SPACED_BUILD_BUDGET_MS per tick: at least one, then more while the budget
@@ -394,7 +395,6 @@ export class FlowAggregationService
       start(ref);
     }
     const errors = (await Promise.all(writes)).filter((error) => error !== undefined);
-    await Promise.all(inFlight);
     if (errors.length > 0) {
       flowMetrics.writeFailures.inc({ what: 'snapshot' });
       this.logger.warn(
@@ -785,7 +785,7 @@ export class FlowAggregationService
 function observeApplyDelay(entries: DeliveredEntries): void {
   const first = entries.ids[0];
   if (first === undefined) return;
-  const ms = Number(first.slice(0, first.indexOf('-')));
+  const ms = streamIdTime(first);
   if (ms > 0) flowMetrics.applyDelay.observe({ stream: entries.stream }, Math.max(0, Date.now() - ms) / 1000);
 }
 
@@ -795,7 +795,6 @@ function deliveredOf(context: StreamContext | undefined): DeliveredEntries | und
     : undefined;
 }
 
-/** Whether entry `id` of `stream` is already in the partition's state. */
 /** Resolves when `work` does or after `ms`, whichever comes first (Redis may be down at shutdown). */
 async function bounded(work: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;

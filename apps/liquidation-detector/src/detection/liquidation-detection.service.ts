@@ -375,5 +375,3 @@ async function withDeadline(work: Promise<void>, ms: number): Promise<boolean> {
   clearTimeout(timer);
   return done;
 }
-
-/** Whether entry `id` of `stream` is already in the partition's state. */
