@@ -1,4 +1,6 @@
-import { FlowWindowAccumulator } from './flow-window.accumulator';
+import fc from 'fast-check';
+import type { LiquidityNode } from './flow-data.types';
+import { FlowWindowAccumulator, round8, type NodePruning } from './flow-window.accumulator';
 
 // Window 1m starting at T, 5 s steps, BTC buckets of 10 USD, whales from 100k USD.
 const T = 1_700_000_040_000;
@@ -159,5 +161,68 @@ describe(FlowWindowAccumulator.name, () => {
       [0.3, 2, 0],
       [0.4, 0, 1],
     ]);
+  });
+
+  it('keeps the leaders and prunes as a scan of every node would, in any order of trades, and after a checkpoint', () => {
+    // A reference model: every node sorted by price, the leaders found by a scan (ties to the lower
+    // price), the others past the share, the largest first up to maxNodes.
+    const reference = (nodes: LiquidityNode[], pruning: NodePruning) => {
+      const volume = (n: LiquidityNode) => n.buyVolume + n.sellVolume;
+      const leader = (of: (n: LiquidityNode) => number) =>
+        nodes.reduce<LiquidityNode | null>(
+          (best, n) => (of(n) > 0 && (!best || of(n) > of(best)) ? n : best),
+          null,
+        );
+      const leaders = [leader((n) => n.buyVolume), leader((n) => n.sellVolume), leader(volume)];
+      const pinned = nodes.filter((n) => leaders.includes(n));
+      const total = nodes.reduce((sum, n) => sum + volume(n), 0);
+      let rest = nodes.filter(
+        (n) =>
+          !pinned.includes(n) &&
+          (volume(n) >= pruning.minVolumeShare * total || n.whaleActivity || n.liquidations > 0),
+      );
+      if (pruning.maxNodes > 0 && pinned.length + rest.length > pruning.maxNodes)
+        rest = [...rest]
+          .sort((a, b) => volume(b) - volume(a) || a.price - b.price)
+          .slice(0, Math.max(0, pruning.maxNodes - pinned.length));
+      const kept = pinned.length + rest.length === nodes.length && pruning.minVolumeShare <= 0;
+      return {
+        leaders: leaders.map((n) => n?.price ?? null),
+        prices: (kept ? nodes : [...pinned, ...rest].sort((a, b) => a.price - b.price)).map((n) => n.price),
+      };
+    };
+    // Sizes in steps of 1/8 add up exactly, so the reference's volumes (rounded to 8 decimals)
+    // compare as the accumulator's; few buckets make ties.
+    const event = fc.record({
+      bucket: fc.integer({ min: 0, max: 12 }),
+      eighths: fc.integer({ min: 1, max: 6 }),
+      side: fc.constantFrom('buy' as const, 'sell' as const),
+      whale: fc.boolean(),
+      liquidation: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
+    });
+    const pruning = fc.record({
+      minVolumeShare: fc.constantFrom(0, 0.02, 0.1, 0.3),
+      maxNodes: fc.integer({ min: 0, max: 8 }),
+    });
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 80 }), pruning, fc.nat(80), (events, options, cut) => {
+        let window = new FlowWindowAccumulator(T, 60_000, 5_000, 10, 100_000);
+        events.forEach((e, i) => {
+          if (i === cut) window = FlowWindowAccumulator.fromState(window.toState());
+          const price = 1_000 + e.bucket * 10 + 1;
+          if (e.liquidation)
+            window.addLiquidation(price, e.eighths / 8, e.side === 'buy' ? 'short' : 'long', T + i);
+          else window.addTrade(price, e.eighths / 8, e.whale ? 200_000 : 1_000, e.side, T + i);
+        });
+        const all = window.toFlowData().nodes.map(([, node]) => node);
+        const expected = reference(all, options);
+        const data = window.toFlowData(options);
+        const { highestBuyLevel, highestSellLevel, mostActivePrice } = data.metrics;
+        expect([highestBuyLevel, highestSellLevel, mostActivePrice]).toEqual(expected.leaders);
+        expect(data.nodes.map(([price]) => price)).toEqual(expected.prices);
+        expect(round8(all.reduce((sum, n) => sum + n.buyVolume, 0))).toBe(data.metrics.totalBuyVolume);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

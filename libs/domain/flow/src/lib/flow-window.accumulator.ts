@@ -1,7 +1,7 @@
 import type { PositionSide, Side } from '@mdp/schemas';
 import type { FlowData, FlowMetrics, FlowTimePoint, LiquidityNode } from './flow-data.types';
 
-/** Which nodes a snapshot keeps; the metrics are always computed from every node. */
+/** Which nodes a snapshot keeps; the metrics always cover every node. */
 export interface NodePruning {
   /** A node whose volume is below this share of the window's volume is dropped (0 keeps all). */
   minVolumeShare: number;
@@ -75,6 +75,14 @@ export class FlowWindowAccumulator {
   private readonly steps = new Map<number, StepState>();
   private lastStep: StepState | null = null;
   private lastNode: NodeState | null = null;
+  /**
+   * The nodes of the highest buy volume, highest sell volume and highest volume (ties to the lower
+   * price), kept as trades arrive: volumes only grow (a size is positive), so the leader after an
+   * add is the one before it or the node just added to. A snapshot reads them instead of every node.
+   */
+  private topBuy: NodeState | null = null;
+  private topSell: NodeState | null = null;
+  private topVolume: NodeState | null = null;
   private totalBuyVolume = 0;
   private totalSellVolume = 0;
   private totalBuyNotional = 0;
@@ -206,6 +214,10 @@ export class FlowWindowAccumulator {
     acc.shortLiquidations = t[10]!;
     acc.liquidationVolume = t[11]!;
     acc.dirty = state.dirty;
+    for (const node of acc.nodes.values()) {
+      acc.rankAfterTrade(node, 'buy');
+      acc.rankAfterTrade(node, 'sell');
+    }
     return acc;
   }
 
@@ -252,6 +264,7 @@ export class FlowWindowAccumulator {
       node.whale = true;
       this.whaleTradeCount += 1;
     }
+    this.rankAfterTrade(node, side);
     if (ts >= node.lastTs) node.lastTs = ts;
     if (ts >= step.tradeTs) {
       step.tradeTs = ts;
@@ -287,11 +300,9 @@ export class FlowWindowAccumulator {
   }
 
   toFlowData(pruning: NodePruning = NO_PRUNING): FlowData {
-    const all = [...this.nodes.values()].sort((a, b) => a.bucket - b.bucket);
-    const metrics = this.metrics(all);
-    const kept = this.prune(all, metrics, pruning);
+    const metrics = this.metrics();
     return {
-      nodes: kept.map((state) => {
+      nodes: this.keptNodes(pruning).map((state) => {
         const node = this.toNode(state);
         return [node.price, node];
       }),
@@ -302,23 +313,18 @@ export class FlowWindowAccumulator {
     };
   }
 
-  private metrics(nodes: NodeState[]): FlowMetrics {
+  private rankAfterTrade(node: NodeState, side: Side): void {
+    if (side === 'buy') {
+      if (node !== this.topBuy && leads(node, this.topBuy, buyVolumeOf)) this.topBuy = node;
+    } else if (node !== this.topSell && leads(node, this.topSell, sellVolumeOf)) this.topSell = node;
+    if (node !== this.topVolume && leads(node, this.topVolume, volumeOf)) this.topVolume = node;
+  }
+
+  private metrics(): FlowMetrics {
     const totalTrades = this.totalTrades;
     const totalVolume = this.totalBuyVolume + this.totalSellVolume;
     const netFlow = this.totalBuyVolume - this.totalSellVolume;
     const whaleVolume = this.whaleBuyVolume + this.whaleSellVolume;
-    let highestBuy: NodeState | null = null;
-    let highestSell: NodeState | null = null;
-    let mostActive: NodeState | null = null;
-    // Nodes are ascending by price and only a strictly larger value replaces: ties go to the lower price.
-    for (const node of nodes) {
-      if (node.buyVolume > 0 && (!highestBuy || node.buyVolume > highestBuy.buyVolume)) highestBuy = node;
-      if (node.sellVolume > 0 && (!highestSell || node.sellVolume > highestSell.sellVolume))
-        highestSell = node;
-      const volume = node.buyVolume + node.sellVolume;
-      if (volume > 0 && (!mostActive || volume > mostActive.buyVolume + mostActive.sellVolume))
-        mostActive = node;
-    }
     return {
       totalBuyVolume: round8(this.totalBuyVolume),
       totalSellVolume: round8(this.totalSellVolume),
@@ -338,9 +344,9 @@ export class FlowWindowAccumulator {
       longLiquidations: this.longLiquidations,
       shortLiquidations: this.shortLiquidations,
       totalLiquidationVolume: round8(this.liquidationVolume),
-      highestBuyLevel: highestBuy ? this.bucketPrice(highestBuy.bucket) : null,
-      highestSellLevel: highestSell ? this.bucketPrice(highestSell.bucket) : null,
-      mostActivePrice: mostActive ? this.bucketPrice(mostActive.bucket) : null,
+      highestBuyLevel: this.topBuy ? this.bucketPrice(this.topBuy.bucket) : null,
+      highestSellLevel: this.topSell ? this.bucketPrice(this.topSell.bucket) : null,
+      mostActivePrice: this.topVolume ? this.bucketPrice(this.topVolume.bucket) : null,
       volumeImbalance: totalVolume === 0 ? 0 : round8(netFlow / totalVolume),
       tradeImbalance:
         totalTrades === 0 ? 0 : round8((this.buyTradeCount - this.sellTradeCount) / totalTrades),
@@ -349,26 +355,37 @@ export class FlowWindowAccumulator {
     };
   }
 
-  private prune(nodes: NodeState[], metrics: FlowMetrics, pruning: NodePruning): NodeState[] {
-    if (pruning.minVolumeShare <= 0 && (pruning.maxNodes <= 0 || nodes.length <= pruning.maxNodes))
-      return nodes;
-    const referenced = new Set([metrics.highestBuyLevel, metrics.highestSellLevel, metrics.mostActivePrice]);
-    const minVolume = pruning.minVolumeShare * (metrics.totalBuyVolume + metrics.totalSellVolume);
-    const pinned: NodeState[] = [];
+  /**
+   * The nodes a snapshot keeps, ascending by price: the three leaders (highest buy, highest sell,
+   * most active), then those at or above the volume share or with a whale or a liquidation, the
+   * largest first (by volume, then the lower price) up to `maxNodes`. Neither every node nor every
+   * one past the share is sorted: one pass keeps the largest `room` by insertion, which, once
+   * `room` are kept, few nodes get to (they must beat the smallest kept); then the few kept are
+   * sorted by price.
+   */
+  private keptNodes(pruning: NodePruning): NodeState[] {
+    const byBucket = (a: NodeState, b: NodeState) => a.bucket - b.bucket;
+    if (pruning.minVolumeShare <= 0 && (pruning.maxNodes <= 0 || this.nodes.size <= pruning.maxNodes))
+      return [...this.nodes.values()].sort(byBucket);
+    const pinned = [...new Set([this.topBuy, this.topSell, this.topVolume])].filter(
+      (node): node is NodeState => node !== null,
+    );
+    const minVolume = pruning.minVolumeShare * (round8(this.totalBuyVolume) + round8(this.totalSellVolume));
+    const room = pruning.maxNodes > 0 ? Math.max(0, pruning.maxNodes - pinned.length) : Infinity;
     const rest: NodeState[] = [];
-    for (const node of nodes) {
-      if (referenced.has(this.bucketPrice(node.bucket))) pinned.push(node);
-      else if (node.buyVolume + node.sellVolume >= minVolume || node.whale || node.liquidations > 0)
+    for (const node of this.nodes.values()) {
+      if (node === this.topBuy || node === this.topSell || node === this.topVolume) continue;
+      if (!(volumeOf(node) >= minVolume || node.whale || node.liquidations > 0)) continue;
+      if (room === Infinity) {
         rest.push(node);
+        continue;
+      }
+      if (rest.length === room && (room === 0 || !leads(node, rest[room - 1]!, volumeOf))) continue;
+      let at = Math.min(rest.length, room - 1);
+      for (; at > 0 && leads(node, rest[at - 1]!, volumeOf); at--) rest[at] = rest[at - 1]!;
+      rest[at] = node;
     }
-    let kept = rest;
-    if (pruning.maxNodes > 0 && pinned.length + rest.length > pruning.maxNodes) {
-      const room = Math.max(0, pruning.maxNodes - pinned.length);
-      kept = [...rest]
-        .sort((a, b) => b.buyVolume + b.sellVolume - (a.buyVolume + a.sellVolume) || a.bucket - b.bucket)
-        .slice(0, room);
-    }
-    return [...pinned, ...kept].sort((a, b) => a.bucket - b.bucket);
+    return pinned.concat(rest).sort(byBucket);
   }
 
   private toNode(state: NodeState): LiquidityNode {
@@ -442,4 +459,24 @@ export class FlowWindowAccumulator {
     this.lastStep = step;
     return step;
   }
+}
+
+function buyVolumeOf(node: NodeState): number {
+  return node.buyVolume;
+}
+
+function sellVolumeOf(node: NodeState): number {
+  return node.sellVolume;
+}
+
+function volumeOf(node: NodeState): number {
+  return node.buyVolume + node.sellVolume;
+}
+
+/** Whether `node` leads `leader` by `volume`: it has more, or as much at a lower price. */
+function leads(node: NodeState, leader: NodeState | null, volume: (n: NodeState) => number): boolean {
+  const mine = volume(node);
+  if (leader === null) return mine > 0;
+  const theirs = volume(leader);
+  return mine > theirs || (mine === theirs && node.bucket < leader.bucket);
 }
