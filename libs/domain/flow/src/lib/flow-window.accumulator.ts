@@ -316,10 +316,32 @@ export class FlowWindowAccumulator {
   }
 
   private rankAfterTrade(node: NodeState, side: Side): void {
+    // Inline comparisons (this runs for every trade): more volume, or as much at a lower price.
     if (side === 'buy') {
-      if (node !== this.topBuy && leads(node, this.topBuy, buyVolumeOf)) this.topBuy = node;
-    } else if (node !== this.topSell && leads(node, this.topSell, sellVolumeOf)) this.topSell = node;
-    if (node !== this.topVolume && leads(node, this.topVolume, volumeOf)) this.topVolume = node;
+      const top = this.topBuy;
+      const mine = node.buyVolume;
+      if (
+        top === null ? mine > 0 : mine > top.buyVolume || (mine === top.buyVolume && node.bucket < top.bucket)
+      )
+        this.topBuy = node;
+    } else {
+      const top = this.topSell;
+      const mine = node.sellVolume;
+      if (
+        top === null
+          ? mine > 0
+          : mine > top.sellVolume || (mine === top.sellVolume && node.bucket < top.bucket)
+      )
+        this.topSell = node;
+    }
+    const top = this.topVolume;
+    const mine = node.buyVolume + node.sellVolume;
+    if (top === null) {
+      if (mine > 0) this.topVolume = node;
+    } else {
+      const theirs = top.buyVolume + top.sellVolume;
+      if (mine > theirs || (mine === theirs && node.bucket < top.bucket)) this.topVolume = node;
+    }
   }
 
   private metrics(): FlowMetrics {
@@ -388,9 +410,9 @@ export class FlowWindowAccumulator {
         rest.push(node);
         continue;
       }
-      if (rest.length === room && !leads(node, rest[room - 1]!, volumeOf)) continue;
+      if (rest.length === room && !largerThan(node, rest[room - 1]!)) continue;
       let at = Math.min(rest.length, room - 1);
-      for (; at > 0 && leads(node, rest[at - 1]!, volumeOf); at--) rest[at] = rest[at - 1]!;
+      for (; at > 0 && largerThan(node, rest[at - 1]!); at--) rest[at] = rest[at - 1]!;
       rest[at] = node;
       if (rest.length === room) floor = volumeOf(rest[room - 1]!);
     }
@@ -475,22 +497,13 @@ export class FlowWindowAccumulator {
   }
 }
 
-function buyVolumeOf(node: NodeState): number {
-  return node.buyVolume;
-}
-
-function sellVolumeOf(node: NodeState): number {
-  return node.sellVolume;
-}
-
 function volumeOf(node: NodeState): number {
   return node.buyVolume + node.sellVolume;
 }
 
-/** Whether `node` leads `leader` by `volume`: it has more, or as much at a lower price. */
-function leads(node: NodeState, leader: NodeState | null, volume: (n: NodeState) => number): boolean {
-  const mine = volume(node);
-  if (leader === null) return mine > 0;
-  const theirs = volume(leader);
-  return mine > theirs || (mine === theirs && node.bucket < leader.bucket);
+/** Whether `a` comes before `b`, the largest first: more volume, or as much at a lower price. */
+function largerThan(a: NodeState, b: NodeState): boolean {
+  const mine = volumeOf(a);
+  const theirs = volumeOf(b);
+  return mine > theirs || (mine === theirs && a.bucket < b.bucket);
 }
