@@ -71,7 +71,10 @@ export interface FlowWindowState {
  * Adding is O(1); `toFlowData` builds the seed 000 shape.
  */
 export class FlowWindowAccumulator {
-  /** Nodes by bucket, and the same nodes in a list (a snapshot walks them all: an array is faster to walk than a Map). */
+  /**
+   * Nodes by bucket, and the same nodes in a list: a snapshot walks them all, and an array walks
+   * faster than a Map.
+   */
   private readonly nodes = new Map<number, NodeState>();
   private readonly nodeList: NodeState[] = [];
   private readonly steps = new Map<number, StepState>();
@@ -216,10 +219,7 @@ export class FlowWindowAccumulator {
     acc.shortLiquidations = t[10]!;
     acc.liquidationVolume = t[11]!;
     acc.dirty = state.dirty;
-    for (const node of acc.nodeList) {
-      acc.rankAfterTrade(node, 'buy');
-      acc.rankAfterTrade(node, 'sell');
-    }
+    for (const node of acc.nodeList) acc.rank(node);
     return acc;
   }
 
@@ -266,7 +266,7 @@ export class FlowWindowAccumulator {
       node.whale = true;
       this.whaleTradeCount += 1;
     }
-    this.rankAfterTrade(node, side);
+    this.rank(node);
     if (ts >= node.lastTs) node.lastTs = ts;
     if (ts >= step.tradeTs) {
       step.tradeTs = ts;
@@ -315,33 +315,16 @@ export class FlowWindowAccumulator {
     };
   }
 
-  private rankAfterTrade(node: NodeState, side: Side): void {
-    // Inline comparisons (this runs for every trade): more volume, or as much at a lower price.
-    if (side === 'buy') {
-      const top = this.topBuy;
-      const mine = node.buyVolume;
-      if (
-        top === null ? mine > 0 : mine > top.buyVolume || (mine === top.buyVolume && node.bucket < top.bucket)
-      )
-        this.topBuy = node;
-    } else {
-      const top = this.topSell;
-      const mine = node.sellVolume;
-      if (
-        top === null
-          ? mine > 0
-          : mine > top.sellVolume || (mine === top.sellVolume && node.bucket < top.bucket)
-      )
-        this.topSell = node;
-    }
-    const top = this.topVolume;
-    const mine = node.buyVolume + node.sellVolume;
-    if (top === null) {
-      if (mine > 0) this.topVolume = node;
-    } else {
-      const theirs = top.buyVolume + top.sellVolume;
-      if (mine > theirs || (mine === theirs && node.bucket < top.bucket)) this.topVolume = node;
-    }
+  /** Makes `node` a leader where it now leads (after a trade on it, or on restore). */
+  private rank(node: NodeState): void {
+    const { topBuy, topSell, topVolume } = this;
+    if (node.buyVolume > 0 && (!topBuy || ahead(node.buyVolume, node, topBuy.buyVolume, topBuy)))
+      this.topBuy = node;
+    if (node.sellVolume > 0 && (!topSell || ahead(node.sellVolume, node, topSell.sellVolume, topSell)))
+      this.topSell = node;
+    const volume = volumeOf(node);
+    if (volume > 0 && (!topVolume || ahead(volume, node, volumeOf(topVolume), topVolume)))
+      this.topVolume = node;
   }
 
   private metrics(): FlowMetrics {
@@ -501,9 +484,12 @@ function volumeOf(node: NodeState): number {
   return node.buyVolume + node.sellVolume;
 }
 
+/** Whether `node` at `value` comes before `other` at `otherValue`: more, or as much at a lower price. */
+function ahead(value: number, node: NodeState, otherValue: number, other: NodeState): boolean {
+  return value > otherValue || (value === otherValue && node.bucket < other.bucket);
+}
+
 /** Whether `a` comes before `b`, the largest first: more volume, or as much at a lower price. */
 function largerThan(a: NodeState, b: NodeState): boolean {
-  const mine = volumeOf(a);
-  const theirs = volumeOf(b);
-  return mine > theirs || (mine === theirs && a.bucket < b.bucket);
+  return ahead(volumeOf(a), a, volumeOf(b), b);
 }
